@@ -1,0 +1,27 @@
+# Two commands on a fresh machine:  `make study` (the main job) and `make test`.
+# Uses the active virtualenv/conda env if there is one, else creates .venv here.
+ENV_DIR := $(or $(VIRTUAL_ENV),$(CONDA_PREFIX),$(CURDIR)/.venv)
+PY := $(ENV_DIR)/bin/python
+STAMP := $(ENV_DIR)/.reidlab-installed
+# torch 2.14.1 + torchvision 0.29.1 are a matching pair on PyPI (the CUDA build also runs on CPU).
+TORCH := torch==2.14.1 torchvision==0.29.1
+
+.PHONY: install study test bench
+install: $(STAMP)
+
+$(PY):
+	python3 -m venv $(ENV_DIR)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q $(TORCH) -e ".[dev]"
+	touch $(STAMP)
+
+study: install  ## prepare the data (real if REIDLAB_DATA_ROOT is set, else synthetic)
+	$(PY) -m reidlab prepare
+
+test: install
+	$(PY) -m pytest -q
+
+bench: install
+	$(PY) benchmarks/load_data.py

@@ -1,0 +1,5 @@
+import sys
+
+from reidlab.cli import main
+
+sys.exit(main())

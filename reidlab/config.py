@@ -1,0 +1,154 @@
+"""One run's configuration: every open detail of the method is a named option here.
+
+Defaults are the paper's protocol (Secs. III-V) and, where the paper is silent, the facts in
+``shared/paper/README.md`` (the authors' earlier code). Deviations are options, never defaults.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from reidlab.errors import ConfigError
+
+CHOICES: dict[str, tuple] = {
+    "verification_loss": ("contrastive", "hinge"),
+    "attribute_weighting": ("none", "equal", "entropy", "given"),
+    "attribute_head": ("softmax", "multilabel"),
+    "attribute_set": (None, "peta", "layne"),
+    "optimizer": ("sgd", "adam"),
+    "normalisation": ("image", "dataset"),
+    "test_views": ("centre", "flip", "ten-crop"),
+    "curve_views": ("centre", "flip", "ten-crop"),
+    "distance": ("mean-pairwise", "mean-feature"),
+    "device": ("auto", "cpu", "cuda"),
+}
+
+
+@dataclass
+class RunConfig:
+    # data and split
+    dataset: str = "synthetic"
+    test_dataset: str | None = None      # set for cross-dataset runs (train on all of `dataset`)
+    protocol: str | None = None          # None: the dataset's own (see data/splits.py)
+    trial: int = 0                       # which of the 10 folds
+    split_seed: int = 0
+    attribute_set: str | None = None     # PETA subsets: "peta" or "layne" (None: dataset default)
+    synthetic_persons: int = 632         # only for dataset "synthetic"
+    # model (Fig. 3, Table III)
+    widths: list[int] = field(default_factory=lambda: [16, 64, 64])
+    feature_dim: int = 128
+    dropout: float = 0.6
+    # tasks and losses (Eqs. 2-8)
+    tasks: str = "V+I+A+P"
+    verification_loss: str = "contrastive"
+    margin: float = 2.0
+    attribute_weighting: str = "entropy"
+    attribute_weights: list[float] | None = None  # for attribute_weighting "given"
+    attribute_head: str = "softmax"
+    # training (Sec. V)
+    epochs: int = 600
+    pairs_per_step: int = 1
+    optimizer: str = "sgd"
+    lr_start: float = 1e-3
+    lr_end: float = 1e-5
+    momentum: float = 0.9
+    grad_clip: float | None = 5.0        # each gradient element clipped to +-grad_clip
+    augment: bool = True                 # random 56x56 crop + horizontal flip
+    normalisation: str = "image"
+    seed: int = 0
+    pretrained: str | None = None        # run directory whose final weights initialise G (Table V)
+    # evaluation
+    test_views: str = "ten-crop"
+    distance: str = "mean-pairwise"
+    curve_every: int = 10                # train/test rank-1 every N epochs (Fig. 4); 0 = never
+    curve_views: str = "centre"          # cheaper views for the per-epoch curves
+    checkpoint_every: int = 10
+    device: str = "auto"
+
+    def validate(self) -> "RunConfig":
+        from reidlab.data.registry import DATASETS
+        from reidlab.losses import parse_tasks
+
+        for f in dataclasses.fields(self):
+            _check_type(f.name, f.type, getattr(self, f.name))
+        for key, allowed in CHOICES.items():
+            if getattr(self, key) not in allowed:
+                raise ConfigError(f"config key '{key}' = {getattr(self, key)!r}; allowed: {allowed}")
+        for key in ("dataset", "test_dataset"):
+            value = getattr(self, key)
+            if value is not None and value not in DATASETS:
+                raise ConfigError(f"config key '{key}' = {value!r}; allowed: {', '.join(DATASETS)}")
+        try:
+            parse_tasks(self.tasks)
+        except ValueError as exc:
+            raise ConfigError(f"config key 'tasks': {exc}") from None
+        if not 1 <= len(self.widths) <= 4:
+            raise ConfigError(f"config key 'widths' = {self.widths}; give 1 to 4 conv layer widths")
+        for key in ("epochs", "pairs_per_step", "feature_dim"):
+            if getattr(self, key) < 1:
+                raise ConfigError(f"config key '{key}' must be >= 1, not {getattr(self, key)}")
+        if not 0 <= self.dropout < 1:
+            raise ConfigError(f"config key 'dropout' must be in [0, 1), not {self.dropout}")
+        if self.attribute_weighting == "given" and not self.attribute_weights:
+            raise ConfigError("config key 'attribute_weights' is required when attribute_weighting is 'given'")
+        return self
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def identity(self) -> str:
+        """Short hash of everything that determines the result (not where it runs)."""
+        keys = {k: v for k, v in self.to_dict().items() if k != "device"}
+        return hashlib.sha1(json.dumps(keys, sort_keys=True).encode()).hexdigest()[:12]
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "RunConfig":
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ConfigError(f"unknown config key(s) {unknown}; known keys: {', '.join(sorted(known))}")
+        return cls(**values).validate()
+
+    @classmethod
+    def load(cls, path: str | Path) -> "RunConfig":
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError(f"config file {path} not found")
+        try:
+            values = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"config file {path} is not valid YAML: {exc}") from None
+        return cls.from_dict(values)
+
+
+_TYPES = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,),
+          "list[int]": (list,), "list[float]": (list,)}
+
+
+def _check_type(key: str, annotation: str, value) -> None:
+    """Reject e.g. ``epochs: "ten"`` with the key's name, before it fails deep inside."""
+    parts = [p.strip() for p in str(annotation).split("|")]
+    if value is None and "None" in parts:
+        return
+    allowed = tuple(t for p in parts for t in _TYPES.get(p, ()))
+    if isinstance(value, bool) and bool not in allowed:
+        allowed = ()
+    if allowed and not isinstance(value, allowed):
+        raise ConfigError(f"config key '{key}' = {value!r} must be of type {annotation}")
+
+
+def apply_overrides(cfg: RunConfig, overrides: list[str]) -> RunConfig:
+    """``["epochs=20", "widths=[16,32]"]`` -> a new validated config (values parsed as YAML)."""
+    values = cfg.to_dict()
+    for item in overrides:
+        if "=" not in item:
+            raise ConfigError(f"override {item!r} is not key=value")
+        key, raw = item.split("=", 1)
+        values[key.strip()] = yaml.safe_load(raw)
+    return RunConfig.from_dict(values)

@@ -1,0 +1,120 @@
+"""Dataset names, the data root, and ``load_dataset``: the one way in."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from reidlab.data.images import Size, read_images
+from reidlab.data.listing import Listing
+from reidlab.data.official import read_cuhk01, read_prid_official, read_viper_official
+from reidlab.data.peta import PETA_SUBSETS, read_peta_subset
+from reidlab.data.record import ReidDataset
+from reidlab.errors import ConfigError, DatasetNotFoundError
+
+DATA_ROOT_ENV = "REIDLAB_DATA_ROOT"
+# The paper's pooled PETA re-id set (Sec. V): these PETA subsets, persons kept distinct.
+PETA_REID_PARTS: tuple[str, ...] = ("viper", "ilids", "3dpes", "caviar")
+PID_STRIDE = 10_000  # pooled pid = part index * PID_STRIDE + the part's own pid
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    summary: str
+    read: Callable[[Path, str | None], Listing]
+
+
+def _peta(key: str) -> DatasetSpec:
+    folder = PETA_SUBSETS[key].folder
+    return DatasetSpec(f"PETA's {folder} subset", lambda root, attrs: read_peta_subset(root, key, attrs))
+
+
+DATASETS: dict[str, DatasetSpec] = {
+    **{key: _peta(key) for key in PETA_SUBSETS},
+    "viper-official": DatasetSpec("VIPeR, official release layout",
+                                  lambda root, attrs: read_viper_official(root)),
+    "prid-official": DatasetSpec("PRID2011 single-shot, official release layout",
+                                 lambda root, attrs: read_prid_official(root)),
+    "cuhk01": DatasetSpec("CUHK01 campus", lambda root, attrs: read_cuhk01(root)),
+    "peta-reid": DatasetSpec("pooled PETA re-id set: " + " + ".join(PETA_REID_PARTS), None),
+    "synthetic": DatasetSpec("procedurally drawn pedestrians (embedded default, no download)", None),
+}
+
+
+def resolve_data_root(root: str | Path | None = None) -> Path | None:
+    """The data root: the argument, else ``$REIDLAB_DATA_ROOT``, else None (synthetic only)."""
+    root = root or os.environ.get(DATA_ROOT_ENV) or None
+    if root is None:
+        return None
+    root = Path(root).expanduser()
+    if not root.is_dir():
+        raise DatasetNotFoundError(
+            f"data root {root} is not a folder. Point --data-root or {DATA_ROOT_ENV} at the folder "
+            "that holds PETA/ and CUHK01/ (e.g. ../shared/datasets), or leave it unset to use the "
+            "embedded synthetic dataset."
+        )
+    return root
+
+
+def load_dataset(name: str, root: str | Path | None = None, size: Size = (64, 64),
+                 attribute_set: str | None = None, use_cache: bool = True,
+                 **synthetic_options) -> ReidDataset:
+    """Load dataset ``name`` (see ``DATASETS``) with every image resized to ``size`` (H, W).
+
+    ``attribute_set`` picks PETA's vocabulary ("peta") or VIPeR's 15 Layne attributes ("layne")
+    for PETA subsets (default: "layne" for VIPeR, "peta" otherwise). ``synthetic_options`` go to
+    ``make_synthetic`` (n_persons, seed, ...).
+    """
+    if name not in DATASETS:
+        raise ConfigError(f"unknown dataset '{name}'; choose one of: {', '.join(DATASETS)}")
+    if attribute_set not in (None, "peta", "layne"):
+        raise ConfigError(f"attribute_set must be 'peta' or 'layne', not '{attribute_set}'")
+    if name == "synthetic":
+        from reidlab.data.synthetic import make_synthetic
+
+        return make_synthetic(size=size, **synthetic_options)
+    data_root = resolve_data_root(root)
+    if data_root is None:
+        raise DatasetNotFoundError(
+            f"dataset '{name}' needs the real data: set {DATA_ROOT_ENV} or pass --data-root to "
+            "the folder that holds PETA/ and CUHK01/ (e.g. ../shared/datasets). "
+            "Without data, use the dataset 'synthetic'."
+        )
+    if name == "peta-reid":
+        return pool([load_dataset(p, data_root, size, "peta", use_cache) for p in PETA_REID_PARTS],
+                    "peta-reid")
+    listing = DATASETS[name].read(data_root, attribute_set)
+    return ReidDataset(
+        name=name,
+        images=read_images(data_root, listing.relpaths, size, use_cache),
+        pids=listing.pids,
+        camids=listing.camids,
+        filenames=listing.relpaths,
+        poses=listing.poses,
+        attributes=listing.attributes,
+        attribute_names=listing.attribute_names,
+        layout=listing.layout,
+    )
+
+
+def pool(parts: list[ReidDataset], name: str) -> ReidDataset:
+    """Concatenate datasets that share an attribute vocabulary, keeping their persons distinct.
+
+    Pose labels are dropped (not every part has them); camera ids are kept as they are.
+    """
+    if any(p.attribute_names != parts[0].attribute_names for p in parts):
+        raise ConfigError(f"{name}: the parts do not share one attribute vocabulary")
+    return ReidDataset(
+        name=name,
+        images=np.concatenate([p.images for p in parts]),
+        pids=np.concatenate([i * PID_STRIDE + p.pids for i, p in enumerate(parts)]),
+        camids=np.concatenate([p.camids for p in parts]),
+        filenames=[f for p in parts for f in p.filenames],
+        attributes=np.concatenate([p.attributes for p in parts]),
+        attribute_names=list(parts[0].attribute_names),
+        layout="+".join(p.layout for p in parts),
+    )

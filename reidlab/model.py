@@ -1,0 +1,114 @@
+"""The Siamese feature network G and its task heads (paper Secs. III-IV, Fig. 3).
+
+G: ``layers`` x [conv 5x5, stride 1, zero padding 4, tanh, 2x2 max-pool], dropout, then a linear
+layer to the feature (no nonlinearity after it). With 56x56 crops and widths 16/64/64 the last
+map is 64x10x10, the linear layer is 6400 -> 128, and G has 948,672 parameters.
+
+The Siamese pair shares G; the heads act on G(x) of every image of the pair:
+identification (one class per training person), one 2-way softmax per attribute, pose
+(5 classes), or the "multi-label" attribute head (one logit per attribute, trained with binary
+cross-entropy; Table IV "Ours Multi-Label").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from reidlab.transforms import CROP
+
+
+@dataclass
+class ModelConfig:
+    widths: tuple[int, ...] = (16, 64, 64)  # one conv layer per width (1-4 layers)
+    feature_dim: int = 128
+    kernel: int = 5
+    padding: int = 4
+    dropout: float = 0.6
+    input_size: int = CROP
+
+
+def conv_output_size(cfg: ModelConfig) -> int:
+    size = cfg.input_size
+    for _ in cfg.widths:
+        size = (size + 2 * cfg.padding - cfg.kernel + 1) // 2  # conv (stride 1), then 2x2 pool
+    return size
+
+
+class FeatureNet(nn.Module):
+    """G(x): YUV crops ``(N, 3, 56, 56)`` -> features ``(N, feature_dim)``."""
+
+    def __init__(self, cfg: ModelConfig | None = None):
+        super().__init__()
+        cfg = cfg or ModelConfig()
+        if not 1 <= len(cfg.widths) <= 4:
+            raise ValueError(f"1 to 4 conv layers are supported, got widths {cfg.widths}")
+        blocks, channels = [], 3
+        for width in cfg.widths:
+            blocks += [nn.Conv2d(channels, width, cfg.kernel, padding=cfg.padding), nn.Tanh(),
+                       nn.MaxPool2d(2)]
+            channels = width
+        self.conv = nn.Sequential(*blocks)
+        self.dropout = nn.Dropout(cfg.dropout)
+        self.fc = nn.Linear(channels * conv_output_size(cfg) ** 2, cfg.feature_dim)
+        self.cfg = cfg
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.dropout(self.conv(x).flatten(1)))
+
+
+@dataclass
+class HeadsConfig:
+    """Which heads exist and their sizes (0 / empty = no such head)."""
+
+    num_identities: int = 0
+    num_attributes: int = 0
+    attribute_head: str = "softmax"  # "softmax": a 2-way classifier each; "multilabel": one BCE head
+    num_poses: int = 0
+
+
+class TaskHeads(nn.Module):
+    """Linear classifiers on G(x), one per auxiliary task; outputs are logits."""
+
+    def __init__(self, feature_dim: int, cfg: HeadsConfig):
+        super().__init__()
+        if cfg.attribute_head not in ("softmax", "multilabel"):
+            raise ValueError(f"attribute_head must be 'softmax' or 'multilabel', not {cfg.attribute_head!r}")
+        linear = lambda n: nn.Linear(feature_dim, n) if n else None  # noqa: E731
+        self.identity = linear(cfg.num_identities)
+        per_attribute = 2 if cfg.attribute_head == "softmax" else 1
+        self.attributes = linear(cfg.num_attributes * per_attribute)
+        self.pose = linear(cfg.num_poses)
+        self.cfg = cfg
+
+    def forward(self, z: torch.Tensor) -> dict[str, torch.Tensor]:
+        out = {}
+        if self.identity is not None:
+            out["identity"] = self.identity(z)
+        if self.attributes is not None:
+            logits = self.attributes(z)
+            # softmax heads: (N, A, 2); multilabel: (N, A)
+            out["attributes"] = logits.view(len(z), -1, 2) if self.cfg.attribute_head == "softmax" else logits
+        if self.pose is not None:
+            out["pose"] = self.pose(z)
+        return out
+
+
+class MultiTaskSiamese(nn.Module):
+    """G shared by both images of a pair, plus the task heads."""
+
+    def __init__(self, model: ModelConfig | None = None, heads: HeadsConfig | None = None):
+        super().__init__()
+        self.features = FeatureNet(model)
+        self.heads = TaskHeads(self.features.cfg.feature_dim, heads or HeadsConfig())
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """``x``: ``(N, 3, 56, 56)`` (both images of every pair stacked) -> (features, head logits)."""
+        z = self.features(x)
+        return z, self.heads(z)
+
+
+def count_parameters(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())

@@ -1,0 +1,73 @@
+"""Where a result came from: code version, packages, machine, seeds, time."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import torch
+
+PACKAGES = ("reidlab", "torch", "torchvision", "numpy", "scipy", "pillow")
+
+
+def git_commit() -> str:
+    """HEAD of the checkout the package was imported from, with ``-dirty`` for local changes."""
+    here = Path(__file__).resolve().parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "reidlab"], cwd=here.parent,
+                               capture_output=True, text=True).stdout.strip()
+        return head + ("-dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def device_description(device: torch.device) -> str:
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, {os.cpu_count()} cores)"
+
+
+def provenance(device: torch.device, seeds: dict, wall_time_s: float) -> dict:
+    return {
+        "git_commit": git_commit(),
+        "packages": package_versions(),
+        "device": device_description(device),
+        "seeds": seeds,
+        "wall_time_s": round(wall_time_s, 2),
+        "host": platform.node(),
+    }
+
+
+def write_json_atomic(path: Path, obj) -> None:
+    """Write JSON to a temp file, then rename: a killed process never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=1, default=_plain) + "\n")
+    tmp.replace(path)
+
+
+def _plain(value):
+    """numpy scalars and arrays as plain JSON values."""
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")

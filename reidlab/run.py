@@ -1,0 +1,219 @@
+"""One experiment run: data, split, model, training, evaluation, and its run directory.
+
+A run directory holds ``config.yaml`` (the config snapshot), ``metrics.json`` (CMC, mAP,
+attribute and pose metrics, per-epoch curves), ``provenance.json`` and ``checkpoints/``
+(``last.pt`` for resuming, ``epoch_NNNN.pt`` every ``checkpoint_every`` epochs, ``final.pt``;
+checkpoints are not committed). ``metrics.json`` is written last, atomically: it exists only
+for finished runs. Re-running a finished run returns its metrics; an unfinished one resumes.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import yaml
+
+from reidlab.config import RunConfig
+from reidlab.data import load_dataset
+from reidlab.data.record import POSE_ANGLES
+from reidlab.data.splits import DEFAULT_PROTOCOL, cross_dataset, make_splits
+from reidlab.errors import ConfigError
+from reidlab.evaluate import evaluate, train_eval_set
+from reidlab.losses import LossConfig, MultiTaskLoss, attribute_weights, parse_tasks
+from reidlab.metrics import binary_attribute_metrics, label_entropy, mean_accuracy_ma, multiclass_metrics
+from reidlab.model import HeadsConfig, ModelConfig, MultiTaskSiamese, count_parameters
+from reidlab.provenance import provenance, write_json_atomic
+from reidlab.train import PairSampler, TrainSet, fit, make_optimizer
+from reidlab.transforms import centre_crop, channel_stats, preprocess, rgb_to_yuv, to_float
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("device 'cuda' requested but no CUDA device is available; use 'auto' or 'cpu'")
+    return torch.device("cuda" if name in ("auto", "cuda") and torch.cuda.is_available() else "cpu")
+
+
+def _load(cfg: RunConfig, name: str, data_root):
+    extra = {"n_persons": cfg.synthetic_persons, "seed": cfg.split_seed} if name == "synthetic" else {}
+    return load_dataset(name, data_root, attribute_set=cfg.attribute_set, **extra)
+
+
+def _atomic_save(obj, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(obj, tmp)
+    tmp.replace(path)
+
+
+class Run:
+    """Everything one config needs, built once; ``execute`` trains and evaluates."""
+
+    def __init__(self, cfg: RunConfig, run_dir: str | Path, data_root=None, progress: bool = True):
+        self.cfg, self.run_dir, self.progress = cfg.validate(), Path(run_dir), progress
+        self.device = pick_device(cfg.device)
+        self.tasks = parse_tasks(cfg.tasks)
+        self.train_data = _load(cfg, cfg.dataset, data_root)
+        self.test_data = _load(cfg, cfg.test_dataset, data_root) if cfg.test_dataset else self.train_data
+        if cfg.test_dataset:
+            self.split = cross_dataset(self.train_data, self.test_data, cfg.split_seed, cfg.trial)
+        else:
+            protocol = cfg.protocol or DEFAULT_PROTOCOL.get(cfg.dataset, "one-gallery-image")
+            self.split = make_splits(self.train_data, protocol, cfg.split_seed, trials=cfg.trial + 1)[cfg.trial]
+        self.train_rows = self.split.train_index(self.train_data)
+        self.eval_set = self.split.eval_set(self.test_data)
+        self.train_eval = train_eval_set(self.train_data, self.train_rows)
+        self._build()
+
+    def _preprocess(self, data) -> torch.Tensor:
+        return preprocess(data.images, self.cfg.normalisation, self.stats).to(self.device)
+
+    def _build(self) -> None:
+        cfg, data = self.cfg, self.train_data
+        self.stats = None
+        if cfg.normalisation == "dataset":  # statistics of the training images only
+            self.stats = channel_stats(rgb_to_yuv(to_float(data.images[self.train_rows])))
+        self.train_images = self._preprocess(data)
+        self.test_images = self.train_images if self.test_data is data else self._preprocess(self.test_data)
+        rows = self.train_rows
+        use_attr = "attributes" in self.tasks and data.attributes is not None and cfg.attribute_weighting != "none"
+        use_pose = "pose" in self.tasks and data.poses is not None
+        if "attributes" in self.tasks and not use_attr and cfg.attribute_weighting != "none":
+            raise ConfigError(f"tasks include A but dataset '{data.name}' has no attribute labels")
+        if "pose" in self.tasks and not use_pose:
+            raise ConfigError(f"tasks include P but dataset '{data.name}' has no pose labels")
+        tasks = tuple(t for t in self.tasks if t != "attributes" or use_attr)
+        persons = np.unique(data.pids[rows])
+        identity = np.full(len(data), -1)
+        identity[rows] = np.searchsorted(persons, data.pids[rows])
+        alpha = attribute_weights(cfg.attribute_weighting, data.attributes[rows], cfg.attribute_weights) if use_attr else None
+        self.attribute_alpha = alpha
+        heads = HeadsConfig(num_identities=len(persons) if "identity" in tasks else 0,
+                            num_attributes=len(data.attribute_names) if use_attr else 0,
+                            attribute_head=cfg.attribute_head,
+                            num_poses=len(POSE_ANGLES) if use_pose else 0)
+        torch.manual_seed(cfg.seed)  # weight initialisation (PyTorch's default = Lua Torch's)
+        self.model = MultiTaskSiamese(ModelConfig(tuple(cfg.widths), cfg.feature_dim, dropout=cfg.dropout), heads)
+        if cfg.pretrained:
+            self._load_pretrained(Path(cfg.pretrained))
+        # channels-last is a memory layout only (same maths); it speeds up the CPU convolutions
+        self.model.to(self.device, memory_format=torch.channels_last)
+        self.loss = MultiTaskLoss(LossConfig(tasks, cfg.verification_loss, cfg.margin,
+                                             attribute_head=cfg.attribute_head), alpha).to(self.device)
+        self.optimizer = make_optimizer(cfg, self.model)
+        to = lambda a: None if a is None else torch.as_tensor(a, dtype=torch.long, device=self.device)  # noqa: E731
+        self.trainset = TrainSet(
+            images=self.train_images, identity=to(identity),
+            attributes=to(data.attributes) if use_attr else None,
+            pose=to(data.poses) if use_pose else None,
+            sampler=PairSampler(data.pids[rows], data.camids[rows]),
+        )
+        # the sampler indexes rows of the training subset; map them to rows of the dataset
+        self.trainset.sampler.sides = [(rows[s1], rows[s2]) for s1, s2 in self.trainset.sampler.sides]
+        self.trainset.sampler.either = [rows[e] for e in self.trainset.sampler.either]
+
+    def _load_pretrained(self, run_dir: Path) -> None:
+        path = run_dir / "checkpoints" / "final.pt"
+        if not path.is_file():
+            raise ConfigError(f"pretrained run {run_dir} has no checkpoints/final.pt; train it first")
+        state = torch.load(path, map_location="cpu")["model"]
+        self.model.features.load_state_dict({k[len("features."):]: v for k, v in state.items()
+                                             if k.startswith("features.")})
+
+    # --- the per-epoch curve of Fig. 4 -------------------------------------------------------
+    def rank1(self) -> dict[str, float]:
+        views = self.cfg.curve_views
+        train = evaluate(self.model.features, self.train_images, self.train_data, self.train_eval, views, self.cfg.distance)
+        test = evaluate(self.model.features, self.test_images, self.test_data, self.eval_set, views, self.cfg.distance)
+        return {"train_rank1": 100 * float(train.cmc[0]), "test_rank1": 100 * float(test.cmc[0])}
+
+    def execute(self) -> dict:
+        cfg, ckpt = self.cfg, self.run_dir / "checkpoints"
+        if (self.run_dir / "metrics.json").exists():
+            import json
+            return json.loads((self.run_dir / "metrics.json").read_text())
+        self._write_config()
+        history, start, elapsed = {"epochs": [], "curve": []}, 1, 0.0
+        if (ckpt / "last.pt").exists():
+            state = torch.load(ckpt / "last.pt", map_location=self.device, weights_only=False)
+            self.model.load_state_dict(state["model"])
+            self.optimizer.load_state_dict(state["optimizer"])
+            history, start, elapsed = state["history"], state["epoch"] + 1, state["elapsed"]
+        elif cfg.curve_every:
+            history["curve"].append({"epoch": 0, **self.rank1()})
+        t0 = time.perf_counter() - elapsed
+
+        def on_epoch_end(epoch: int, losses: dict[str, float]) -> None:
+            history["epochs"].append({"epoch": epoch, **losses})
+            if cfg.curve_every and (epoch % cfg.curve_every == 0 or epoch == cfg.epochs):
+                history["curve"].append({"epoch": epoch, **self.rank1()})
+            state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                     "history": history, "epoch": epoch, "elapsed": time.perf_counter() - t0}
+            if epoch % cfg.checkpoint_every == 0 or epoch == cfg.epochs:
+                _atomic_save(state, ckpt / "last.pt")
+                _atomic_save({"model": state["model"], "epoch": epoch}, ckpt / f"epoch_{epoch:04d}.pt")
+
+        fit(self.model, self.loss, self.optimizer, self.trainset, cfg, start, on_epoch_end, self.progress)
+        train_time = time.perf_counter() - t0
+        _atomic_save({"model": self.model.state_dict(), "epoch": cfg.epochs}, ckpt / "final.pt")
+        metrics = self.final_metrics(history, train_time)
+        write_json_atomic(self.run_dir / "provenance.json", provenance(
+            self.device, {"seed": cfg.seed, "split_seed": cfg.split_seed, "trial": cfg.trial},
+            time.perf_counter() - t0))
+        write_json_atomic(self.run_dir / "metrics.json", metrics)
+        return metrics
+
+    def final_metrics(self, history: dict, train_time: float) -> dict:
+        t = time.perf_counter()
+        ranking = evaluate(self.model.features, self.test_images, self.test_data, self.eval_set,
+                           self.cfg.test_views, self.cfg.distance)
+        out = {
+            "config_id": self.cfg.identity(),
+            "split": self.split.summary(),
+            "parameters_G": count_parameters(self.model.features),
+            **ranking.summary(),
+            "cmc_curve": [round(100 * float(v), 4) for v in ranking.cmc],
+            "history": history,
+            "train_time_s": round(train_time, 2),
+            "eval_time_s": round(time.perf_counter() - t, 3),
+        }
+        if self.attribute_alpha is not None:
+            out["attribute_weights"] = dict(zip(self.train_data.attribute_names, self.attribute_alpha.round(5).tolist()))
+        out.update(self.label_metrics())
+        return out
+
+    @torch.no_grad()
+    def label_metrics(self) -> dict:
+        """Attribute and pose predictions of the heads on the test images (Table I)."""
+        data, heads = self.test_data, self.model.heads
+        if self.test_data is not self.train_data:
+            return {}
+        rows = np.unique(np.concatenate([self.eval_set.query, self.eval_set.gallery]))
+        self.model.eval()
+        _, logits = self.model(centre_crop(self.test_images[torch.as_tensor(rows, device=self.device)]))
+        out = {}
+        if "attributes" in logits:
+            a = logits["attributes"].cpu()
+            pred = (a.argmax(-1) if heads.cfg.attribute_head == "softmax" else (a > 0).long()).numpy()
+            target = data.attributes[rows]
+            per = binary_attribute_metrics(pred, target, data.attribute_names)
+            train_labels = self.train_data.attributes[self.train_rows]
+            for j, m in enumerate(per):
+                m["train_label_entropy"] = label_entropy(train_labels[:, j])
+            out["attributes"] = {"per_attribute": per, "mA": mean_accuracy_ma(pred, target)}
+        if "pose" in logits:
+            pred = logits["pose"].argmax(-1).cpu().numpy()
+            out["pose"] = {**multiclass_metrics(pred, data.poses[rows], len(POSE_ANGLES)),
+                           "train_label_entropy": label_entropy(self.train_data.poses[self.train_rows])}
+        return out
+
+    def _write_config(self) -> None:
+        path = self.run_dir / "config.yaml"
+        text = yaml.safe_dump(self.cfg.to_dict(), sort_keys=False)
+        if path.exists() and yaml.safe_load(path.read_text()) != self.cfg.to_dict():
+            raise ConfigError(f"{self.run_dir} holds a run of another config; choose another --name "
+                              "or delete that directory")
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
