@@ -57,7 +57,9 @@ class RunConfig:
     optimizer: str = "sgd"
     lr_start: float = 1e-3
     lr_end: float = 1e-5
-    momentum: float = 0.9
+    # The paper names plain SGD with batch size 1 and no momentum; the authors' earlier code used
+    # 0.9, which diverges here at lr 1e-3 with the auxiliary heads (results/runs/viper-momentum0.9).
+    momentum: float = 0.0
     grad_clip: float | None = 5.0        # each gradient element clipped to +-grad_clip
     augment: bool = True                 # random 56x56 crop + horizontal flip
     normalisation: str = "image"

@@ -43,9 +43,10 @@ def device_description(device: torch.device) -> str:
     return f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, {os.cpu_count()} cores)"
 
 
-def provenance(device: torch.device, seeds: dict, wall_time_s: float) -> dict:
+def provenance(device: torch.device, seeds: dict, wall_time_s: float, commit: str | None = None) -> dict:
+    """``commit``: the code version when the work started (default: now)."""
     return {
-        "git_commit": git_commit(),
+        "git_commit": commit or git_commit(),
         "packages": package_versions(),
         "device": device_description(device),
         "seeds": seeds,

@@ -25,7 +25,7 @@ from reidlab.evaluate import evaluate, train_eval_set
 from reidlab.losses import LossConfig, MultiTaskLoss, attribute_weights, parse_tasks
 from reidlab.metrics import binary_attribute_metrics, label_entropy, mean_accuracy_ma, multiclass_metrics
 from reidlab.model import HeadsConfig, ModelConfig, MultiTaskSiamese, count_parameters
-from reidlab.provenance import provenance, write_json_atomic
+from reidlab.provenance import git_commit, provenance, write_json_atomic
 from reidlab.train import PairSampler, TrainSet, fit, make_optimizer
 from reidlab.transforms import centre_crop, channel_stats, preprocess, rgb_to_yuv, to_float
 
@@ -54,6 +54,7 @@ class Run:
     def __init__(self, cfg: RunConfig, run_dir: str | Path, data_root=None, progress: bool = True):
         self.cfg, self.run_dir, self.progress = cfg.validate(), Path(run_dir), progress
         self.device = pick_device(cfg.device)
+        self.commit = git_commit()  # the code that starts the run (a resumed run keeps its first)
         self.tasks = parse_tasks(cfg.tasks)
         self.train_data = _load(cfg, cfg.dataset, data_root)
         self.test_data = _load(cfg, cfg.test_dataset, data_root) if cfg.test_dataset else self.train_data
@@ -141,6 +142,7 @@ class Run:
             self.model.load_state_dict(state["model"])
             self.optimizer.load_state_dict(state["optimizer"])
             history, start, elapsed = state["history"], state["epoch"] + 1, state["elapsed"]
+            self.commit = state.get("commit", self.commit)
         elif cfg.curve_every:
             history["curve"].append({"epoch": 0, **self.rank1()})
         t0 = time.perf_counter() - elapsed
@@ -150,7 +152,8 @@ class Run:
             if cfg.curve_every and (epoch % cfg.curve_every == 0 or epoch == cfg.epochs):
                 history["curve"].append({"epoch": epoch, **self.rank1()})
             state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
-                     "history": history, "epoch": epoch, "elapsed": time.perf_counter() - t0}
+                     "history": history, "epoch": epoch, "elapsed": time.perf_counter() - t0,
+                     "commit": self.commit}
             if epoch % cfg.checkpoint_every == 0 or epoch == cfg.epochs:
                 _atomic_save(state, ckpt / "last.pt")
                 _atomic_save({"model": state["model"], "epoch": epoch}, ckpt / f"epoch_{epoch:04d}.pt")
@@ -161,7 +164,7 @@ class Run:
         metrics = self.final_metrics(history, train_time)
         write_json_atomic(self.run_dir / "provenance.json", provenance(
             self.device, {"seed": cfg.seed, "split_seed": cfg.split_seed, "trial": cfg.trial},
-            time.perf_counter() - t0))
+            time.perf_counter() - t0, self.commit))
         write_json_atomic(self.run_dir / "metrics.json", metrics)
         return metrics
 

@@ -4,8 +4,9 @@ Each epoch presents every training person's positive pair once (camera A image w
 image where cameras exist, else two different images of the person) and as many negative pairs,
 each of two different random persons (camera A image of one, camera B image of the other where
 cameras exist), in random order. The default is the paper's: 600 epochs, one pair per step, SGD
-with momentum 0.9, learning rate decreasing linearly from 1e-3 to 1e-5 from the first epoch to
-the last, each gradient element clipped to +-5.
+without momentum (the paper names none; the authors' earlier code's 0.9 is an option), learning
+rate decreasing linearly from 1e-3 to 1e-5 from the first epoch to the last, each gradient
+element clipped to +-5 (from the authors' earlier code).
 
 Determinism: epoch ``e`` draws its pairs, crops, flips and dropout masks from generators seeded
 with ``(seed, e)``, so a run resumed from a checkpoint repeats an uninterrupted run exactly.
@@ -21,6 +22,7 @@ import torch
 from tqdm.auto import tqdm
 
 from reidlab.config import RunConfig
+from reidlab.errors import ReidlabError
 from reidlab.losses import MultiTaskLoss
 from reidlab.model import MultiTaskSiamese
 from reidlab.transforms import centre_crop, random_crop_flip
@@ -130,7 +132,16 @@ def train_epoch(model: MultiTaskSiamese, loss_fn: MultiTaskLoss, opt: torch.opti
         opt.step()
         for k, v in terms.items():
             sums[k] = sums.get(k, 0) + v.detach() * (e - s)
-    return {k: float(v) / n for k, v in sums.items()}
+    means = {k: float(v) / n for k, v in sums.items()}
+    if not np.isfinite(means["total"]):
+        raise TrainingDiverged(
+            f"training diverged in epoch {epoch} (mean loss {means['total']}); lower lr_start, "
+            "set momentum 0, or clip gradients (grad_clip)")
+    return means
+
+
+class TrainingDiverged(ReidlabError):
+    """The loss became NaN or infinite."""
 
 
 def fit(model: MultiTaskSiamese, loss_fn: MultiTaskLoss, opt: torch.optim.Optimizer, data: TrainSet,
