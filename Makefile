@@ -25,3 +25,4 @@ test: install
 
 bench: install
 	$(PY) benchmarks/load_data.py
+	$(PY) benchmarks/train_eval.py

@@ -9,6 +9,7 @@ for finished runs. Re-running a finished run returns its metrics; an unfinished 
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -132,10 +133,9 @@ class Run:
 
     def execute(self) -> dict:
         cfg, ckpt = self.cfg, self.run_dir / "checkpoints"
+        self._write_config()  # refuses a run directory that holds another config
         if (self.run_dir / "metrics.json").exists():
-            import json
-            return json.loads((self.run_dir / "metrics.json").read_text())
-        self._write_config()
+            return self.stored_metrics()
         history, start, elapsed = {"epochs": [], "curve": []}, 1, 0.0
         if (ckpt / "last.pt").exists():
             state = torch.load(ckpt / "last.pt", map_location=self.device, weights_only=False)
@@ -166,7 +166,10 @@ class Run:
             self.device, {"seed": cfg.seed, "split_seed": cfg.split_seed, "trial": cfg.trial},
             time.perf_counter() - t0, self.commit))
         write_json_atomic(self.run_dir / "metrics.json", metrics)
-        return metrics
+        return self.stored_metrics()
+
+    def stored_metrics(self) -> dict:
+        return json.loads((self.run_dir / "metrics.json").read_text())
 
     def final_metrics(self, history: dict, train_time: float) -> dict:
         t = time.perf_counter()

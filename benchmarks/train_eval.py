@@ -1,0 +1,98 @@
+"""Training and evaluation throughput of the multi-task Siamese network, against the FLOP limit.
+
+    python benchmarks/train_eval.py [--threads N] [--device cpu|cuda]
+
+Prints images/s for training at 1 and 32 pairs per step (the paper's full task set on
+VIPeR-sized heads), ten-crop feature extraction and the 316 x 316 evaluation, the model's FLOPs
+per image, and each rate as a fraction of the machine's measured matmul FLOP/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import torch
+
+from reidlab.evaluate import distance_matrix, extract_features
+from reidlab.flops import forward_flops, train_flops
+from reidlab.losses import LossConfig, MultiTaskLoss
+from reidlab.metrics import cmc, mean_average_precision
+from reidlab.model import HeadsConfig, MultiTaskSiamese
+
+
+def timed(fn, repeats: int) -> float:
+    fn()  # warm-up
+    start = time.perf_counter()
+    for _ in range(repeats):
+        fn()
+    return (time.perf_counter() - start) / repeats
+
+
+def matmul_flops_per_s(device: torch.device, n: int = 2048) -> float:
+    a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    dt = timed(lambda: (a @ b, sync()), 5)
+    return 2 * n ** 3 / dt
+
+
+def train_rate(model, loss_fn, opt, pairs: int, device, steps: int) -> float:
+    x = torch.randn(2 * pairs, 3, 56, 56, device=device)
+    labels = {"identity": torch.randint(0, 316, (2 * pairs,), device=device),
+              "attributes": torch.randint(0, 2, (2 * pairs, 15), device=device),
+              "pose": torch.randint(0, 5, (2 * pairs,), device=device)}
+    same = torch.rand(pairs, device=device) < 0.5
+
+    def step():
+        z, heads = model(x)
+        loss = loss_fn(z, heads, same, labels)["total"]
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_value_(model.parameters(), 5.0)
+        opt.step()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+
+    return 2 * pairs / timed(step, steps)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+    model = MultiTaskSiamese(heads=HeadsConfig(316, 15, "softmax", 5)).to(device, memory_format=torch.channels_last)
+    loss_fn = MultiTaskLoss(LossConfig(), np.full(15, 1 / 15)).to(device)
+    opt = torch.optim.SGD(model.parameters(), lr=1e-4)
+    peak = matmul_flops_per_s(device)
+    fwd, trn = forward_flops(model.features), train_flops(model.features)
+    print(f"device {device} ({args.threads} threads); matmul peak measured {peak / 1e9:.1f} GFLOP/s")
+    print(f"model: {fwd / 1e6:.1f} MFLOP forward, ~{trn / 1e6:.1f} MFLOP train per 56x56 image")
+    rates = {}
+    for pairs, steps in ((1, 100), (32, 10)):
+        rates[pairs] = train_rate(model, loss_fn, opt, pairs, device, steps)
+        print(f"train, {pairs:2d} pair(s)/step: {rates[pairs]:8.0f} images/s  "
+              f"({rates[pairs] * trn / peak:6.1%} of matmul peak)")
+    print(f"  ratio 32 vs 1 pair/step: {rates[32] / rates[1]:.1f}x")
+    epoch_images = 2 * 632  # one VIPeR epoch: 316 positive + 316 negative pairs
+    print(f"  paper protocol on VIPeR (600 epochs at 1 pair/step): {600 * epoch_images / rates[1] / 60:.1f} min per run")
+    x = torch.randn(632, 3, 64, 64)
+    dt = timed(lambda: extract_features(model.features, x, "ten-crop"), 3)
+    print(f"features, ten-crop: {632 * 10 / dt:8.0f} crops/s  ({632 * 10 * fwd / dt / peak:6.1%} of matmul peak)")
+    feats = extract_features(model.features, x, "ten-crop")
+    pids = np.arange(316)
+
+    def evaluate():
+        d = distance_matrix(feats[:, :316], feats[:, 316:])
+        cmc(d, pids, pids)
+        mean_average_precision(d, pids, pids)
+
+    print(f"316 x 316 ten-crop evaluation (features + 100 crop pairs + CMC + mAP): "
+          f"{dt + timed(evaluate, 3):.2f} s")
+
+
+if __name__ == "__main__":
+    main()

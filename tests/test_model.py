@@ -1,0 +1,33 @@
+"""The network: parameter count, shapes, depth options."""
+
+import pytest
+import torch
+
+from reidlab.model import FeatureNet, HeadsConfig, ModelConfig, MultiTaskSiamese, count_parameters
+
+
+def test_default_parameter_count_and_shapes():
+    net = FeatureNet()
+    assert count_parameters(net) == 948_672  # 3 x (5x5 conv, pad 4) 16/64/64, fc 6400 -> 128
+    assert net(torch.zeros(2, 3, 56, 56)).shape == (2, 128)
+    assert net.fc.in_features == 64 * 10 * 10
+
+
+@pytest.mark.parametrize("widths", [(16,), (16, 64), (16, 64, 64, 64)])
+def test_depths(widths):
+    net = FeatureNet(ModelConfig(widths=widths, feature_dim=32))
+    assert net(torch.zeros(1, 3, 56, 56)).shape == (1, 32)
+
+
+def test_depth_limit():
+    with pytest.raises(ValueError, match="1 to 4"):
+        FeatureNet(ModelConfig(widths=(8,) * 5))
+
+
+def test_heads():
+    m = MultiTaskSiamese(heads=HeadsConfig(num_identities=7, num_attributes=3, num_poses=5))
+    z, out = m(torch.zeros(4, 3, 56, 56))
+    assert out["identity"].shape == (4, 7) and out["attributes"].shape == (4, 3, 2) and out["pose"].shape == (4, 5)
+    m = MultiTaskSiamese(heads=HeadsConfig(num_attributes=3, attribute_head="multilabel"))
+    assert m(torch.zeros(2, 3, 56, 56))[1]["attributes"].shape == (2, 3)
+    assert "identity" not in m(torch.zeros(1, 3, 56, 56))[1]

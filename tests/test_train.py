@@ -1,0 +1,116 @@
+"""Training at a tiny size: it learns, it is deterministic, resume equals an uninterrupted run."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+import torch
+
+from reidlab.cli import main
+from reidlab.config import RunConfig, apply_overrides
+from reidlab.errors import ConfigError
+from reidlab.run import Run
+from reidlab.train import PairSampler, learning_rate
+
+TINY = dict(dataset="synthetic", synthetic_persons=24, epochs=4, widths=[8, 16], feature_dim=16,
+            curve_every=2, checkpoint_every=2, test_views="flip")
+
+
+def test_pair_sampler_epoch():
+    pids = np.repeat(np.arange(6), 2)
+    camids = np.tile([0, 1], 6)
+    a, b, same = PairSampler(pids, camids).epoch(np.random.default_rng(0))
+    assert len(a) == 12 and same.sum() == 6
+    assert (pids[a][same] == pids[b][same]).all() and (pids[a][~same] != pids[b][~same]).all()
+    assert (camids[a] == 0).all() and (camids[b] == 1).all()  # camera A vs camera B
+    no_cams = PairSampler(np.array([0, 0, 0, 1, 1]), np.full(5, -1)).epoch(np.random.default_rng(1))
+    assert (no_cams[0] != no_cams[1]).all()  # never an image paired with itself
+
+
+def test_learning_rate_is_linear():
+    cfg = RunConfig(epochs=600)
+    assert learning_rate(cfg, 1) == pytest.approx(1e-3) and learning_rate(cfg, 600) == pytest.approx(1e-5)
+    assert learning_rate(cfg, 300) == pytest.approx(1e-3 + (1e-5 - 1e-3) * 299 / 599)
+
+
+def test_training_learns_and_writes_a_run(tmp_path):
+    metrics = Run(RunConfig(**{**TINY, "epochs": 8}), tmp_path / "r", progress=False).execute()
+    losses = [e["total"] for e in metrics["history"]["epochs"]]
+    assert losses[-1] < losses[0]
+    assert [c["epoch"] for c in metrics["history"]["curve"]] == [0, 2, 4, 6, 8]
+    assert set(metrics["cmc"]) >= {"1", "5", "10", "20", "50"} and 0 <= metrics["mAP"] <= 100
+    assert metrics["pose"]["accuracy"] >= 0 and len(metrics["attributes"]["per_attribute"]) == 15
+    for name in ("config.yaml", "metrics.json", "provenance.json", "checkpoints/final.pt",
+                 "checkpoints/epoch_0004.pt"):
+        assert (tmp_path / "r" / name).exists()
+    prov = json.loads((tmp_path / "r" / "provenance.json").read_text())
+    assert {"git_commit", "packages", "device", "seeds", "wall_time_s"} <= set(prov)
+
+
+def test_resume_equals_uninterrupted(tmp_path):
+    full = Run(RunConfig(**TINY), tmp_path / "full", progress=False).execute()
+    # interrupted: stop after epoch 2 (a config with epochs=4 whose run dir holds epoch 2's checkpoint)
+    part = Run(RunConfig(**TINY), tmp_path / "part", progress=False)
+    from reidlab import train as train_module
+
+    real_fit = train_module.fit
+
+    def fit_two_epochs(model, loss, opt, data, cfg, start, cb, progress):
+        for epoch in range(start, 3):
+            cb(epoch, train_module.train_epoch(model, loss, opt, data, cfg, epoch))
+        raise KeyboardInterrupt
+
+    import reidlab.run as run_module
+
+    run_module.fit = fit_two_epochs
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            part.execute()
+    finally:
+        run_module.fit = real_fit
+    assert not (tmp_path / "part" / "metrics.json").exists()  # no half-written result
+    resumed = Run(RunConfig(**TINY), tmp_path / "part", progress=False).execute()
+    assert resumed["cmc_curve"] == full["cmc_curve"] and resumed["mAP"] == full["mAP"]
+    assert resumed["history"]["epochs"] == full["history"]["epochs"]
+    a = torch.load(tmp_path / "full/checkpoints/final.pt")["model"]
+    b = torch.load(tmp_path / "part/checkpoints/final.pt")["model"]
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_finished_run_is_not_retrained(tmp_path):
+    first = Run(RunConfig(**{**TINY, "epochs": 1}), tmp_path / "r", progress=False).execute()
+    shutil.rmtree(tmp_path / "r" / "checkpoints")
+    assert Run(RunConfig(**{**TINY, "epochs": 1}), tmp_path / "r", progress=False).execute() == first
+    with pytest.raises(ConfigError, match="another config"):
+        Run(RunConfig(**{**TINY, "epochs": 2}), tmp_path / "r", progress=False).execute()
+
+
+def test_config_errors_name_the_key(tmp_path):
+    with pytest.raises(ConfigError, match="'verification_loss'.*allowed"):
+        RunConfig(verification_loss="triplet").validate()
+    with pytest.raises(ConfigError, match="'epochs'.*int"):
+        apply_overrides(RunConfig(), ["epochs=ten"])
+    with pytest.raises(ConfigError, match="unknown config key"):
+        RunConfig.from_dict({"epoch": 3})
+    with pytest.raises(ConfigError, match="tasks"):
+        RunConfig(tasks="V+Q").validate()
+    (tmp_path / "bad.yaml").write_text("dataset: [unclosed")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        RunConfig.load(tmp_path / "bad.yaml")
+
+
+def test_tasks_need_labels(data_root, tmp_path):
+    with pytest.raises(ConfigError, match="no pose labels"):
+        Run(RunConfig(dataset="ilids", tasks="V+P", epochs=1), tmp_path / "r", data_root, progress=False)
+
+
+def test_cli_run(tmp_path, capsys):
+    args = ["run", "--out", str(tmp_path), "--name", "cli", "--quiet"]
+    for key, value in {**TINY, "epochs": 1}.items():
+        args += ["--set", f"{key}={json.dumps(value)}"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "CMC rank 1/5/10/20/50" in out and (tmp_path / "cli" / "metrics.json").exists()
+    assert main(["run", "--set", "optimizer=rmsprop", "--out", str(tmp_path)]) == 2
+    assert "'optimizer'" in capsys.readouterr().err
