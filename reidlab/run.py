@@ -27,7 +27,7 @@ from reidlab.losses import LossConfig, MultiTaskLoss, attribute_weights, parse_t
 from reidlab.metrics import binary_attribute_metrics, label_entropy, mean_accuracy_ma, multiclass_metrics
 from reidlab.model import HeadsConfig, ModelConfig, MultiTaskSiamese, count_parameters
 from reidlab.provenance import git_commit, provenance, write_json_atomic
-from reidlab.train import PairSampler, TrainSet, fit, make_optimizer
+from reidlab.train import PairSampler, TrainSet, TrainingDiverged, fit, make_optimizer
 from reidlab.transforms import centre_crop, channel_stats, preprocess, rgb_to_yuv, to_float
 
 
@@ -158,7 +158,11 @@ class Run:
                 _atomic_save(state, ckpt / "last.pt")
                 _atomic_save({"model": state["model"], "epoch": epoch}, ckpt / f"epoch_{epoch:04d}.pt")
 
-        fit(self.model, self.loss, self.optimizer, self.trainset, cfg, start, on_epoch_end, self.progress)
+        try:
+            fit(self.model, self.loss, self.optimizer, self.trainset, cfg, start, on_epoch_end, self.progress)
+        except TrainingDiverged as exc:  # a finding, not a crash: keep the evidence
+            write_json_atomic(self.run_dir / "diverged.json", {"error": str(exc), "history": history})
+            raise
         train_time = time.perf_counter() - t0
         _atomic_save({"model": self.model.state_dict(), "epoch": cfg.epochs}, ckpt / "final.pt")
         metrics = self.final_metrics(history, train_time)

@@ -114,3 +114,18 @@ def test_cli_run(tmp_path, capsys):
     assert "CMC rank 1/5/10/20/50" in out and (tmp_path / "cli" / "metrics.json").exists()
     assert main(["run", "--set", "optimizer=rmsprop", "--out", str(tmp_path)]) == 2
     assert "'optimizer'" in capsys.readouterr().err
+
+
+def test_pretrained_feature_network_initialises_fine_tuning(tmp_path):
+    """Table V: G trained on one dataset initialises G on another; the heads start fresh."""
+    source = Run(RunConfig(**{**TINY, "epochs": 1}), tmp_path / "src", progress=False)
+    source.execute()
+    target_cfg = RunConfig(**{**TINY, "epochs": 1, "split_seed": 5, "synthetic_persons": 30,
+                              "pretrained": str(tmp_path / "src")})
+    target = Run(target_cfg, tmp_path / "dst", progress=False)
+    trained = torch.load(tmp_path / "src/checkpoints/final.pt")["model"]
+    for name, value in target.model.features.state_dict().items():
+        assert torch.equal(value.cpu(), trained["features." + name])
+    assert target.model.heads.identity.out_features == 15  # the target's own training persons
+    with pytest.raises(ConfigError, match="no checkpoints/final.pt"):
+        Run(RunConfig(**{**TINY, "pretrained": str(tmp_path / "nothing")}), tmp_path / "x", progress=False)
