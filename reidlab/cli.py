@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import sys
 from pathlib import Path
 
 from reidlab.data import DATASETS, load_dataset, resolve_data_root
 from reidlab.data.splits import DEFAULT_PROTOCOL, make_splits, save_splits
 from reidlab.errors import ReidlabError
+from reidlab.provenance import write_json_atomic
 
 
 def default_dataset(data_root: Path | None) -> str:
@@ -18,31 +19,30 @@ def default_dataset(data_root: Path | None) -> str:
 
 
 def cmd_prepare(args: argparse.Namespace) -> None:
-    """Load a dataset, make its splits, print statistics and save a contact sheet."""
+    """Load a dataset, make its splits, save them with a contact sheet, and print statistics."""
     from reidlab.viz import contact_sheet
 
     root = resolve_data_root(args.data_root)
     name = args.dataset or default_dataset(root)
     data = load_dataset(name, root)
+    protocol = args.protocol or DEFAULT_PROTOCOL.get(name, "one-gallery-image")
+    splits = make_splits(data, protocol, seed=args.seed, trials=args.trials)
     summary = data.summary()
+    out = Path(args.out) / name
+    # write everything first: an interrupted command leaves no half-set of results
+    save_splits(splits, out / f"splits_{protocol}_seed{args.seed}.json")
+    contact_sheet(load_dataset(name, root, size=(128, 64)), out / "contact_sheet.png", seed=args.seed)
+    write_json_atomic(out / "summary.json", {**summary, "splits": [s.summary() for s in splits]})
     print(f"{name}: {summary['images']} images, {summary['persons']} persons, "
           f"{summary['cameras']} cameras, {summary['attributes']} attributes, "
           f"pose labels: {'yes' if summary['has_pose'] else 'no'} (layout: {data.layout})")
     if name == "synthetic":
         print("  NOTE: synthetic pedestrians (embedded default) — not real data; "
               "set REIDLAB_DATA_ROOT to use the real datasets.")
-    protocol = args.protocol or DEFAULT_PROTOCOL.get(name, "one-gallery-image")
-    splits = make_splits(data, protocol, seed=args.seed, trials=args.trials)
     print(f"  protocol {protocol}, seed {args.seed}, {len(splits)} trials:")
     for s in splits:
         print("    trial {trial}: {train_persons} train persons, {queries} queries, "
               "{gallery} gallery images".format(**s.summary()))
-    out = Path(args.out) / name
-    save_splits(splits, out / f"splits_{protocol}_seed{args.seed}.json")
-    sheet_data = load_dataset(name, root, size=(128, 64))
-    contact_sheet(sheet_data, out / "contact_sheet.png", seed=args.seed)
-    (out / "summary.json").write_text(json.dumps(
-        {**summary, "splits": [s.summary() for s in splits]}, indent=1) + "\n")
     print(f"  wrote {out}/ (summary.json, splits, contact_sheet.png)")
 
 
@@ -95,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     except ReidlabError as exc:
         print(f"reidlab: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into e.g. `head`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     return 0
 
 

@@ -23,8 +23,8 @@ CHOICES: dict[str, tuple] = {
     "attribute_set": (None, "peta", "layne"),
     "optimizer": ("sgd", "adam"),
     "normalisation": ("image", "dataset"),
-    "test_views": ("centre", "flip", "ten-crop"),
-    "curve_views": ("centre", "flip", "ten-crop"),
+    "test_views": ("none", "centre", "flip", "ten-crop"),  # none = centre crop only
+    "curve_views": ("none", "centre", "flip", "ten-crop"),
     "distance": ("mean-pairwise", "mean-feature"),
     "device": ("auto", "cpu", "cuda"),
 }

@@ -103,12 +103,12 @@ def ten_crop(x: torch.Tensor, crop: int = CROP) -> torch.Tensor:
     return torch.stack(TF.ten_crop(x, [crop, crop]))
 
 
-VIEWS = ("centre", "flip", "ten-crop")
+VIEWS = ("none", "centre", "flip", "ten-crop")  # "none" = "centre": the net needs 56x56 input
 
 
 def test_views(x: torch.Tensor, views: str = "ten-crop", crop: int = CROP) -> torch.Tensor:
-    """``(V, N, C, crop, crop)`` test-time views: ``centre`` (V=1), ``flip`` (V=2), ``ten-crop``."""
-    if views == "centre":
+    """``(V, N, C, crop, crop)`` test-time views: ``centre``/``none`` (V=1), ``flip`` (V=2), ``ten-crop``."""
+    if views in ("centre", "none"):
         return centre_crop(x, crop)[None]
     if views == "flip":
         c = centre_crop(x, crop)
