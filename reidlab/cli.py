@@ -66,6 +66,21 @@ def cmd_run(args: argparse.Namespace) -> None:
     print(f"  wrote {run_dir}/ (config.yaml, metrics.json, provenance.json, checkpoints/)")
 
 
+def cmd_study(args: argparse.Namespace) -> None:
+    """Run the declared runs of paper items (skipping stored ones) into the results store."""
+    from reidlab.experiments import ITEMS, PROFILES, run_item, stored
+
+    root = resolve_data_root(args.data_root)
+    print(f"profile {PROFILES[args.profile].describe()}")
+    if root is None:
+        print("  NOTE: no data root: every run uses the synthetic dataset (not real data)")
+    for item in args.items or list(ITEMS):
+        runs = run_item(item, args.profile, str(root) if root else None, Path(args.store), args.jobs,
+                        progress=not args.quiet)
+        done = sum(stored(r, Path(args.store)) is not None for r in runs)
+        print(f"  {item}: {done}/{len(runs)} runs stored")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reidlab", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -85,6 +100,17 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--name", help="run directory name (default: DATASET-CONFIGHASH)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(func=cmd_run)
+    from reidlab.experiments import ITEMS, PROFILES, STORE
+
+    st = sub.add_parser("study", help=cmd_study.__doc__)
+    st.add_argument("items", nargs="*", metavar="ITEM",
+                    help=f"paper items (default: all): {', '.join(ITEMS)}")
+    st.add_argument("--profile", choices=list(PROFILES), default="smoke")
+    st.add_argument("--data-root", help="folder holding PETA/ and CUHK01/ (default: $REIDLAB_DATA_ROOT)")
+    st.add_argument("--store", default=str(STORE))
+    st.add_argument("--jobs", type=int, default=1, help="runs at once")
+    st.add_argument("--quiet", action="store_true")
+    st.set_defaults(func=cmd_study)
     return parser
 
 

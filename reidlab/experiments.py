@@ -1,0 +1,190 @@
+"""The study as declared runs: each paper item is a set of configs, run once, stored, reused.
+
+A run's identity is the hash of its full config (``RunConfig.identity``), which includes the
+dataset, split seed and fold, so two items that need the same run share it. The store keeps one
+directory per finished run under ``results/store/<identity>/`` (config snapshot, metrics,
+provenance); ``run_item`` skips runs already stored, so work accumulates across sessions and
+machines. Checkpoints stay out of git.
+
+Profiles say how much of the paper's protocol a run follows; each is a named set of deviations,
+written into every result:
+
+* ``paper``: the paper's protocol (600 epochs, one pair per step, 10 folds, ten-crop test).
+* ``quick``: CPU-affordable: 100 epochs, 3 folds, centre-crop curves; otherwise the paper's.
+* ``smoke``: seconds, for CI: 2 epochs, 1 fold, a 2-layer narrow network, 40 synthetic persons.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reidlab.config import RunConfig
+from reidlab.data.attributes import LAYNE_ATTRIBUTES
+from reidlab.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    folds: int
+    overrides: dict = field(default_factory=dict)
+
+    def describe(self) -> str:
+        if not self.overrides:
+            return f"{self.name}: the paper's protocol, {self.folds} folds"
+        changes = ", ".join(f"{k}={v}" for k, v in self.overrides.items())
+        return f"{self.name}: {self.folds} fold(s); deviations from the paper: {changes}"
+
+
+PROFILES: dict[str, Profile] = {
+    "paper": Profile("paper", 10),
+    "quick": Profile("quick", 3, {"epochs": 100}),
+    "smoke": Profile("smoke", 1, {"epochs": 2, "widths": [8, 16], "feature_dim": 32,
+                                  "synthetic_persons": 40, "test_views": "flip", "curve_every": 1}),
+}
+
+# paper item -> {variant label: config overrides}; every variant runs on each fold of the profile
+VIPER, PETA = {"dataset": "viper"}, {"dataset": "peta-reid", "tasks": "V+I+A"}
+ITEMS: dict[str, dict[str, dict]] = {
+    "fig4": {"multi-task": {**VIPER}, "verification only": {**VIPER, "tasks": "V"}},
+    "fig5": {
+        **{f"VIPeR {t}": {**VIPER, "tasks": t} for t in ("V", "V+I", "V+A", "V+I+A", "V+I+A+P")},
+        **{f"PETA {t}": {**PETA, "tasks": t} for t in ("V", "V+I", "V+A", "V+I+A")},
+    },
+    "table1": {"multi-task": {**VIPER}},
+    "fig6": {"none": {**VIPER, "tasks": "V"}, **{
+        a: {**VIPER, "tasks": "V+A", "attribute_weighting": "given",
+            "attribute_weights": [float(b == a) for b in LAYNE_ATTRIBUTES]} for a in LAYNE_ATTRIBUTES}},
+    "table2": {f"{d} {w}": {**base, "attribute_weighting": w}
+               for d, base in (("VIPeR", VIPER), ("PETA", PETA)) for w in ("entropy", "equal", "none")},
+    "table3": {f"{w1}/{w2}/{w2} f{f}": {**VIPER, "widths": [w1, w2, w2], "feature_dim": f}
+               for w1, w2, f in [(16, 32, 32), (16, 64, 32), (16, 128, 32), (16, 32, 64), (16, 64, 64),
+                                 (16, 128, 64), (16, 32, 128), (16, 64, 128), (16, 128, 128),
+                                 (16, 256, 256)]},
+    "fig7": {f"{n} layers": {**VIPER, "widths": [16, 64, 64, 64][:n]} for n in (1, 2, 3, 4)},
+    "fig8": {"DA train+test": {**VIPER}, "DA train": {**VIPER, "test_views": "centre"},
+             "DA test": {**VIPER, "augment": False}, "no DA": {**VIPER, "augment": False, "test_views": "centre"}},
+    "table4": {"Ours": {**VIPER}, "Ours Multi-Label": {**VIPER, "attribute_head": "multilabel"}},
+    "table5": {f"{d} {p}": {"dataset": d, "tasks": "V+I+A", **({"pretrained": "@viper"} if p == "VIPeR" else {})}
+               for d in ("ilids", "caviar", "3dpes") for p in ("VIPeR", "none")},
+    "table6": {f"{a}->{b} {w}": {"dataset": a, "test_dataset": b, "tasks": "V+I+A", "attribute_set": "peta",
+                                 "attribute_weighting": w}
+               for a, b in (("viper", "ilids"), ("viper", "caviar"), ("viper", "3dpes"), ("ilids", "viper"),
+                            ("caviar", "viper"), ("3dpes", "viper")) for w in ("entropy", "none")},
+    "table7": {f"{a}->{b}": {"dataset": a, "test_dataset": b, "tasks": t}
+               for a, b, t in (("viper", "ilids", "V+I+A+P"), ("viper", "caviar", "V+I+A+P"),
+                               ("viper", "3dpes", "V+I+A+P"), ("viper", "cuhk01", "V+I+A+P"),
+                               ("viper", "prid", "V+I+A+P"), ("cuhk01", "prid", "V+I"),
+                               ("cuhk01", "viper", "V+I"), ("ilids", "viper", "V+I+A"),
+                               ("ilids", "prid", "V+I+A"), ("prid", "viper", "V+I+A"))},
+}
+# The analyses of Sec. V-D use the trained network of Table IV's "Ours".
+ANALYSIS_ITEMS = {"fig9": ("table4", "Ours"), "fig10": ("table4", "Ours")}
+
+
+@dataclass
+class PlannedRun:
+    item: str
+    variant: str
+    fold: int
+    config: RunConfig
+
+    @property
+    def identity(self) -> str:
+        return self.config.identity()
+
+
+def _synthetic_fallback(values: dict, real_data: bool) -> dict:
+    """Without a data root every run uses the synthetic set (labelled so in every result)."""
+    if real_data:
+        return values
+    values = {**values, "dataset": "synthetic"}
+    values.pop("test_dataset", None)
+    values.pop("attribute_set", None)
+    return values
+
+
+def plan(item: str, profile: str = "smoke", real_data: bool = False, store: Path | None = None) -> list[PlannedRun]:
+    """The runs of ``item`` under ``profile``; ``pretrained: "@viper"`` resolves to the stored
+    directory of the VIPeR pre-training run of the same fold (``pretrain_config``)."""
+    if item not in ITEMS:
+        raise ConfigError(f"unknown paper item '{item}'; choose one of: {', '.join(ITEMS)}")
+    if profile not in PROFILES:
+        raise ConfigError(f"unknown profile '{profile}'; choose one of: {', '.join(PROFILES)}")
+    prof = PROFILES[profile]
+    runs = []
+    for variant, overrides in ITEMS[item].items():
+        for fold in range(prof.folds):
+            # the variant's own keys win: they are what the item measures
+            values = _synthetic_fallback({**prof.overrides, **overrides, "trial": fold}, real_data)
+            if values.get("pretrained") == "@viper":
+                source = pretrain_config(prof, fold, real_data)
+                values["pretrained"] = str((store or STORE) / source.identity())
+            runs.append(PlannedRun(item, variant, fold, RunConfig.from_dict(values)))
+    return runs
+
+
+def pretrain_config(prof: Profile, fold: int, real_data: bool) -> RunConfig:
+    """Table V's pre-training run: VIPeR's training half of the same fold, PETA attributes."""
+    values = _synthetic_fallback({**prof.overrides, "dataset": "viper", "tasks": "V+I+A",
+                                  "attribute_set": "peta", "trial": fold}, real_data)
+    return RunConfig.from_dict(values)
+
+
+STORE = Path("results/store")
+
+
+def stored(run: PlannedRun | RunConfig, store: Path = STORE) -> dict | None:
+    """The stored metrics of a run, or None if it has not finished."""
+    cfg = run.config if isinstance(run, PlannedRun) else run
+    path = store / cfg.identity() / "metrics.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _execute(args: tuple[dict, str, str | None, int]) -> str:
+    values, run_dir, data_root, threads = args
+    import torch
+
+    from reidlab.run import Run
+
+    torch.set_num_threads(threads)
+    Run(RunConfig.from_dict(values), run_dir, data_root, progress=False).execute()
+    return run_dir
+
+
+def run_item(item: str, profile: str = "smoke", data_root: str | None = None, store: Path = STORE,
+             jobs: int = 1, progress: bool = True) -> list[PlannedRun]:
+    """Run every not-yet-stored run of ``item``; returns the plan (all runs then stored)."""
+    runs = plan(item, profile, real_data=data_root is not None, store=store)
+    if item == "table5":  # the pre-training runs first
+        prof = PROFILES[profile]
+        sources = {c.identity(): c for c in (pretrain_config(prof, f, data_root is not None)
+                                             for f in range(prof.folds))}
+        _run_all([(c, store / i) for i, c in sources.items()], data_root, jobs, progress, f"{item} pretrain")
+    todo = {r.identity: r for r in runs if stored(r, store) is None}
+    _run_all([(r.config, store / i) for i, r in todo.items()], data_root, jobs, progress, item)
+    return runs
+
+
+def _run_all(work: list[tuple[RunConfig, Path]], data_root, jobs: int, progress: bool, label: str) -> None:
+    from tqdm.auto import tqdm
+
+    work = [(c, d) for c, d in work if not (d / "metrics.json").exists()]
+    if not work:
+        return
+    threads = max(1, (os.cpu_count() or 1) // max(1, jobs))
+    args = [(c.to_dict(), str(d), data_root, threads) for c, d in work]
+    bar = tqdm(total=len(args), desc=label, unit="run", disable=not progress)
+    if jobs <= 1:
+        for a in args:
+            _execute(a)
+            bar.update()
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for _ in pool.map(_execute, args):
+                bar.update()
+    bar.close()
