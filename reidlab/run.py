@@ -49,6 +49,17 @@ def _atomic_save(obj, path: Path) -> None:
     tmp.replace(path)
 
 
+def write_progress(run_dir: Path, state: dict | None = None) -> dict:
+    """``progress.json`` of an unfinished run: the epoch reached and its per-epoch history, so how
+    far a run got is committed even while its checkpoints are not."""
+    if state is None:
+        state = torch.load(run_dir / "checkpoints" / "last.pt", map_location="cpu", weights_only=False)
+    progress = {"epoch": state["epoch"], "elapsed_s": round(state["elapsed"], 1),
+                "git_commit": state.get("commit"), "history": state["history"]}
+    write_json_atomic(run_dir / "progress.json", progress)
+    return progress
+
+
 class Run:
     """Everything one config needs, built once; ``execute`` trains and evaluates."""
 
@@ -116,6 +127,15 @@ class Run:
         self.trainset.sampler.sides = [(rows[s1], rows[s2]) for s1, s2 in self.trainset.sampler.sides]
         self.trainset.sampler.either = [rows[e] for e in self.trainset.sampler.either]
 
+    def load_final(self) -> None:
+        """Load this run's final weights (for analyses of a finished run)."""
+        path = self.run_dir / "checkpoints" / "final.pt"
+        if not path.is_file():
+            raise ConfigError(f"{path} is missing (checkpoints are not committed): delete "
+                              f"{self.run_dir / 'metrics.json'} and run again to retrain it")
+        self.model.load_state_dict(torch.load(path, map_location=self.device)["model"])
+        self.model.eval()
+
     def _load_pretrained(self, run_dir: Path) -> None:
         path = run_dir / "checkpoints" / "final.pt"
         if not path.is_file():
@@ -156,6 +176,7 @@ class Run:
                      "commit": self.commit}
             if epoch % cfg.checkpoint_every == 0 or epoch == cfg.epochs:
                 _atomic_save(state, ckpt / "last.pt")
+                write_progress(self.run_dir, state)
                 _atomic_save({"model": state["model"], "epoch": epoch}, ckpt / f"epoch_{epoch:04d}.pt")
 
         try:
