@@ -6,7 +6,7 @@ STAMP := $(ENV_DIR)/.reidlab-installed
 # torch 2.14.1 + torchvision 0.29.1 are a matching pair on PyPI (the CUDA build also runs on CPU).
 TORCH := torch==2.14.1 torchvision==0.29.1
 
-.PHONY: install study test bench
+.PHONY: install study test book-check bench
 install: $(STAMP)
 
 $(PY):
@@ -17,11 +17,17 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install -q $(TORCH) -e ".[dev]"
 	touch $(STAMP)
 
-study: install  ## prepare the data (real if REIDLAB_DATA_ROOT is set, else synthetic)
+PROFILE ?= smoke
+study: install  ## the whole study at $(PROFILE) (real data if REIDLAB_DATA_ROOT is set, else synthetic) + the HTML book
 	$(PY) -m reidlab prepare
+	$(PY) -m reidlab book --profile $(PROFILE)
 
-test: install
-	$(PY) -m pytest -q
+test: install  ## unit tests, then every notebook at the smoke profile (nbmake)
+	$(PY) -m pytest -q tests notebooks --nbmake
+
+CHECK_DIR ?= _build/screenshots
+book-check: install  ## the book at the smoke profile on synthetic data, every page checked in chromium
+	REIDLAB_DATA_ROOT= $(PY) -m reidlab book --profile smoke --check $(CHECK_DIR)
 
 bench: install
 	$(PY) benchmarks/load_data.py

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from reidlab.data.record import ReidDataset
 from reidlab.data.splits import EvalSet

@@ -81,6 +81,28 @@ def cmd_study(args: argparse.Namespace) -> None:
         print(f"  {item}: {done}/{len(runs)} runs stored")
 
 
+def cmd_book(args: argparse.Namespace) -> None:
+    """Execute every paper-item notebook (papermill) and build the HTML book."""
+    from reidlab.book import build_html, execute_notebooks
+    from reidlab.experiments import PROFILES
+
+    root = resolve_data_root(args.data_root)
+    print(f"profile {PROFILES[args.profile].describe()}")
+    print(f"data: {root if root else 'SYNTHETIC (embedded default; set REIDLAB_DATA_ROOT for real data)'}")
+    execute_notebooks(args.profile, str(root) if root else None, args.jobs, args.items or None,
+                      execute_runs=not args.no_runs)
+    if not args.no_html:
+        index = build_html()
+        print(f"book: {index}")
+        if args.check:
+            from reidlab.book import check_html
+
+            rows = check_html(index.parent, screenshot_dir=Path(args.check))
+            figures = sum(r["figures"] for r in rows)
+            print(f"checked {len(rows)} pages in headless chromium, {figures} figures load; "
+                  f"screenshots in {args.check}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reidlab", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -111,6 +133,16 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--jobs", type=int, default=1, help="runs at once")
     st.add_argument("--quiet", action="store_true")
     st.set_defaults(func=cmd_study)
+    bk = sub.add_parser("book", help=cmd_book.__doc__)
+    bk.add_argument("items", nargs="*", metavar="ITEM", help="only these items (default: all)")
+    bk.add_argument("--profile", choices=list(PROFILES), default="smoke")
+    bk.add_argument("--data-root", help="folder holding PETA/ and CUHK01/ (default: $REIDLAB_DATA_ROOT)")
+    bk.add_argument("--jobs", type=int, default=1, help="runs at once within a notebook")
+    bk.add_argument("--no-html", action="store_true", help="execute the notebooks only")
+    bk.add_argument("--no-runs", action="store_true", help="train nothing: show only the runs already stored")
+    bk.add_argument("--check", metavar="DIR", help="then open every page in headless chromium, check its "
+                    "figures load, and save screenshots in DIR")
+    bk.set_defaults(func=cmd_book)
     return parser
 
 

@@ -108,19 +108,21 @@ def _synthetic_fallback(values: dict, real_data: bool) -> dict:
     return values
 
 
-def plan(item: str, profile: str = "smoke", real_data: bool = False, store: Path | None = None) -> list[PlannedRun]:
+def plan(item: str, profile: str = "smoke", real_data: bool = False, store: Path | None = None,
+         overrides: dict | None = None) -> list[PlannedRun]:
     """The runs of ``item`` under ``profile``; ``pretrained: "@viper"`` resolves to the stored
     directory of the VIPeR pre-training run of the same fold (``pretrain_config``)."""
     if item not in ITEMS:
         raise ConfigError(f"unknown paper item '{item}'; choose one of: {', '.join(ITEMS)}")
     if profile not in PROFILES:
         raise ConfigError(f"unknown profile '{profile}'; choose one of: {', '.join(PROFILES)}")
-    prof = PROFILES[profile]
+    prof, overrides_all = PROFILES[profile], overrides
     runs = []
     for variant, overrides in ITEMS[item].items():
         for fold in range(prof.folds):
             # the variant's own keys win: they are what the item measures
-            values = _synthetic_fallback({**prof.overrides, **overrides, "trial": fold}, real_data)
+            values = _synthetic_fallback({**prof.overrides, **(overrides_all or {}), **overrides,
+                                          "trial": fold}, real_data)
             if values.get("pretrained") == "@viper":
                 source = pretrain_config(prof, fold, real_data)
                 values["pretrained"] = str((store or STORE) / source.identity())
@@ -135,7 +137,39 @@ def pretrain_config(prof: Profile, fold: int, real_data: bool) -> RunConfig:
     return RunConfig.from_dict(values)
 
 
-STORE = Path("results/store")
+def _repo_path(env: str, relative: str) -> Path:
+    """``$env`` if set, else ``relative`` under the checkout holding this package (or the cwd)."""
+    if os.environ.get(env):
+        return Path(os.environ[env])
+    repo = Path(__file__).resolve().parents[1]
+    return (repo if (repo / "results").is_dir() else Path.cwd()) / relative
+
+
+STORE = _repo_path("REIDLAB_STORE", "results/store")
+BOOK_OUT = _repo_path("REIDLAB_BOOK_OUT", "results/book")
+# occlusion iterations of Fig. 9 per profile (the paper: 1000)
+OCCLUSION_ITERATIONS = {"paper": 1000, "quick": 200, "smoke": 12}
+
+
+def trained_run(item: str, variant: str, profile: str, data_root: str | None, store: Path = STORE,
+                overrides: dict | None = None, fold: int = 0, execute: bool = True):
+    """The stored run of ``item``/``variant`` with its final weights loaded, for the analyses of
+    Sec. V-D. With ``execute`` it trains the run first if needed; without, it returns None when
+    the run or its checkpoint (not committed) is missing."""
+    from reidlab.run import Run
+
+    planned = next(r for r in plan(item, profile, data_root is not None, store, overrides)
+                   if r.variant == variant and r.fold == fold)
+    run_dir = store / planned.identity
+    if not (run_dir / "checkpoints" / "final.pt").is_file():
+        if not execute:
+            return None
+        if (run_dir / "metrics.json").exists():  # stored without its checkpoint: train it again
+            (run_dir / "metrics.json").unlink()
+        _run_all([(planned.config, run_dir)], data_root, 1, False, item)
+    run = Run(planned.config, run_dir, data_root, progress=False)
+    run.load_final()
+    return run
 
 
 def stored(run: PlannedRun | RunConfig, store: Path = STORE) -> dict | None:
@@ -157,9 +191,11 @@ def _execute(args: tuple[dict, str, str | None, int]) -> str:
 
 
 def run_item(item: str, profile: str = "smoke", data_root: str | None = None, store: Path = STORE,
-             jobs: int = 1, progress: bool = True) -> list[PlannedRun]:
-    """Run every not-yet-stored run of ``item``; returns the plan (all runs then stored)."""
-    runs = plan(item, profile, real_data=data_root is not None, store=store)
+             jobs: int = 1, progress: bool = True, overrides: dict | None = None) -> list[PlannedRun]:
+    """Run every not-yet-stored run of ``item``; returns the plan (all runs then stored).
+
+    ``overrides`` (e.g. ``{"device": "cuda", "seed": 1}``) apply to every run of the item."""
+    runs = plan(item, profile, real_data=data_root is not None, store=store, overrides=overrides)
     if item == "table5":  # the pre-training runs first
         prof = PROFILES[profile]
         sources = {c.identity(): c for c in (pretrain_config(prof, f, data_root is not None)
@@ -171,7 +207,7 @@ def run_item(item: str, profile: str = "smoke", data_root: str | None = None, st
 
 
 def _run_all(work: list[tuple[RunConfig, Path]], data_root, jobs: int, progress: bool, label: str) -> None:
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     work = [(c, d) for c, d in work if not (d / "metrics.json").exists()]
     if not work:

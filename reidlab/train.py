@@ -19,7 +19,7 @@ from typing import Callable
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from reidlab.config import RunConfig
 from reidlab.errors import ReidlabError

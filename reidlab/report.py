@@ -1,0 +1,294 @@
+"""Tables and figures of the book: reproduced numbers from the store beside the paper's.
+
+Notebooks call these; they hold no logic of their own. Every reproduced number comes from
+``results/store`` (see ``experiments.py``); every paper number from ``reidlab/paper_tables``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from reidlab.experiments import PROFILES, STORE, plan, stored
+
+PAPER_TABLES = Path(__file__).parent / "paper_tables"
+RANKS = (1, 5, 10, 20, 50)
+
+
+def paper_table(name: str) -> pd.DataFrame:
+    """One of the paper's tables, e.g. ``paper_table("table4_viper_cmc")``."""
+    return pd.read_csv(PAPER_TABLES / f"{name}.csv")
+
+
+def runs_frame(item: str, profile: str, real_data: bool, store: Path = STORE,
+               overrides: dict | None = None) -> pd.DataFrame:
+    """One row per stored run of ``item``: variant, fold, CMC at ``RANKS``, mAP, CMC AUC, the
+    full CMC curve and the metrics dict (for item-specific tables)."""
+    rows = []
+    for run in plan(item, profile, real_data, store, overrides):
+        m = stored(run, store)
+        if m is None:
+            continue
+        row = {"variant": run.variant, "fold": run.fold, "dataset": run.config.dataset,
+               "mAP": m["mAP"], "cmc_auc": m["cmc_auc"], "run": run.identity,
+               "curve": np.array(m["cmc_curve"]), "metrics": m}
+        row.update({f"rank{r}": m["cmc"].get(str(r), np.nan) for r in RANKS})
+        rows.append(row)
+    columns = ["variant", "fold", "dataset", "mAP", "cmc_auc", "run", "curve", "metrics"] + \
+        [f"rank{r}" for r in RANKS]
+    return pd.DataFrame(rows, columns=columns)
+
+
+NOT_RUN = "no stored runs for this item at this profile yet"
+
+
+def unavailable_figure(message: str = NOT_RUN):
+    """A figure that says why the real one is missing (so every page still has its files)."""
+    return _empty_figure(message)
+
+
+def _empty_figure(message: str = NOT_RUN):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 2))
+    ax.text(0.5, 0.5, message, ha="center", va="center")
+    ax.axis("off")
+    return fig
+
+
+def mean_std(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Per variant: ``mean ± std`` over folds of ``columns`` (std 0 for a single fold)."""
+    g = frame.groupby("variant", sort=False)[columns]
+    mean, std = g.mean(), g.std(ddof=1).fillna(0.0)
+    return pd.concat({"mean": mean, "std": std}, axis=1)
+
+
+def beside_paper(reproduced: pd.DataFrame, paper: pd.DataFrame, ranks=RANKS) -> pd.DataFrame:
+    """``reproduced`` (from ``mean_std``) and ``paper`` (index variant, columns rank1...) side by
+    side: paper, reproduced mean ± std, and the difference, per rank."""
+    out = {}
+    for r in ranks:
+        col = f"rank{r}"
+        mean = reproduced[("mean", col)]
+        std = reproduced[("std", col)]
+        p = paper[col].reindex(mean.index) if col in paper else pd.Series(np.nan, index=mean.index)
+        out[(f"CMC {r}", "paper")] = p
+        out[(f"CMC {r}", "reproduced")] = [f"{m:.1f} ± {s:.1f}" for m, s in zip(mean, std)]
+        out[(f"CMC {r}", "diff")] = (mean - p).round(1)
+    return pd.DataFrame(out)
+
+
+def profile_note(profile: str, real_data: bool) -> str:
+    """The line every page prints above its numbers."""
+    data = "real data" if real_data else "SYNTHETIC data (embedded default, not the paper's datasets)"
+    return f"Profile {PROFILES[profile].describe()}. Data: {data}."
+
+
+_NAMES = {"VIPeR": "viper", "iLIDS": "ilids", "CAVIAR": "caviar", "3DPeS": "3dpes", "CUHK": "cuhk01",
+          "PRID": "prid"}
+
+
+def _wide(frame: pd.DataFrame, label) -> pd.DataFrame:
+    """Rows with ``cmc{r}_pct`` columns -> index variant (``label(row)``), columns ``rank{r}``."""
+    out = frame.assign(variant=frame.apply(label, axis=1)).set_index("variant")
+    cols = {c: "rank" + c[3:-4] for c in out.columns if c.startswith("cmc") and c.endswith("_pct")}
+    return out.rename(columns=cols)[list(cols.values())]
+
+
+def _long(frame: pd.DataFrame, label) -> pd.DataFrame:
+    """Rows of (…, rank, cmc_pct) -> index variant, columns ``rank{r}``."""
+    frame = frame.assign(variant=frame.apply(label, axis=1), col="rank" + frame["rank"].astype(str))
+    return frame.pivot_table(index="variant", columns="col", values="cmc_pct", sort=False)
+
+
+def paper_frame(item: str) -> pd.DataFrame | None:
+    """The paper's CMC numbers for ``item``, indexed by the runner's variant labels (or None)."""
+    if item == "table4":
+        t = paper_table("table4_viper_cmc")
+        return _long(t[t.method.isin(["Ours", "Ours Multi-Label"])], lambda r: r.method)
+    if item == "table2":
+        return _long(paper_table("table2_attribute_weighting"), lambda r: f"{r.dataset} {r.weighting}")
+    if item == "table3":
+        return _wide(paper_table("table3_layer_width"),
+                     lambda r: f"{r.filters_layer1}/{r.filters_layer2}/{r.filters_layer3} f{r.feature_dim}")
+    if item == "table5":
+        return _wide(paper_table("table5_small_datasets"), lambda r: f"{_NAMES[r.dataset]} {r.pretrain}")
+    if item == "table6":
+        t = paper_table("table6_cross_dataset_weighting")
+        t = t[t.train != "Average"]
+        return _wide(t, lambda r: f"{_NAMES[r.train]}->{_NAMES[r.test]} {r.weighting}")
+    if item == "table7":
+        t = paper_table("table7_cross_dataset")
+        t = t[(t.method == "Ours")].drop_duplicates(["train", "test"])  # iLIDS: the 119-person row
+        return _wide(t, lambda r: f"{_NAMES[r.train]}->{_NAMES[r.test]}")
+    return None
+
+
+def plot_cmc(frame: pd.DataFrame, paper: pd.DataFrame | None = None, max_rank: int = 50, title: str = ""):
+    """Mean CMC curve per variant (ranks 1..max_rank), with the paper's tabulated points as markers."""
+    import matplotlib.pyplot as plt
+
+    if frame.empty:
+        return _empty_figure()
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    for k, (variant, group) in enumerate(frame.groupby("variant", sort=False)):
+        n = min(max_rank, min(len(c) for c in group.curve))
+        mean = np.mean([c[:n] for c in group.curve], axis=0)
+        line, = ax.plot(np.arange(1, n + 1), mean, label=f"{variant} (reproduced)")
+        if paper is not None and variant in paper.index:
+            pts = paper.loc[variant].dropna()
+            ranks = [int(c[4:]) for c in pts.index]
+            keep = [i for i, r in enumerate(ranks) if r <= max_rank]
+            ax.plot([ranks[i] for i in keep], pts.values[keep], "o--", color=line.get_color(),
+                    alpha=0.7, label=f"{variant} (paper)")
+    ax.set(xlabel="rank", ylabel="matching rate (%)", ylim=(0, 100), title=title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def plot_training_curves(frame: pd.DataFrame, title: str = ""):
+    """Fig. 4: train and test rank-1 against epoch, per variant (mean over folds)."""
+    import matplotlib.pyplot as plt
+
+    if frame.empty:
+        return _empty_figure()
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    for variant, group in frame.groupby("variant", sort=False):
+        curves = [pd.DataFrame(m["history"]["curve"]).set_index("epoch") for m in group.metrics]
+        mean = pd.concat(curves).groupby(level=0).mean()
+        for split, style in (("train_rank1", "--"), ("test_rank1", "-")):
+            ax.plot(mean.index, mean[split], style, label=f"{variant}, {split.split('_')[0]}")
+    ax.set(xlabel="epoch", ylabel="rank-1 (%)", title=title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def attribute_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Table I: per attribute (and pose) accuracy, precision, recall and training-label entropy,
+    mean over folds, beside the paper's."""
+    rows = []
+    for m in frame.metrics:
+        for a in m.get("attributes", {}).get("per_attribute", []):
+            rows.append({"attribute": a["name"], "accuracy": 100 * a["accuracy"], "precision": a["precision"],
+                         "recall": a["recall"], "entropy": a["train_label_entropy"]})
+        if "pose" in m:
+            rows.append({"attribute": "Pose", "accuracy": 100 * m["pose"]["accuracy"],
+                         "precision": m["pose"]["macro_precision"], "recall": m["pose"]["macro_recall"],
+                         "entropy": m["pose"]["train_label_entropy"]})
+    ours = pd.DataFrame(rows, columns=["attribute", "accuracy", "precision", "recall", "entropy"])
+    ours = ours.groupby("attribute", sort=False).mean()
+    paper = paper_table("table1_attributes_viper").set_index("attribute")
+    paper.columns = ["accuracy", "precision", "recall", "entropy"]
+    return pd.concat({"paper": paper, "reproduced": ours.round(2)}, axis=1).reindex(ours.index)
+
+
+def relative_auc(frame: pd.DataFrame, baseline: str = "none") -> pd.Series:
+    """Fig. 6: each variant's mean CMC AUC relative to the baseline variant's (1.0 = no change)."""
+    auc = frame.groupby("variant", sort=False)["cmc_auc"].mean()
+    if baseline not in auc:
+        return pd.Series(dtype=float, name="relative CMC AUC")
+    return (auc / auc[baseline]).drop(baseline).rename("relative CMC AUC")
+
+
+def plot_relative_auc(rel: pd.Series):
+    """Fig. 6 as bars: 1.0 = the same CMC area as training without any attribute."""
+    if rel.empty:
+        return _empty_figure()
+    ax = rel.plot.bar(figsize=(7, 3.5), ylabel="CMC AUC relative to none")
+    ax.axhline(1.0, color="k", lw=0.8)
+    ax.figure.tight_layout()
+    return ax.figure
+
+
+# The paper's headline claims, each decided by comparing stored runs (rank-1, mean over folds).
+# ("item", "variant A", "variant B" or a paper number): A better than B / A close to the number.
+CLAIMS = [
+    ("Multi-task learning (V+I+A+P) beats verification alone on VIPeR (Figs. 4-5)",
+     "fig5", "VIPeR V+I+A+P", "VIPeR V"),
+    ("Entropy attribute weighting beats no attributes on VIPeR (Table II)",
+     "table2", "VIPeR entropy", "VIPeR none"),
+    ("Data augmentation (train and test) beats none (Fig. 8)", "fig8", "DA train+test", "no DA"),
+    ("VIPeR pre-training helps i-LIDS (Table V)", "table5", "ilids VIPeR", "ilids none"),
+    ("VIPeR rank-1 reaches 33.6% (Table IV)", "table4", "Ours", 33.6),
+]
+
+
+def _rank1(frame: pd.DataFrame, variant: str) -> tuple[float, float, int] | None:
+    values = frame.loc[frame.variant == variant, "rank1"] if len(frame) else pd.Series(dtype=float)
+    if values.empty:
+        return None
+    return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0, len(values)
+
+
+def verdict(a: tuple[float, float, int], b) -> str:
+    """A claim holds if the difference exceeds the fold-to-fold spread (2 standard errors of the
+    difference); it fails if the difference has the wrong sign beyond that; else inconclusive.
+    Against a paper number: it holds if the number lies within 2 standard errors (or 2 points)."""
+    mean, std, n = a
+    if isinstance(b, float):
+        margin = max(2.0, 2 * std / np.sqrt(n))
+        return "holds" if abs(mean - b) <= margin else ("lower than the paper" if mean < b else "higher than the paper")
+    diff = mean - b[0]
+    margin = 2 * np.sqrt(std ** 2 / n + b[1] ** 2 / b[2]) if n > 1 and b[2] > 1 else np.inf
+    if diff > margin:
+        return "holds"
+    if diff < -margin:
+        return "does not hold"
+    return "inconclusive (needs more folds)" if margin == np.inf else "inconclusive"
+
+
+def claims(profile: str, real_data: bool, store: Path = STORE) -> pd.DataFrame:
+    """One row per claim: paper, reproduced (mean ± std of rank-1 over folds) and the verdict."""
+    rows = []
+    for text, item, a, b in CLAIMS:
+        frame = runs_frame(item, profile, real_data, store)
+        ra = _rank1(frame, a)
+        rb = b if isinstance(b, float) else _rank1(frame, b)
+        if ra is None or rb is None:
+            rows.append({"claim": text, "reproduced": "not run yet", "verdict": "-"})
+            continue
+        shown = f"{ra[0]:.1f} ± {ra[1]:.1f} (n={ra[2]})"
+        if not isinstance(b, float):
+            shown += f" vs {rb[0]:.1f} ± {rb[1]:.1f}"
+        rows.append({"claim": text, "reproduced": shown,
+                     "verdict": verdict(ra, rb) if real_data else "no verdict: synthetic data"})
+    return pd.DataFrame(rows)
+
+
+def plot_occlusion(image: np.ndarray, heatmap: np.ndarray):
+    """Fig. 9: an example test image beside the region-importance heat map (red = important)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(1, 2, figsize=(5, 4))
+    ax[0].imshow(image)
+    ax[0].set_title("a test image")
+    im = ax[1].imshow(heatmap, cmap="jet")
+    ax[1].set_title("region importance")
+    for a in ax:
+        a.axis("off")
+    fig.colorbar(im, ax=ax[1], fraction=0.05)
+    return fig
+
+
+def plot_activation_images(positive, negative, seed: int = 0, count: int = 8):
+    """Fig. 10: for ``count`` random neurons, the positive (top) and negative (bottom) images."""
+    import matplotlib.pyplot as plt
+    import torch
+
+    neurons = torch.randperm(positive.shape[0], generator=torch.Generator().manual_seed(seed))[:count]
+    fig, ax = plt.subplots(2, len(neurons), figsize=(1.25 * len(neurons), 3.2), squeeze=False)
+    stretch = lambda x: ((x - x.min()) / (x.max() - x.min() + 1e-9)).numpy()  # noqa: E731
+    for j, n in enumerate(neurons.tolist()):
+        ax[0, j].imshow(stretch(positive[n]))
+        ax[1, j].imshow(stretch(negative[n]))
+        ax[0, j].set_title(f"neuron {n}", fontsize=8)
+    for a in ax.ravel():
+        a.axis("off")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,37 @@
+"""Report helpers: paper tables line up with the runner's variants; verdict rules; differences."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from reidlab.experiments import ITEMS
+from reidlab.report import beside_paper, mean_std, paper_frame, verdict
+
+
+@pytest.mark.parametrize("item", ["table2", "table3", "table4", "table5", "table6", "table7"])
+def test_every_variant_has_the_papers_numbers(item):
+    paper = paper_frame(item)
+    assert set(ITEMS[item]) <= set(paper.index)
+    assert paper.notna().any(axis=None)
+
+
+def test_paper_numbers_are_the_transcribed_ones():
+    assert paper_frame("table4").loc["Ours", "rank1"] == 33.6
+    assert paper_frame("table7").loc["viper->ilids", "rank1"] == 29.7  # the 119-person row
+
+
+def test_beside_paper_difference():
+    frame = pd.DataFrame({"variant": ["Ours", "Ours"], "rank1": [30.0, 34.0], "rank5": [60.0, 60.0]})
+    table = beside_paper(mean_std(frame, ["rank1", "rank5"]), paper_frame("table4"), ranks=(1, 5))
+    assert table.loc["Ours", ("CMC 1", "diff")] == pytest.approx(32.0 - 33.6, abs=0.05)
+    assert table.loc["Ours", ("CMC 1", "reproduced")] == "32.0 ± 2.8"
+
+
+def test_verdict_rules():
+    assert verdict((30.0, 1.0, 10), (20.0, 1.0, 10)) == "holds"
+    assert verdict((20.0, 1.0, 10), (30.0, 1.0, 10)) == "does not hold"
+    assert verdict((20.5, 5.0, 3), (20.0, 5.0, 3)) == "inconclusive"
+    assert verdict((30.0, 0.0, 1), (20.0, 0.0, 1)).startswith("inconclusive (needs more folds)")
+    assert verdict((33.0, 1.0, 10), 33.6) == "holds"
+    assert verdict((12.0, 1.0, 1), 33.6) == "lower than the paper"
+    assert np.isfinite(paper_frame("table3").loc["16/64/64 f128", "rank1"])
