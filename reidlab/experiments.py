@@ -203,7 +203,20 @@ def run_item(item: str, profile: str = "smoke", data_root: str | None = None, st
         _run_all([(c, store / i) for i, c in sources.items()], data_root, jobs, progress, f"{item} pretrain")
     todo = {r.identity: r for r in runs if stored(r, store) is None}
     _run_all([(r.config, store / i) for i, r in todo.items()], data_root, jobs, progress, item)
+    for run in runs:
+        _write_profile(store / run.identity, profile, data_root is not None)
     return runs
+
+
+def _write_profile(run_dir: Path, profile: str, real_data: bool) -> None:
+    """``profile.json`` beside a stored run: the profile it was run at and its deviations."""
+    from reidlab.provenance import write_json_atomic
+
+    path = run_dir / "profile.json"
+    if run_dir.is_dir() and not path.exists():
+        prof = PROFILES[profile]
+        write_json_atomic(path, {"profile": profile, "deviations": prof.overrides, "folds": prof.folds,
+                                 "description": prof.describe(), "real_data": real_data})
 
 
 def _run_all(work: list[tuple[RunConfig, Path]], data_root, jobs: int, progress: bool, label: str) -> None:

@@ -1,5 +1,7 @@
 """The experiment runner: plans, identities, the store, skipping finished runs."""
 
+import json
+
 import pytest
 
 from reidlab.errors import ConfigError
@@ -40,6 +42,8 @@ def test_unknown_item_or_profile():
 def test_run_item_stores_and_skips(tmp_path):
     runs = run_item("fig4", "smoke", store=tmp_path, progress=False)
     assert all(stored(r, tmp_path) is not None for r in runs)
+    profile = json.loads((tmp_path / runs[0].identity / "profile.json").read_text())
+    assert profile["profile"] == "smoke" and profile["deviations"]["epochs"] == 2 and not profile["real_data"]
     stamps = {r.identity: (tmp_path / r.identity / "metrics.json").stat().st_mtime_ns for r in runs}
     run_item("fig4", "smoke", store=tmp_path, progress=False)  # nothing left to do
     assert stamps == {r.identity: (tmp_path / r.identity / "metrics.json").stat().st_mtime_ns for r in runs}
