@@ -91,7 +91,8 @@ fig.savefig(out / "activations.png", dpi=120)'''
 ITEMS = {
     "fig4": ("Fig. 4: rank-1 during training, multi-task vs verification only",
              "The paper: with multi-task learning the test rank-1 rises towards ~33%; with verification "
-             "alone the train rank-1 rises but the test rank-1 barely changes (over-fitting).",
+             "alone the train rank-1 rises but the test rank-1 barely changes (over-fitting). Curves use the "
+             "centre crop every 10 epochs; the final numbers (Table IV) use ten crops.",
              ['fig = report.plot_training_curves(frame, title="VIPeR rank-1 by epoch")\n'
               'fig.savefig(out / "curves.png", dpi=120)',
               'final = report.mean_std(frame, ["rank1", "mAP"]).round(1)\nfinal.to_csv(out / "table.csv")\ndisplay(final)'],
@@ -123,7 +124,8 @@ ITEMS = {
               "most (top) and least (bottom) excite a neuron, minus the mean image (Sec. V-D2).",
               [FIG10, FIG10_PLOT], ["activations.png"]),
     "table4": ("Table IV: VIPeR CMC", "The full method (softmax attribute heads) and the multi-label variant, "
-               "10 folds, against the paper's numbers.", "cmc", ["table.csv", "cmc.png"]),
+               "10 folds, against the paper's numbers. Where they disagree, the methods page discusses the "
+               "likely causes (the optimiser deviation, PETA-derived attributes, few folds).", "cmc", ["table.csv", "cmc.png"]),
     "table5": ("Table V: small datasets with and without VIPeR pre-training",
                "i-LIDS, CAVIAR and 3DPeS, trained from scratch or from a network pre-trained on VIPeR.",
                "cmc", ["table.csv", "cmc.png"]),
@@ -149,6 +151,8 @@ def notebook(item: str, title: str, text: str, body, files: list[str]) -> nbf.No
     for cell in cells[2:]:  # the book shows results first; code stays one click away
         if cell.cell_type == "code":
             cell.metadata.setdefault("tags", []).append("hide-input")
+    for k, cell in enumerate(cells):
+        cell.id = f"{item}-{k}"  # stable ids: regenerating changes only what changed
     nb.cells = cells
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     return nb
