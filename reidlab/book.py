@@ -114,7 +114,10 @@ def check_html(html_dir: Path, browser: str = "chromium", screenshot_dir: Path |
             if src.endswith(".svg") or src.startswith("data:image/svg"):
                 images += 1
                 continue
-            Image.open(io.BytesIO(data)).verify()  # raises if the figure is not a valid image
+            try:
+                Image.open(io.BytesIO(data)).verify()
+            except Exception as exc:  # any decoder error means the reader sees a broken figure
+                raise ReidlabError(f"{page.name}: figure {src[:80]} is not a valid image ({exc})") from None
             images += 1
         if screenshot_dir is not None:
             screenshot_dir.mkdir(parents=True, exist_ok=True)

@@ -46,10 +46,6 @@ NOT_RUN = "no stored runs for this item at this profile yet"
 
 def unavailable_figure(message: str = NOT_RUN):
     """A figure that says why the real one is missing (so every page still has its files)."""
-    return _empty_figure(message)
-
-
-def _empty_figure(message: str = NOT_RUN):
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.5, 2))
@@ -131,9 +127,9 @@ def plot_cmc(frame: pd.DataFrame, paper: pd.DataFrame | None = None, max_rank: i
     import matplotlib.pyplot as plt
 
     if frame.empty:
-        return _empty_figure()
+        return unavailable_figure()
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
-    for k, (variant, group) in enumerate(frame.groupby("variant", sort=False)):
+    for variant, group in frame.groupby("variant", sort=False):
         n = min(max_rank, min(len(c) for c in group.curve))
         mean = np.mean([c[:n] for c in group.curve], axis=0)
         line, = ax.plot(np.arange(1, n + 1), mean, label=f"{variant} (reproduced)")
@@ -155,7 +151,7 @@ def plot_training_curves(frame: pd.DataFrame, title: str = ""):
     import matplotlib.pyplot as plt
 
     if frame.empty:
-        return _empty_figure()
+        return unavailable_figure()
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     for variant, group in frame.groupby("variant", sort=False):
         curves = [pd.DataFrame(m["history"]["curve"]).set_index("epoch") for m in group.metrics]
@@ -199,7 +195,7 @@ def relative_auc(frame: pd.DataFrame, baseline: str = "none") -> pd.Series:
 def plot_relative_auc(rel: pd.Series):
     """Fig. 6 as bars: 1.0 = the same CMC area as training without any attribute."""
     if rel.empty:
-        return _empty_figure()
+        return unavailable_figure()
     ax = rel.plot.bar(figsize=(7, 3.5), ylabel="CMC AUC relative to none")
     ax.axhline(1.0, color="k", lw=0.8)
     ax.figure.tight_layout()

@@ -121,11 +121,8 @@ class Run:
             images=self.train_images, identity=to(identity),
             attributes=to(data.attributes) if use_attr else None,
             pose=to(data.poses) if use_pose else None,
-            sampler=PairSampler(data.pids[rows], data.camids[rows]),
+            sampler=PairSampler(data.pids[rows], data.camids[rows], rows),
         )
-        # the sampler indexes rows of the training subset; map them to rows of the dataset
-        self.trainset.sampler.sides = [(rows[s1], rows[s2]) for s1, s2 in self.trainset.sampler.sides]
-        self.trainset.sampler.either = [rows[e] for e in self.trainset.sampler.either]
 
     def load_final(self) -> None:
         """Load this run's final weights (for analyses of a finished run)."""

@@ -29,17 +29,22 @@ from reidlab.transforms import centre_crop, random_crop_flip
 
 
 class PairSampler:
-    """Draws one epoch of (positive + negative) pairs over rows of the training images."""
+    """Draws one epoch of (positive + negative) pairs over rows of the training images.
 
-    def __init__(self, pids: np.ndarray, camids: np.ndarray):
+    ``pids``/``camids`` describe the training images; ``rows`` (default ``arange``) are the
+    dataset rows they stand for, which is what the pairs are made of.
+    """
+
+    def __init__(self, pids: np.ndarray, camids: np.ndarray, rows: np.ndarray | None = None):
+        rows = np.arange(len(pids)) if rows is None else np.asarray(rows)
         two_cameras = set(np.unique(camids).tolist()) >= {0, 1}
         self.sides: list[tuple[np.ndarray, np.ndarray]] = []  # per person: (side-1 rows, side-2 rows)
         for pid in np.unique(pids):
-            rows = np.flatnonzero(pids == pid)
+            mine = np.flatnonzero(pids == pid)
             if two_cameras:
-                self.sides.append((rows[camids[rows] == 0], rows[camids[rows] == 1]))
+                self.sides.append((rows[mine[camids[mine] == 0]], rows[mine[camids[mine] == 1]]))
             else:
-                self.sides.append((rows, rows))
+                self.sides.append((rows[mine], rows[mine]))
         # persons that can form a positive pair (both sides present, two distinct images)
         self.positive = [i for i, (s1, s2) in enumerate(self.sides)
                          if len(s1) and len(s2) and len(np.union1d(s1, s2)) > 1]

@@ -29,7 +29,7 @@ def test_pages_render_and_figures_load(tmp_path):
 def test_broken_or_missing_figure_fails(tmp_path):
     (tmp_path / "bad.png").write_bytes(b"not a png")
     _page(tmp_path / "index.html", '<img src="bad.png">')
-    with pytest.raises(Exception):
+    with pytest.raises(ReidlabError, match="not a valid image"):
         check_html(tmp_path)
     _page(tmp_path / "index.html", '<img src="gone.png">')
     with pytest.raises(ReidlabError, match="missing"):

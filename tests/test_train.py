@@ -24,6 +24,9 @@ def test_pair_sampler_epoch():
     assert len(a) == 12 and same.sum() == 6
     assert (pids[a][same] == pids[b][same]).all() and (pids[a][~same] != pids[b][~same]).all()
     assert (camids[a] == 0).all() and (camids[b] == 1).all()  # camera A vs camera B
+    rows = np.arange(100, 112)  # the training images are rows 100-111 of a larger dataset
+    a2, b2, same2 = PairSampler(pids, camids, rows).epoch(np.random.default_rng(0))
+    assert (a2 == a + 100).all() and (b2 == b + 100).all() and (same2 == same).all()
     no_cams = PairSampler(np.array([0, 0, 0, 1, 1]), np.full(5, -1)).epoch(np.random.default_rng(1))
     assert (no_cams[0] != no_cams[1]).all()  # never an image paired with itself
 
