@@ -68,15 +68,29 @@ def cmd_run(args: argparse.Namespace) -> None:
 
 def cmd_study(args: argparse.Namespace) -> None:
     """Run the declared runs of paper items (skipping stored ones) into the results store."""
-    from reidlab.experiments import ITEMS, PROFILES, run_item, stored
+    import time
+
+    from reidlab.batched import OutOfTime
+    from reidlab.experiments import ITEMS, PROFILES, run_item, run_items, stored
 
     root = resolve_data_root(args.data_root)
     print(f"profile {PROFILES[args.profile].describe()}")
     if root is None:
         print("  NOTE: no data root: every run uses the synthetic dataset (not real data)")
-    for item in args.items or list(ITEMS):
-        runs = run_item(item, args.profile, str(root) if root else None, Path(args.store), args.jobs,
-                        progress=not args.quiet)
+    items, data = args.items or list(ITEMS), str(root) if root else None
+    overrides = {"device": args.device}
+    deadline = time.time() + 60 * args.time_limit if args.time_limit else None
+    try:
+        if args.batch > 1:  # group runs across items
+            plans = run_items(items, args.profile, data, Path(args.store), args.jobs, not args.quiet, overrides,
+                              args.batch, deadline)
+        else:
+            plans = {item: run_item(item, args.profile, data, Path(args.store), args.jobs, not args.quiet,
+                                    overrides) for item in items}
+    except OutOfTime as exc:
+        print(f"  stopped: {exc}")
+        return
+    for item, runs in plans.items():
         done = sum(stored(r, Path(args.store)) is not None for r in runs)
         print(f"  {item}: {done}/{len(runs)} runs stored")
 
@@ -130,7 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--profile", choices=list(PROFILES), default="smoke")
     st.add_argument("--data-root", help="folder holding PETA/ and CUHK01/ (default: $REIDLAB_DATA_ROOT)")
     st.add_argument("--store", default=str(STORE))
-    st.add_argument("--jobs", type=int, default=1, help="runs at once")
+    st.add_argument("--jobs", type=int, default=1, help="runs at once (processes)")
+    st.add_argument("--batch", type=int, default=0, metavar="N",
+                    help="train up to N runs of equal shape as one batched model (GPU; see reidlab.batched)")
+    st.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    st.add_argument("--time-limit", type=float, metavar="MIN",
+                    help="with --batch: stop after MIN minutes, checkpointed (run again to resume)")
     st.add_argument("--quiet", action="store_true")
     st.set_defaults(func=cmd_study)
     bk = sub.add_parser("book", help=cmd_book.__doc__)

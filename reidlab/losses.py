@@ -130,8 +130,10 @@ class MultiTaskLoss(torch.nn.Module):
 
 
 def _masked_ce(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    # multiply by the mask instead of indexing: no data-dependent shapes, so it runs under vmap
+    # and inside a CUDA graph
     known = target >= 0
-    return F.cross_entropy(logits[known], target[known], reduction="sum") if known.any() else logits.sum() * 0
+    return (F.cross_entropy(logits, target.clamp_min(0), reduction="none") * known).sum()
 
 
 def _per_pair(total: torch.Tensor, pairs: int) -> torch.Tensor:

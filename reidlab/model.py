@@ -55,8 +55,18 @@ class FeatureNet(nn.Module):
         self.fc = nn.Linear(channels * conv_output_size(cfg) ** 2, cfg.feature_dim)
         self.cfg = cfg
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc(self.dropout(self.conv(x).flatten(1)))
+    @property
+    def fc_inputs(self) -> int:
+        """Width of the dropout layer (the flattened last map): the shape of a dropout mask."""
+        return self.fc.in_features
+
+    def forward(self, x: torch.Tensor, keep: torch.Tensor | None = None) -> torch.Tensor:
+        """``keep``: an explicit 0/1 dropout mask ``(N, fc_inputs)`` drawn by the trainer, so that
+        a run trained alone and the same run inside a batched group see the same masks."""
+        h = self.conv(x).flatten(1)
+        if keep is None:
+            return self.fc(self.dropout(h))
+        return self.fc(h * keep * (1.0 / (1.0 - self.cfg.dropout)))
 
 
 @dataclass
@@ -104,9 +114,10 @@ class MultiTaskSiamese(nn.Module):
         self.features = FeatureNet(model)
         self.heads = TaskHeads(self.features.cfg.feature_dim, heads or HeadsConfig())
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    def forward(self, x: torch.Tensor, keep: torch.Tensor | None = None
+                ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """``x``: ``(N, 3, 56, 56)`` (both images of every pair stacked) -> (features, head logits)."""
-        z = self.features(x)
+        z = self.features(x, keep)
         return z, self.heads(z)
 
 

@@ -288,3 +288,29 @@ def plot_activation_images(positive, negative, seed: int = 0, count: int = 8):
         a.axis("off")
     fig.tight_layout()
     return fig
+
+
+def protocol_table(frame: pd.DataFrame, reference: str = "paper protocol") -> pd.DataFrame:
+    """The fast-protocol check: each protocol's CMC over folds, and its paired difference from
+    the ``reference`` protocol on the folds both have. A protocol *matches* when its mean rank-1
+    and mAP are within the reference's fold-to-fold standard deviation of the reference's."""
+    ref = frame[frame.variant == reference].set_index("fold")
+    rows = []
+    for variant, runs in frame.groupby("variant", sort=False):
+        runs = runs.set_index("fold")
+        row = {"protocol": variant, "folds": len(runs),
+               "train s/run": float(np.mean([r["train_time_s"] / r.get("batched", {}).get("runs", 1)
+                                             for r in runs["metrics"]]))}
+        for col in ("rank1", "rank10", "mAP"):
+            row[col] = f"{runs[col].mean():.1f} ± {runs[col].std(ddof=1) if len(runs) > 1 else 0.0:.1f}"
+        common = runs.index.intersection(ref.index)
+        if variant != reference and len(common):
+            diff = runs.loc[common, ["rank1", "mAP"]] - ref.loc[common, ["rank1", "mAP"]]
+            spread = ref.loc[common, ["rank1", "mAP"]].std(ddof=1) if len(common) > 1 else pd.Series(np.nan, ["rank1", "mAP"])
+            row["common folds"] = len(common)
+            row["rank-1 diff"] = f"{diff.rank1.mean():+.1f} ± {diff.rank1.std(ddof=1) if len(common) > 1 else 0.0:.1f}"
+            row["mAP diff"] = f"{diff.mAP.mean():+.1f}"
+            ok = (diff.mean().abs() <= spread).all()
+            row["verdict"] = "matches" if ok else ("inconclusive (1 fold)" if len(common) < 2 else "does not match")
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("protocol")

@@ -149,41 +149,62 @@ class Run:
         return {"train_rank1": 100 * float(train.cmc[0]), "test_rank1": 100 * float(test.cmc[0])}
 
     def execute(self) -> dict:
-        cfg, ckpt = self.cfg, self.run_dir / "checkpoints"
         self._write_config()  # refuses a run directory that holds another config
-        if (self.run_dir / "metrics.json").exists():
+        if self.finished:
             return self.stored_metrics()
+        history, start, elapsed = self.resume()
+        t0 = time.perf_counter() - elapsed
+
+        def on_epoch_end(epoch: int, losses: dict[str, float]) -> None:
+            self.end_epoch(epoch, losses, history, time.perf_counter() - t0)
+
+        try:
+            fit(self.model, self.loss, self.optimizer, self.trainset, self.cfg, start, on_epoch_end, self.progress)
+        except TrainingDiverged as exc:  # a finding, not a crash: keep the evidence
+            self.record_divergence(exc, history)
+            raise
+        return self.finish(history, time.perf_counter() - t0, t0)
+
+    @property
+    def finished(self) -> bool:
+        return (self.run_dir / "metrics.json").exists()
+
+    def resume(self) -> tuple[dict, int, float]:
+        """(history, first epoch to train, seconds already spent) from ``last.pt`` if present."""
         history, start, elapsed = {"epochs": [], "curve": []}, 1, 0.0
-        if (ckpt / "last.pt").exists():
-            state = torch.load(ckpt / "last.pt", map_location=self.device, weights_only=False)
+        last = self.run_dir / "checkpoints" / "last.pt"
+        if last.exists():
+            state = torch.load(last, map_location=self.device, weights_only=False)
             self.model.load_state_dict(state["model"])
             self.optimizer.load_state_dict(state["optimizer"])
             history, start, elapsed = state["history"], state["epoch"] + 1, state["elapsed"]
             self.commit = state.get("commit", self.commit)
-        elif cfg.curve_every:
+        elif self.cfg.curve_every:
             history["curve"].append({"epoch": 0, **self.rank1()})
-        t0 = time.perf_counter() - elapsed
+        return history, start, elapsed
 
-        def on_epoch_end(epoch: int, losses: dict[str, float]) -> None:
-            history["epochs"].append({"epoch": epoch, **losses})
-            if cfg.curve_every and (epoch % cfg.curve_every == 0 or epoch == cfg.epochs):
-                history["curve"].append({"epoch": epoch, **self.rank1()})
+    def end_epoch(self, epoch: int, losses: dict[str, float], history: dict, elapsed: float,
+                  force_checkpoint: bool = False) -> None:
+        """Log the epoch's losses, the Fig. 4 curve point, and checkpoint when due."""
+        cfg, ckpt = self.cfg, self.run_dir / "checkpoints"
+        history["epochs"].append({"epoch": epoch, **losses})
+        if cfg.curve_every and (epoch % cfg.curve_every == 0 or epoch == cfg.epochs):
+            history["curve"].append({"epoch": epoch, **self.rank1()})
+        if epoch % cfg.checkpoint_every == 0 or epoch == cfg.epochs or force_checkpoint:
             state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
-                     "history": history, "epoch": epoch, "elapsed": time.perf_counter() - t0,
-                     "commit": self.commit}
-            if epoch % cfg.checkpoint_every == 0 or epoch == cfg.epochs:
-                _atomic_save(state, ckpt / "last.pt")
-                write_progress(self.run_dir, state)
-                _atomic_save({"model": state["model"], "epoch": epoch}, ckpt / f"epoch_{epoch:04d}.pt")
+                     "history": history, "epoch": epoch, "elapsed": elapsed, "commit": self.commit}
+            _atomic_save(state, ckpt / "last.pt")
+            write_progress(self.run_dir, state)
+            _atomic_save({"model": state["model"], "epoch": epoch}, ckpt / f"epoch_{epoch:04d}.pt")
 
-        try:
-            fit(self.model, self.loss, self.optimizer, self.trainset, cfg, start, on_epoch_end, self.progress)
-        except TrainingDiverged as exc:  # a finding, not a crash: keep the evidence
-            write_json_atomic(self.run_dir / "diverged.json", {"error": str(exc), "history": history})
-            raise
-        train_time = time.perf_counter() - t0
-        _atomic_save({"model": self.model.state_dict(), "epoch": cfg.epochs}, ckpt / "final.pt")
-        metrics = self.final_metrics(history, train_time)
+    def record_divergence(self, exc: Exception, history: dict) -> None:
+        write_json_atomic(self.run_dir / "diverged.json", {"error": str(exc), "history": history})
+
+    def finish(self, history: dict, train_time: float, t0: float, extra: dict | None = None) -> dict:
+        """Final weights, metrics (written last, atomically) and provenance."""
+        cfg = self.cfg
+        _atomic_save({"model": self.model.state_dict(), "epoch": cfg.epochs}, self.run_dir / "checkpoints" / "final.pt")
+        metrics = {**self.final_metrics(history, train_time), **(extra or {})}
         write_json_atomic(self.run_dir / "provenance.json", provenance(
             self.device, {"seed": cfg.seed, "split_seed": cfg.split_seed, "trial": cfg.trial},
             time.perf_counter() - t0, self.commit))
@@ -240,7 +261,8 @@ class Run:
     def _write_config(self) -> None:
         path = self.run_dir / "config.yaml"
         text = yaml.safe_dump(self.cfg.to_dict(), sort_keys=False)
-        if path.exists() and yaml.safe_load(path.read_text()) != self.cfg.to_dict():
+        where = lambda d: {k: v for k, v in d.items() if k != "device"}  # noqa: E731  any device may resume
+        if path.exists() and where(yaml.safe_load(path.read_text())) != where(self.cfg.to_dict()):
             raise ConfigError(f"{self.run_dir} holds a run of another config; choose another --name "
                               "or delete that directory")
         self.run_dir.mkdir(parents=True, exist_ok=True)

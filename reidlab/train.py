@@ -9,7 +9,8 @@ rate decreasing linearly from 1e-3 to 1e-5 from the first epoch to the last, eac
 element clipped to +-5 (from the authors' earlier code).
 
 Determinism: epoch ``e`` draws its pairs, crops, flips and dropout masks from generators seeded
-with ``(seed, e)``, so a run resumed from a checkpoint repeats an uninterrupted run exactly.
+with ``(seed, e)`` (``epoch_batch``), so a resumed run repeats an uninterrupted run exactly, and
+a run trained inside a batched group (``reidlab.batched``) sees the same pairs, crops and masks.
 """
 
 from __future__ import annotations
@@ -32,43 +33,70 @@ class PairSampler:
     """Draws one epoch of (positive + negative) pairs over rows of the training images.
 
     ``pids``/``camids`` describe the training images; ``rows`` (default ``arange``) are the
-    dataset rows they stand for, which is what the pairs are made of.
+    dataset rows they stand for, which is what the pairs are made of. Drawing is vectorised
+    (padded per-person tables), so an epoch costs microseconds, not a Python loop per pair.
     """
 
     def __init__(self, pids: np.ndarray, camids: np.ndarray, rows: np.ndarray | None = None):
         rows = np.arange(len(pids)) if rows is None else np.asarray(rows)
         two_cameras = set(np.unique(camids).tolist()) >= {0, 1}
-        self.sides: list[tuple[np.ndarray, np.ndarray]] = []  # per person: (side-1 rows, side-2 rows)
+        sides: list[tuple[np.ndarray, np.ndarray]] = []  # per person: (side-1 rows, side-2 rows)
         for pid in np.unique(pids):
             mine = np.flatnonzero(pids == pid)
             if two_cameras:
-                self.sides.append((rows[mine[camids[mine] == 0]], rows[mine[camids[mine] == 1]]))
+                sides.append((rows[mine[camids[mine] == 0]], rows[mine[camids[mine] == 1]]))
             else:
-                self.sides.append((rows[mine], rows[mine]))
+                sides.append((rows[mine], rows[mine]))
         # persons that can form a positive pair (both sides present, two distinct images)
-        self.positive = [i for i, (s1, s2) in enumerate(self.sides)
-                         if len(s1) and len(s2) and len(np.union1d(s1, s2)) > 1]
-        self.either = [np.union1d(s1, s2) for s1, s2 in self.sides]
-        if len(self.sides) < 2 or not self.positive:
+        positive = [i for i, (s1, s2) in enumerate(sides)
+                    if len(s1) and len(s2) and len(np.union1d(s1, s2)) > 1]
+        if len(sides) < 2 or not positive:
             raise ValueError("training needs at least two persons and one positive pair")
+        self.persons = len(sides)
+        self.pos1 = _Table([sides[i][0] for i in positive])
+        self.pos2 = _Table([sides[i][1] for i in positive])
+        # a negative pair takes a side-1 image of one person and a side-2 image of another
+        # (any image of a person who lacks that side)
+        either = [np.union1d(s1, s2) for s1, s2 in sides]
+        self.neg1 = _Table([s1 if len(s1) else e for (s1, _), e in zip(sides, either)])
+        self.neg2 = _Table([s2 if len(s2) else e for (_, s2), e in zip(sides, either)])
 
     def epoch(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Row indices ``a``, ``b`` and bool ``same``, shuffled."""
-        a, b = [], []
-        for i in self.positive:
-            s1, s2 = self.sides[i]
-            x = rng.choice(s1)
-            y = rng.choice(s2[s2 != x])
-            a.append(x)
-            b.append(y)
-        n = len(self.positive)
-        for _ in range(n):
-            i, j = rng.choice(len(self.sides), size=2, replace=False)
-            a.append(rng.choice(self.sides[i][0] if len(self.sides[i][0]) else self.either[i]))
-            b.append(rng.choice(self.sides[j][1] if len(self.sides[j][1]) else self.either[j]))
+        n = len(self.pos1.length)
+        people = np.arange(n)
+        a_pos = self.pos1.pick(people, rng)
+        b_pos = self.pos2.pick(people, rng, exclude=a_pos)  # never an image paired with itself
+        i = rng.integers(self.persons, size=n)
+        j = rng.integers(self.persons - 1, size=n)
+        j += j >= i  # a different person
+        a = np.r_[a_pos, self.neg1.pick(i, rng)]
+        b = np.r_[b_pos, self.neg2.pick(j, rng)]
         same = np.r_[np.ones(n, bool), np.zeros(n, bool)]
         order = rng.permutation(2 * n)
-        return np.array(a)[order], np.array(b)[order], same[order]
+        return a[order], b[order], same[order]
+
+
+class _Table:
+    """Ragged lists of rows as a padded matrix, for vectorised uniform picks."""
+
+    def __init__(self, lists: list[np.ndarray]):
+        self.length = np.array([len(x) for x in lists])
+        self.rows = np.full((len(lists), self.length.max()), -1)
+        for k, x in enumerate(lists):
+            self.rows[k, :len(x)] = np.sort(x)
+
+    def pick(self, which: np.ndarray, rng: np.random.Generator, exclude: np.ndarray | None = None) -> np.ndarray:
+        """One uniformly random row of each list ``which[k]``, other than ``exclude[k]``."""
+        rows, length = self.rows[which], self.length[which]
+        skip = np.full(len(which), rows.shape[1])  # column of the excluded row (none: past the end)
+        if exclude is not None:
+            hit = rows == exclude[:, None]
+            skip = np.where(hit.any(1), hit.argmax(1), skip)
+            length = length - (skip < rows.shape[1])
+        col = (rng.random(len(which)) * length).astype(int)
+        col += col >= skip
+        return rows[np.arange(len(which)), col]
 
 
 @dataclass
@@ -107,29 +135,62 @@ def _epoch_seed(seed: int, epoch: int) -> int:
     return int(np.random.default_rng([seed, epoch, 7]).integers(2**62))
 
 
+@dataclass
+class EpochBatch:
+    """One epoch's pairs, pre-drawn: images ``[x1 of every pair; x2 of every pair]``."""
+
+    views: torch.Tensor               # (2n, 3, 56, 56) augmented crops
+    keep: torch.Tensor | None         # (2n, fc_inputs) dropout masks (None: no dropout)
+    same: torch.Tensor                # (n,) bool
+    labels: dict[str, torch.Tensor]   # per image, (2n, ...)
+
+    @property
+    def pairs(self) -> int:
+        return len(self.same)
+
+
+def epoch_batch(data: TrainSet, cfg: RunConfig, epoch: int, fc_inputs: int) -> EpochBatch:
+    """Everything random in epoch ``epoch``: pairs, crops, flips and dropout masks, each from a
+    generator seeded with ``(seed, epoch)`` — so a resumed run, or the same run inside a
+    batched group (``reidlab.batched``), sees exactly what an uninterrupted run alone sees."""
+    seed = _epoch_seed(cfg.seed, epoch)
+    a, b, same = data.sampler.epoch(np.random.default_rng([cfg.seed, epoch]))
+    rows = torch.as_tensor(np.concatenate([a, b]))
+    device = data.images.device
+    gen = torch.Generator().manual_seed(seed)  # crops and flips
+    # augment the whole epoch at once: one batched op instead of one per image
+    views = random_crop_flip(data.images[rows], generator=gen) if cfg.augment else centre_crop(data.images[rows])
+    return EpochBatch(views, dropout_keep(len(rows), fc_inputs, cfg.dropout, seed, device),
+                      torch.as_tensor(same, device=device), data.labels(rows.to(device)))
+
+
+def dropout_keep(rows: int, width: int, p: float, seed: int, device: torch.device) -> torch.Tensor | None:
+    """0/1 masks keeping each unit with probability ``1 - p`` (drawn on ``device``)."""
+    if p == 0:
+        return None
+    gen = torch.Generator(device).manual_seed(seed)
+    return (torch.rand(rows, width, generator=gen, device=device) >= p).float()
+
+
+def step_rows(start: int, stop: int, pairs: int, device: torch.device) -> torch.Tensor:
+    """Rows of an :class:`EpochBatch` holding both images of pairs ``start..stop-1``."""
+    return torch.cat([torch.arange(start, stop), torch.arange(pairs + start, pairs + stop)]).to(device)
+
+
 def train_epoch(model: MultiTaskSiamese, loss_fn: MultiTaskLoss, opt: torch.optim.Optimizer,
                 data: TrainSet, cfg: RunConfig, epoch: int) -> dict[str, float]:
     """One epoch; returns the mean of each loss term over its pairs."""
     for group in opt.param_groups:
         group["lr"] = learning_rate(cfg, epoch)
-    seed = _epoch_seed(cfg.seed, epoch)
-    torch.manual_seed(seed)  # dropout masks
-    gen = torch.Generator().manual_seed(seed)  # crops and flips
-    a, b, same = data.sampler.epoch(np.random.default_rng([cfg.seed, epoch]))
-    rows = torch.as_tensor(np.concatenate([a, b]))
-    device = data.images.device
-    # augment the whole epoch at once: one batched op instead of one per image
-    views = random_crop_flip(data.images[rows], generator=gen) if cfg.augment else centre_crop(data.images[rows])
-    n, step = len(a), cfg.pairs_per_step
-    same_t = torch.as_tensor(same, device=device)
-    labels = data.labels(rows.to(device))
+    batch = epoch_batch(data, cfg, epoch, model.features.fc_inputs)
+    n, step = batch.pairs, cfg.pairs_per_step
     sums: dict[str, torch.Tensor] = {}
     model.train()
     for s in range(0, n, step):
         e = min(s + step, n)
-        idx = torch.cat([torch.arange(s, e), torch.arange(n + s, n + e)]).to(device)
-        z, heads = model(views[idx])
-        terms = loss_fn(z, heads, same_t[s:e], {k: v[idx] for k, v in labels.items()})
+        idx = step_rows(s, e, n, batch.views.device)
+        z, heads = model(batch.views[idx], None if batch.keep is None else batch.keep[idx])
+        terms = loss_fn(z, heads, batch.same[s:e], {k: v[idx] for k, v in batch.labels.items()})
         opt.zero_grad(set_to_none=True)
         terms["total"].backward()
         if cfg.grad_clip:
@@ -137,7 +198,10 @@ def train_epoch(model: MultiTaskSiamese, loss_fn: MultiTaskLoss, opt: torch.opti
         opt.step()
         for k, v in terms.items():
             sums[k] = sums.get(k, 0) + v.detach() * (e - s)
-    means = {k: float(v) / n for k, v in sums.items()}
+    return check_finite({k: float(v) / n for k, v in sums.items()}, epoch)
+
+
+def check_finite(means: dict[str, float], epoch: int) -> dict[str, float]:
     if not np.isfinite(means["total"]):
         raise TrainingDiverged(
             f"training diverged in epoch {epoch} (mean loss {means['total']}); lower lr_start, "

@@ -1,0 +1,108 @@
+"""Training throughput of the study's protocols, alone and batched, against the FLOP limit.
+
+    python benchmarks/protocols.py [--device cpu|cuda] [--runs R] [--epochs E] [--fast NAME]
+
+On VIPeR (with ``$REIDLAB_DATA_ROOT``; else the synthetic default, which has VIPeR's shape: 632
+persons, two cameras, 15 attributes, pose) it times, with the real training code:
+
+* the paper protocol (one pair per step) trained alone (``train.train_epoch``);
+* the same protocol for R runs at once (``batched.RunGroup``; a CUDA graph per step on a GPU);
+* the fast protocol (``experiments.FAST_CANDIDATES[NAME]``), alone and batched;
+
+and prints images/s (R runs x images/s for a group), the fraction of the machine's measured
+fp32 matmul FLOP/s that this is, and the training time of a full 10-fold VIPeR Table IV at each
+(training only; evaluation adds seconds per run). Timings exclude one warm-up epoch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from train_eval import matmul_flops_per_s  # noqa: E402
+
+from reidlab.batched import RunGroup  # noqa: E402
+from reidlab.config import RunConfig  # noqa: E402
+from reidlab.data import resolve_data_root  # noqa: E402
+from reidlab.experiments import FAST_CANDIDATES, FAST_PROTOCOL, plan  # noqa: E402
+from reidlab.flops import train_flops  # noqa: E402
+from reidlab.run import Run  # noqa: E402
+from reidlab.train import train_epoch  # noqa: E402
+
+FOLDS = 10
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def rate_alone(cfg: RunConfig, out: Path, epochs: int) -> tuple[float, Run]:
+    run = Run(cfg, out / "alone", resolve_data_root(None), progress=False)
+    epoch = lambda e: train_epoch(run.model, run.loss, run.optimizer, run.trainset, cfg, e)  # noqa: E731
+    epoch(1)  # warm-up
+    _sync(run.device)
+    start = time.perf_counter()
+    for e in range(2, 2 + epochs):
+        epoch(e)
+    _sync(run.device)
+    images = epochs * 2 * len(run.trainset.sampler.pos1.length)
+    return images / (time.perf_counter() - start), run
+
+
+def rate_group(cfg: RunConfig, out: Path, runs: int, epochs: int) -> float:
+    group = RunGroup([Run(RunConfig(**{**cfg.to_dict(), "trial": t}), out / f"g{t}", resolve_data_root(None),
+                          progress=False)
+                      for t in range(runs)], progress=False)
+    group.train_epoch(1)  # warm-up (and CUDA-graph capture)
+    _sync(group.device)
+    start = time.perf_counter()
+    for e in range(2, 2 + epochs):
+        group.train_epoch(e)
+    _sync(group.device)
+    return runs * epochs * 2 * group.n / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--runs", type=int, default=10, help="runs in the batched group")
+    parser.add_argument("--epochs", type=int, default=2, help="timed epochs per measurement")
+    parser.add_argument("--fast", default=FAST_PROTOCOL, choices=list(FAST_CANDIDATES))
+    args = parser.parse_args()
+    device = torch.device(args.device)
+    peak = matmul_flops_per_s(device)
+    real = resolve_data_root(None) is not None
+    base = RunConfig(dataset="viper" if real else "synthetic", device=args.device)
+    fast = next(r.config for r in plan("protocols", "paper", real) if r.variant == args.fast)
+    fast = RunConfig(**{**fast.to_dict(), "dataset": base.dataset, "device": args.device})
+    print(f"device {device} ({torch.get_num_threads()} CPU threads), fp32 matmul peak measured "
+          f"{peak / 1e12:.2f} TFLOP/s; {base.dataset} data, full task set (V+I+A+P)")
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        alone, run = rate_alone(base, out / "paper", args.epochs)
+        flops = train_flops(run.model.features)
+        rows.append(("paper protocol, alone", base, 1, alone))
+        rows.append((f"paper protocol, {args.runs} runs batched", base, args.runs,
+                     rate_group(base, out / "paper", args.runs, args.epochs)))
+        rows.append((f"fast ({args.fast}), alone", fast, 1, rate_alone(fast, out / "fast", args.epochs)[0]))
+        rows.append((f"fast ({args.fast}), {args.runs} runs batched", fast, args.runs,
+                     rate_group(fast, out / "fast", args.runs, args.epochs)))
+    print(f"model: ~{flops / 1e6:.0f} MFLOP per training image (forward + backward)")
+    images_per_run = lambda cfg: cfg.epochs * 2 * 632  # noqa: E731  VIPeR: 316 + 316 pairs/epoch
+    print(f"{'protocol':52s} {'images/s':>10s} {'of peak':>8s} {'10-fold Table IV':>17s} {'vs paper alone':>15s}")
+    for name, cfg, runs, rate in rows:
+        seconds = FOLDS * images_per_run(cfg) / rate
+        ratio = FOLDS * images_per_run(base) / alone / seconds
+        print(f"{name:52s} {rate:10.0f} {rate * flops / peak:8.2%} {seconds / 60:14.1f} min {ratio:14.1f}x")
+
+
+if __name__ == "__main__":
+    main()
