@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from reidlab.experiments import ITEMS
-from reidlab.report import beside_paper, mean_std, paper_frame, verdict
+from reidlab.report import beside_paper, mean_std, paper_frame, protocol_table, verdict
 
 
 @pytest.mark.parametrize("item", ["table2", "table3", "table4", "table5", "table6", "table7"])
@@ -35,3 +35,19 @@ def test_verdict_rules():
     assert verdict((33.0, 1.0, 10), 33.6) == "holds"
     assert verdict((12.0, 1.0, 1), 33.6) == "lower than the paper"
     assert np.isfinite(paper_frame("table3").loc["16/64/64 f128", "rank1"])
+
+
+def test_protocol_table_matches_within_the_reference_spread():
+    def runs(variant, rank1, mAP):
+        return [{"variant": variant, "fold": f, "rank1": r, "rank10": 50.0, "mAP": m,
+                 "metrics": {"train_time_s": 10.0}} for f, (r, m) in enumerate(zip(rank1, mAP))]
+
+    frame = pd.DataFrame(runs("paper protocol", [20, 22, 24], [30, 32, 34])    # std 2
+                         + runs("close", [21, 23, 24], [31, 32, 35])           # +0.7, +0.7
+                         + runs("far", [15, 17, 19], [25, 27, 29])             # -5
+                         + runs("one fold", [20], [30]))
+    table = protocol_table(frame)
+    assert table.loc["close", "verdict"] == "matches"
+    assert table.loc["far", "verdict"] == "does not match" and table.loc["far", "rank-1 diff"] == "-5.0 ± 0.0"
+    assert table.loc["one fold", "verdict"].startswith("inconclusive")
+    assert table.loc["paper protocol", "rank1"] == "22.0 ± 2.0"

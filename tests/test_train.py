@@ -31,6 +31,23 @@ def test_pair_sampler_epoch():
     assert (no_cams[0] != no_cams[1]).all()  # never an image paired with itself
 
 
+def test_pair_sampler_with_several_images_per_side():
+    pids = np.repeat(np.arange(5), 4)           # 4 images per person, 2 in each camera
+    camids = np.tile([0, 0, 1, 1], 5)
+    sampler = PairSampler(pids, camids)
+    seen = set()
+    for seed in range(50):
+        a, b, same = sampler.epoch(np.random.default_rng(seed))
+        assert (pids[a][same] == pids[b][same]).all() and (pids[a][~same] != pids[b][~same]).all()
+        assert (camids[a] == 0).all() and (camids[b] == 1).all()
+        seen |= set(zip(a[same].tolist(), b[same].tolist()))
+    assert len(seen) == 5 * 2 * 2  # every cross-camera positive pair turns up
+    one_camera = PairSampler(np.repeat([0, 1], 3), np.full(6, -1))
+    for seed in range(30):
+        a, b, same = one_camera.epoch(np.random.default_rng(seed))
+        assert (a != b).all()
+
+
 def test_learning_rate_is_linear():
     cfg = RunConfig(epochs=600)
     assert learning_rate(cfg, 1) == pytest.approx(1e-3) and learning_rate(cfg, 600) == pytest.approx(1e-5)
@@ -79,6 +96,13 @@ def test_resume_equals_uninterrupted(tmp_path):
     a = torch.load(tmp_path / "full/checkpoints/final.pt")["model"]
     b = torch.load(tmp_path / "part/checkpoints/final.pt")["model"]
     assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_a_run_resumes_on_another_device(tmp_path):
+    first = Run(RunConfig(**{**TINY, "epochs": 1}), tmp_path / "r", progress=False).execute()
+    # the device is where a run executes, not what it is: the same run directory accepts it
+    again = Run(RunConfig(**{**TINY, "epochs": 1, "device": "cpu"}), tmp_path / "r", progress=False)
+    assert again.execute() == first
 
 
 def test_finished_run_is_not_retrained(tmp_path):
