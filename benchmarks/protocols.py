@@ -52,7 +52,7 @@ def rate_alone(cfg: RunConfig, out: Path, epochs: int) -> tuple[float, Run]:
     for e in range(2, 2 + epochs):
         epoch(e)
     _sync(run.device)
-    images = epochs * 2 * len(run.trainset.sampler.pos1.length)
+    images = epochs * 2 * run.trainset.sampler.pairs_per_epoch  # two images per pair
     return images / (time.perf_counter() - start), run
 
 

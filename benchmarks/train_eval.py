@@ -37,7 +37,7 @@ def matmul_flops_per_s(device: torch.device, n: int = 2048) -> float:
     return 2 * n ** 3 / dt
 
 
-def train_rate(model, loss_fn, opt, pairs: int, device, steps: int) -> float:
+def train_rate(model, loss_fn, opt, pairs: int, device, steps: int, bf16: bool = False) -> float:
     x = torch.randn(2 * pairs, 3, 56, 56, device=device)
     labels = {"identity": torch.randint(0, 316, (2 * pairs,), device=device),
               "attributes": torch.randint(0, 2, (2 * pairs, 15), device=device),
@@ -45,8 +45,9 @@ def train_rate(model, loss_fn, opt, pairs: int, device, steps: int) -> float:
     same = torch.rand(pairs, device=device) < 0.5
 
     def step():
-        z, heads = model(x)
-        loss = loss_fn(z, heads, same, labels)["total"]
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+            z, heads = model(x)
+            loss = loss_fn(z.float(), {k: v.float() for k, v in heads.items()}, same, labels)["total"]
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_value_(model.parameters(), 5.0)
@@ -61,6 +62,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--compile", action="store_true", help="also time torch.compile (slow to compile)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
@@ -77,6 +79,13 @@ def main() -> None:
         print(f"train, {pairs:2d} pair(s)/step: {rates[pairs]:8.0f} images/s  "
               f"({rates[pairs] * trn / peak:6.1%} of matmul peak)")
     print(f"  ratio 32 vs 1 pair/step: {rates[32] / rates[1]:.1f}x")
+    # options for the single-run path, each against plain fp32 at 1 pair/step
+    variants = {"bf16 autocast": (model, True)}
+    if args.compile:
+        variants["torch.compile"] = (torch.compile(model), False)
+    for name, (net, bf16) in variants.items():
+        r = train_rate(net, loss_fn, opt, 1, device, 100, bf16=bf16)
+        print(f"train, 1 pair/step, {name}: {r:8.0f} images/s  ({r / rates[1]:.2f}x fp32 eager)")
     epoch_images = 2 * 632  # one VIPeR epoch: 316 positive + 316 negative pairs
     print(f"  paper protocol on VIPeR (600 epochs at 1 pair/step): {600 * epoch_images / rates[1] / 60:.1f} min per run")
     x = torch.randn(632, 3, 64, 64)

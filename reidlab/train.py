@@ -61,6 +61,11 @@ class PairSampler:
         self.neg1 = _Table([s1 if len(s1) else e for (s1, _), e in zip(sides, either)])
         self.neg2 = _Table([s2 if len(s2) else e for (_, s2), e in zip(sides, either)])
 
+    @property
+    def pairs_per_epoch(self) -> int:
+        """One positive pair per person that has one, and as many negative pairs."""
+        return 2 * len(self.pos1.length)
+
     def epoch(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Row indices ``a``, ``b`` and bool ``same``, shuffled."""
         n = len(self.pos1.length)

@@ -38,6 +38,7 @@ def test_pair_sampler_with_several_images_per_side():
     seen = set()
     for seed in range(50):
         a, b, same = sampler.epoch(np.random.default_rng(seed))
+        assert len(a) == sampler.pairs_per_epoch == 10
         assert (pids[a][same] == pids[b][same]).all() and (pids[a][~same] != pids[b][~same]).all()
         assert (camids[a] == 0).all() and (camids[b] == 1).all()
         seen |= set(zip(a[same].tolist(), b[same].tolist()))
