@@ -299,8 +299,8 @@ def protocol_table(frame: pd.DataFrame, reference: str = "paper protocol") -> pd
     for variant, runs in frame.groupby("variant", sort=False):
         runs = runs.set_index("fold")
         row = {"protocol": variant, "folds": len(runs),
-               "train s/run": float(np.mean([r["train_time_s"] / r.get("batched", {}).get("runs", 1)
-                                             for r in runs["metrics"]]))}
+               "train s/run": round(float(np.mean([r["train_time_s"] / r.get("batched", {}).get("runs", 1)
+                                                   for r in runs["metrics"]])), 1)}
         for col in ("rank1", "rank10", "mAP"):
             row[col] = f"{runs[col].mean():.1f} ± {runs[col].std(ddof=1) if len(runs) > 1 else 0.0:.1f}"
         common = runs.index.intersection(ref.index)
@@ -313,4 +313,4 @@ def protocol_table(frame: pd.DataFrame, reference: str = "paper protocol") -> pd
             ok = (diff.mean().abs() <= spread).all()
             row["verdict"] = "matches" if ok else ("inconclusive (1 fold)" if len(common) < 2 else "does not match")
         rows.append(row)
-    return pd.DataFrame(rows).set_index("protocol")
+    return pd.DataFrame(rows).set_index("protocol").astype(object).fillna("-")  # the reference: no difference
