@@ -68,3 +68,21 @@ def test_group_refuses_runs_of_different_shape(tmp_path):
         RunGroup([a, b])
     assert group_key(RunConfig(trial=1).to_dict()) == group_key(RunConfig(trial=2, seed=5).to_dict())
     assert json.loads(group_key(RunConfig().to_dict()))["epochs"] == 600
+
+
+def test_group_stops_at_its_deadline_and_resumes(tmp_path):
+    import time
+
+    from reidlab.batched import OutOfTime
+
+    configs = [RunConfig(**{**TINY, "trial": t, "checkpoint_every": 10}) for t in (0, 1)]
+    full = RunGroup([Run(c, tmp_path / f"full{i}", progress=False) for i, c in enumerate(configs)],
+                    progress=False).execute()
+    runs = lambda: [Run(c, tmp_path / f"cut{i}", progress=False) for i, c in enumerate(configs)]  # noqa: E731
+    with pytest.raises(OutOfTime, match="after epoch 1"):
+        RunGroup(runs(), progress=False).execute(deadline=time.time() - 1)
+    assert all((tmp_path / f"cut{i}/checkpoints/last.pt").exists() for i in range(2))
+    assert not any((tmp_path / f"cut{i}/metrics.json").exists() for i in range(2))  # nothing half-written
+    resumed = RunGroup(runs(), progress=False).execute()
+    for a, b in zip(full, resumed):
+        _close(a, b)
