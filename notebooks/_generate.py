@@ -170,8 +170,9 @@ ITEMS["protocols"] = (
     "The paper's protocol (600 epochs, one pair per SGD step) is slow on a CPU. Candidate faster protocols "
     "(several pairs per step with the learning rate scaled alike, fewer epochs; `experiments.FAST_CANDIDATES`) "
     "are run on the same VIPeR folds as the paper's protocol and compared fold by fold. A protocol *matches* "
-    "when its mean rank-1 and mAP differ from the paper protocol's by less than the paper protocol's "
-    "fold-to-fold standard deviation. Training times are per run; runs trained in a batched group "
+    "when, on at least 3 common folds, its mean rank-1 and mAP differ from the paper protocol's by no more "
+    "than the fold-to-fold noise: the standard deviation over folds pooled over both protocols "
+    "(`report.fold_noise`; column *noise*). Training times are per run; runs trained in a batched group "
     "(`reidlab.batched`, on a GPU) share the group's time.",
     ['table = report.protocol_table(frame)\ntable.to_csv(out / "table.csv")\ndisplay(table)',
      'fig = report.plot_cmc(frame, title="VIPeR CMC by training protocol")\nfig.savefig(out / "cmc.png", dpi=120)'],

@@ -290,10 +290,24 @@ def plot_activation_images(positive, negative, seed: int = 0, count: int = 8):
     return fig
 
 
+MIN_FOLDS = 3  # the fewest common folds a protocol check decides on
+
+
+def fold_noise(a: pd.Series, b: pd.Series) -> float:
+    """Fold-to-fold standard deviation pooled over two protocols' folds (each on all its folds),
+    as in a two-sample t-test: a 3-fold estimate of one protocol alone is too rough to judge by."""
+    dof = (len(a) - 1) + (len(b) - 1)
+    if dof < 1:
+        return float("nan")
+    return float(np.sqrt(((len(a) - 1) * a.var(ddof=1 if len(a) > 1 else 0)
+                          + (len(b) - 1) * b.var(ddof=1 if len(b) > 1 else 0)) / dof))
+
+
 def protocol_table(frame: pd.DataFrame, reference: str = "paper protocol") -> pd.DataFrame:
     """The fast-protocol check: each protocol's CMC over folds, and its paired difference from
-    the ``reference`` protocol on the folds both have. A protocol *matches* when its mean rank-1
-    and mAP are within the reference's fold-to-fold standard deviation of the reference's."""
+    the ``reference`` protocol on the folds both have. A protocol *matches* when, on at least
+    ``MIN_FOLDS`` common folds, its mean rank-1 and mAP differences are both within the
+    fold-to-fold noise (``fold_noise`` of the two protocols)."""
     ref = frame[frame.variant == reference].set_index("fold")
     rows = []
     for variant, runs in frame.groupby("variant", sort=False):
@@ -306,11 +320,14 @@ def protocol_table(frame: pd.DataFrame, reference: str = "paper protocol") -> pd
         common = runs.index.intersection(ref.index)
         if variant != reference and len(common):
             diff = runs.loc[common, ["rank1", "mAP"]] - ref.loc[common, ["rank1", "mAP"]]
-            spread = ref.loc[common, ["rank1", "mAP"]].std(ddof=1) if len(common) > 1 else pd.Series(np.nan, ["rank1", "mAP"])
-            row["common folds"] = len(common)
+            noise = pd.Series({m: fold_noise(runs[m], ref[m]) for m in ("rank1", "mAP")})
+            row["common folds"] = str(len(common))
             row["rank-1 diff"] = f"{diff.rank1.mean():+.1f} ± {diff.rank1.std(ddof=1) if len(common) > 1 else 0.0:.1f}"
             row["mAP diff"] = f"{diff.mAP.mean():+.1f}"
-            ok = (diff.mean().abs() <= spread).all()
-            row["verdict"] = "matches" if ok else ("inconclusive (1 fold)" if len(common) < 2 else "does not match")
+            row["noise rank-1 / mAP"] = f"{noise.rank1:.1f} / {noise.mAP:.1f}"
+            if len(common) < MIN_FOLDS:
+                row["verdict"] = f"inconclusive ({len(common)} common folds)"
+            else:
+                row["verdict"] = "matches" if (diff.mean().abs() <= noise).all() else "does not match"
         rows.append(row)
-    return pd.DataFrame(rows).set_index("protocol").astype(object).fillna("-")  # the reference: no difference
+    return pd.DataFrame(rows, dtype=object).set_index("protocol").fillna("-")  # the reference: no difference
