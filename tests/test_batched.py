@@ -86,3 +86,16 @@ def test_group_stops_at_its_deadline_and_resumes(tmp_path):
     resumed = RunGroup(runs(), progress=False).execute()
     for a, b in zip(full, resumed):
         _close(a, b)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_graph_group_equals_eager_group(tmp_path):
+    """On a GPU the group replays one captured CUDA graph per step; it must train as eager does."""
+    configs = [RunConfig(**{**TINY, "device": "cuda", "trial": t}) for t in (0, 1)]
+    eager = RunGroup([Run(c, tmp_path / f"eager{i}", progress=False) for i, c in enumerate(configs)],
+                     graphs=False, progress=False).execute()
+    graph = RunGroup([Run(c, tmp_path / f"graph{i}", progress=False) for i, c in enumerate(configs)],
+                     graphs=True, progress=False).execute()
+    for e, g in zip(eager, graph):
+        assert g["batched"]["cuda_graph"] and not e["batched"]["cuda_graph"]
+        _close(e, g)

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from reidlab.errors import ConfigError
-from reidlab.experiments import ITEMS, PROFILES, plan, run_item, stored
+from reidlab.experiments import FAST_PROTOCOL, ITEMS, PROFILES, plan, run_item, stored
 
 
 @pytest.mark.parametrize("item", list(ITEMS))
@@ -22,8 +22,20 @@ def test_every_item_plans_valid_configs(item):
 def test_fast_candidates_scale_the_profiles_epochs():
     epochs = {r.variant: r.config.epochs for r in plan("protocols", "paper", real_data=True) if r.fold == 0}
     assert epochs == {"paper protocol": 600, "8 pairs/step, lr x8, 300 epochs": 300,
-                      "lr x4, 150 epochs": 150, "8 pairs/step, lr x8, 150 epochs": 150}
+                      "lr x4, 150 epochs": 150, "8 pairs/step, lr x8, 150 epochs": 150,
+                      "8 pairs/step, lr x8, 600 epochs": 600}
     assert {r.config.epochs for r in plan("protocols", "quick", real_data=True)} == {100, 50, 25}
+
+
+def test_fast_profile_is_the_fast_protocol_and_keeps_the_reference():
+    fast = {r.variant: r.config for r in plan("protocols", "fast", real_data=True) if r.fold == 0}
+    paper = {r.variant: r.config for r in plan("protocols", "paper", real_data=True) if r.fold == 0}
+    step = lambda c: (c.pairs_per_step, c.lr_start, c.lr_end)  # noqa: E731
+    # the reference keeps the paper's step (at the profile's epochs, like every profile)
+    assert step(fast["paper protocol"]) == step(paper["paper protocol"]) == (1, 1e-3, 1e-5)
+    ours = plan("table4", "fast", real_data=True)[0].config
+    assert ours == paper[FAST_PROTOCOL] and ours.pairs_per_step > 1
+    assert "Methods check" in PROFILES["fast"].describe()
 
 
 def test_profiles_change_only_what_they_declare():
