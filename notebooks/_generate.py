@@ -13,7 +13,7 @@ import nbformat as nbf
 
 HERE = Path(__file__).parent
 
-PARAMETERS = '''profile = "smoke"   # smoke (seconds) | quick (CPU-affordable) | paper (the paper's protocol)
+PARAMETERS = '''profile = "smoke"   # smoke (seconds) | quick (CPU-affordable) | fast (the fast protocol) | paper (the paper's)
 data_root = None    # folder holding PETA/ and CUHK01/ (None: the embedded synthetic dataset)
 device = "auto"     # auto | cpu | cuda
 seed = 0            # training seed of every run
