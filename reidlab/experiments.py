@@ -107,12 +107,12 @@ ITEMS["protocols"] = {"paper protocol": {**VIPER, **PAPER_STEP},
                       **{k: {**VIPER, **v} for k, v in FAST_CANDIDATES.items()}}
 
 
-def _candidate_profile(name: str, folds: int = 10) -> Profile:
+def _candidate_profile(name: str) -> Profile:
     values = dict(FAST_CANDIDATES[name])
     if "epochs_fraction" in values:
         values["epochs"] = round(values.pop("epochs_fraction") * RunConfig.epochs)
-    return Profile("fast", folds, values, note=f"the fast protocol '{name}'; whether it matches the paper's: "
-                                               "see the page 'Methods check'")
+    note = f"the fast protocol '{name}'; whether it matches the paper's: see the page 'Methods check'"
+    return Profile("fast", PROFILES["paper"].folds, values, note)
 
 
 PROFILES["fast"] = _candidate_profile(FAST_PROTOCOL)

@@ -296,11 +296,9 @@ MIN_FOLDS = 3  # the fewest common folds a protocol check decides on
 def fold_noise(a: pd.Series, b: pd.Series) -> float:
     """Fold-to-fold standard deviation pooled over two protocols' folds (each on all its folds),
     as in a two-sample t-test: a 3-fold estimate of one protocol alone is too rough to judge by."""
-    dof = (len(a) - 1) + (len(b) - 1)
-    if dof < 1:
-        return float("nan")
-    return float(np.sqrt(((len(a) - 1) * a.var(ddof=1 if len(a) > 1 else 0)
-                          + (len(b) - 1) * b.var(ddof=1 if len(b) > 1 else 0)) / dof))
+    dof = len(a) + len(b) - 2
+    squares = ((a - a.mean()) ** 2).sum() + ((b - b.mean()) ** 2).sum()
+    return float(np.sqrt(squares / dof)) if dof > 0 else float("nan")
 
 
 def protocol_table(frame: pd.DataFrame, reference: str = "paper protocol") -> pd.DataFrame:
