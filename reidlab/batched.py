@@ -1,9 +1,12 @@
 """Many runs of the same shape trained at once, as one batched model (``torch.func.vmap``).
 
 The paper's protocol takes one pair (two 56x56 images) per SGD step, which leaves a GPU idle.
-A :class:`RunGroup` stacks the parameters of R runs that differ only in fold, seeds or attribute
-weights (``PER_RUN``) and takes the R runs' steps together: ``vmap(grad(loss))`` over the stacked
-parameters is one step of R independent runs (the convolutions become grouped convolutions).
+A :class:`RunGroup` stacks the parameters of R runs of one network shape, which may differ in
+fold, seeds, task set, losses, optimiser settings and pre-processing (``PER_RUN``), and takes the
+R runs' steps together: ``vmap(grad(loss))`` over the stacked parameters is one step of R
+independent runs (the convolutions become grouped convolutions). A head that a run lacks is
+stacked as zeros that its loss never touches; each run's loss is its own (one-hot weights over
+the group's distinct losses).
 Each run keeps its own data split, initial weights, pairs, crops and dropout masks
 (``train.epoch_batch``), curves, checkpoints and run directory, so each result equals, to
 float tolerance, the same run trained alone (``tests/test_batched.py``). On CUDA the step is
@@ -22,18 +25,35 @@ from torch.func import functional_call, grad, vmap
 from tqdm import tqdm
 
 from reidlab.errors import ReidlabError
+from reidlab.model import HeadsConfig, MultiTaskSiamese
 from reidlab.run import Run
-from reidlab.train import TrainingDiverged, check_finite, epoch_batch, learning_rate
+from reidlab.train import TrainingDiverged, check_finite, dampening, epoch_batch, learning_rate
 
-# config keys that may differ between the runs of a group; all others must be equal
-PER_RUN = ("trial", "split_seed", "seed", "attribute_weighting", "attribute_weights", "pretrained", "device")
+# config keys that may differ between the runs of a group; all others must be equal. Recipe keys
+# are per run too: a task a run lacks is a head it never trains (its loss term weighs 0 for that
+# run), and the loss, momentum, learning rate, pre-processing and pairing are per-run values.
+PER_RUN = ("trial", "split_seed", "seed", "attribute_weighting", "attribute_weights", "pretrained", "device",
+           "tasks", "verification_loss", "margin", "momentum", "momentum_style", "lr_start", "lr_end",
+           "normalisation", "pairing", "crop_offset_min")
 
 
 def group_key(config: dict) -> str:
     """Runs with equal keys can share a group (their parameter shapes are checked too)."""
-    shared = {k: v for k, v in config.items() if k not in PER_RUN}
-    shared["attribute head"] = config.get("attribute_weighting") != "none"  # weighting "none" drops it
-    return json.dumps(shared, sort_keys=True)
+    return json.dumps({k: v for k, v in config.items() if k not in PER_RUN}, sort_keys=True)
+
+
+def _union_model(runs: list[Run]) -> torch.nn.Module:
+    """A model with every head any run has: the template the group's step calls."""
+    heads = [r.model.heads.cfg for r in runs]
+    for name in ("num_identities", "num_attributes", "num_poses"):
+        sizes = {getattr(h, name) for h in heads} - {0}
+        if len(sizes) > 1:
+            raise ValueError(f"runs of a group must have equal head sizes ({name}: {sorted(sizes)})")
+    union = HeadsConfig(*(max(getattr(h, n) for h in heads) for n in ("num_identities", "num_attributes")),
+                        heads[0].attribute_head, max(h.num_poses for h in heads))
+    base = runs[0].model
+    model = MultiTaskSiamese(base.features.cfg, union)
+    return model.to(runs[0].device, memory_format=torch.channels_last)
 
 
 class RunGroup:
@@ -43,29 +63,51 @@ class RunGroup:
         if not runs:
             raise ValueError("a run group needs at least one run")
         keys = {group_key(r.cfg.to_dict()) for r in runs}
-        shapes = {tuple((k, tuple(p.shape)) for k, p in r.model.named_parameters()) for r in runs}
+        shapes = {tuple((k, tuple(p.shape)) for k, p in r.model.features.named_parameters()) for r in runs}
         if len(keys) > 1 or len(shapes) > 1 or len({r.device for r in runs}) > 1:
             raise ValueError("runs of a group must share every config key but "
                              f"{', '.join(PER_RUN)}, their parameter shapes and their device")
         self.runs, self.cfg, self.progress = runs, runs[0].cfg, progress
         self.device = runs[0].device
         self.graphs = self.device.type == "cuda" if graphs is None else graphs
-        self.base, self.loss = runs[0].model, runs[0].loss  # templates for functional_call
+        self.base = _union_model(runs)  # template for functional_call
+        # one loss template per distinct loss config; each run picks its own (one-hot weights)
+        self.losses: dict[str, torch.nn.Module] = {}
+        for r in runs:
+            self.losses.setdefault(repr(r.loss.cfg), r.loss)
+        self.choice = torch.tensor([[float(repr(r.loss.cfg) == k) for k in self.losses] for r in runs],
+                                   device=self.device)
         self._vgrad = vmap(grad(self._loss, has_aux=True))
         self.graph: torch.cuda.CUDAGraph | None = None
 
     # --- one step of every run ----------------------------------------------------------------
-    def _loss(self, params, alpha, x, keep, same, labels):
-        z, heads = functional_call(self.base, params, (x, keep))
-        terms = functional_call(self.loss, {"attribute_alpha": alpha}, (z, heads, same, labels))
-        return terms["total"], terms
+    def _loss(self, params, per_run, x, keep, same, labels):
+        z, heads = functional_call(self.base, {**params, "features.centring": per_run["centring"]}, (x, keep))
+        out: dict = {}
+        for k, loss in enumerate(self.losses.values()):  # each run's own loss weighs 1, the others 0
+            terms = functional_call(loss, {"attribute_alpha": per_run["alpha"]}, (z, heads, same, labels))
+            for name, value in terms.items():
+                out[name] = out.get(name, 0.0) + per_run["choice"][k] * value
+        return out["total"], out
 
     def _stack(self) -> None:
         named = [dict(r.model.named_parameters()) for r in self.runs]
-        self.params = {k: torch.stack([n[k].detach() for n in named]).contiguous() for k in named[0]}
-        self.buffers = {k: torch.stack([_momentum(r, n[k]) for r, n in zip(self.runs, named)])
-                        for k in named[0]} if self.cfg.momentum else {}
-        self.alpha = torch.stack([r.loss.attribute_alpha for r in self.runs])
+        template = dict(self.base.named_parameters())  # a head a run lacks: zeros, never trained
+        self.params = {k: torch.stack([n[k].detach() if k in n else torch.zeros_like(t) for n in named]).contiguous()
+                       for k, t in template.items()}
+        self.momentum = torch.tensor([r.cfg.momentum for r in self.runs], device=self.device)
+        self.dampening = torch.tensor([dampening(r.cfg) for r in self.runs], device=self.device)
+        self.started = torch.tensor([float(_momentum(r, next(r.model.parameters())) is not None) for r in self.runs],
+                                    device=self.device)
+        self.buffers = {k: torch.stack([_momentum_or_zero(r, n.get(k), t) for r, n in zip(self.runs, named)])
+                        for k, t in template.items()} if any(r.cfg.momentum for r in self.runs) else {}
+        width = self.base.heads.cfg.num_attributes
+        self.per_run = {
+            "alpha": torch.stack([r.loss.attribute_alpha if len(r.loss.attribute_alpha) == width
+                                  else torch.zeros(width, device=self.device) for r in self.runs]),
+            "centring": torch.stack([r.model.features.centring for r in self.runs]),
+            "choice": self.choice,
+        }
 
     def _unstack(self) -> None:
         """Copy the stacked weights (and momentum) back into each run's model and optimizer."""
@@ -73,7 +115,7 @@ class RunGroup:
             for i, run in enumerate(self.runs):
                 for k, p in run.model.named_parameters():
                     p.copy_(self.params[k][i])
-                    if self.buffers:
+                    if self.buffers and run.cfg.momentum and self.started[i]:
                         run.optimizer.state[p]["momentum_buffer"] = self.buffers[k][i].clone()
 
     def _step(self, size: int) -> None:
@@ -81,20 +123,23 @@ class RunGroup:
         s = self.counter * self.cfg.pairs_per_step
         ar = self.arange[:size] + s
         idx = torch.cat([ar, ar + self.n])
-        grads, terms = self._vgrad(self.params, self.alpha, self.views.index_select(1, idx),
+        grads, terms = self._vgrad(self.params, self.per_run, self.views.index_select(1, idx),
                                    self.keep.index_select(1, idx), self.same.index_select(1, ar),
                                    {k: v.index_select(1, idx) for k, v in self.labels.items()})
-        with torch.no_grad():  # SGD on every run at once: multi-tensor (foreach) kernels
-            params, g = list(self.params.values()), [grads[k] for k in self.params]
+        with torch.no_grad():  # SGD on every run at once, each with its own lr and momentum
+            g = [grads[k] for k in self.params]
             if self.cfg.grad_clip:
                 torch._foreach_clamp_min_(g, -self.cfg.grad_clip)
                 torch._foreach_clamp_max_(g, self.cfg.grad_clip)
-            if self.buffers:
+            if self.buffers:  # buf = m buf + (1 - d) g, the first step buf = g (as optim.SGD)
+                keep, gain = self.momentum * self.started, 1 - self.dampening * self.started
                 bufs = list(self.buffers.values())
-                torch._foreach_mul_(bufs, self.cfg.momentum)
-                torch._foreach_add_(bufs, g)
+                for b, gk in zip(bufs, g):
+                    b.mul_(_per_run(keep, b)).add_(gk * _per_run(gain, b))
                 g = bufs
-            torch._foreach_sub_(params, torch._foreach_mul(g, self.lr))
+                self.started.fill_(1.0)
+            for p, gk in zip(self.params.values(), g):
+                p.sub_(gk * _per_run(self.lr, p))
             self.sums += torch.stack([terms[t] for t in self.term_names], 1) * size
             self.counter += 1
 
@@ -106,7 +151,8 @@ class RunGroup:
         fields = {"views": [b.views for b in batches], "same": [b.same for b in batches],
                   "keep": [b.keep if b.keep is not None else torch.ones(len(b.views), fc, device=self.device)
                            for b in batches]}
-        labels = {k: [b.labels[k] for b in batches] for k in batches[0].labels}
+        labels = {k: [b.labels.get(k, _unknown(batches, k)) for b in batches]
+                  for k in {k for b in batches for k in b.labels}}  # a label a run lacks: unknown (-1)
         if not hasattr(self, "views"):  # first epoch: allocate (CUDA graphs need fixed addresses)
             self.n = batches[0].pairs
             for name, parts in fields.items():
@@ -114,7 +160,7 @@ class RunGroup:
             self.labels = {k: torch.stack(v) for k, v in labels.items()}
             self.arange = torch.arange(self.cfg.pairs_per_step, device=self.device)
             self.counter = torch.zeros((), dtype=torch.long, device=self.device)
-            self.lr = torch.zeros((), device=self.device)
+            self.lr = torch.zeros(len(self.runs), device=self.device)
             return
         for name, parts in fields.items():
             getattr(self, name).copy_(torch.stack(parts))
@@ -122,17 +168,22 @@ class RunGroup:
             self.labels[k].copy_(torch.stack(v))
 
     def _init_terms(self) -> None:
-        probe = epoch_batch(self.runs[0].trainset, self.cfg, 1, self.base.features.fc_inputs)
-        rows = torch.tensor([0, probe.pairs], device=self.device)
-        self.base.train()
-        z, heads = self.base(probe.views[rows], None)
-        terms = self.loss(z, heads, probe.same[:1], {k: v[rows] for k, v in probe.labels.items()})
-        self.term_names = list(terms)
+        """The term names of each run's loss, and of the group (their union)."""
+        self.own_terms = []
+        for run in self.runs:
+            probe = epoch_batch(run.trainset, run.cfg, 1, self.base.features.fc_inputs)
+            rows = torch.tensor([0, probe.pairs], device=self.device)
+            run.model.train()
+            z, heads = run.model(probe.views[rows], None)
+            terms = run.loss(z, heads, probe.same[:1], {k: v[rows] for k, v in probe.labels.items()})
+            self.own_terms.append(list(terms))
+        self.term_names = list(dict.fromkeys(n for names in self.own_terms for n in names))
         self.sums = torch.zeros(len(self.runs), len(self.term_names), device=self.device)
 
     def _capture(self) -> torch.cuda.CUDAGraph:
         """Record one step as a CUDA graph (after warm-up steps whose effects are undone)."""
-        saved = [t.clone() for t in (*self.params.values(), *self.buffers.values())]
+        state = (*self.params.values(), *self.buffers.values(), self.started)
+        saved = [t.clone() for t in state]
         side = torch.cuda.Stream()
         side.wait_stream(torch.cuda.current_stream())
         with torch.cuda.stream(side):
@@ -144,7 +195,7 @@ class RunGroup:
         with torch.cuda.graph(graph):
             self._step(self.cfg.pairs_per_step)
         with torch.no_grad():
-            for t, s in zip((*self.params.values(), *self.buffers.values()), saved):
+            for t, s in zip(state, saved):
                 t.copy_(s)
         return graph
 
@@ -161,7 +212,7 @@ class RunGroup:
             except RuntimeError as exc:  # keep going, slowly, rather than lose the runs
                 print(f"CUDA graph capture failed ({exc}); stepping eagerly", flush=True)
                 self.graphs = False
-        self.lr.fill_(learning_rate(self.cfg, epoch))
+        self.lr.copy_(torch.tensor([learning_rate(r.cfg, epoch) for r in self.runs]))
         self.counter.zero_()
         self.sums.zero_()
         for _ in range(self.n // k):
@@ -169,7 +220,7 @@ class RunGroup:
         if self.n % k:
             self._step(self.n % k)
         means = (self.sums / self.n).tolist()
-        return [dict(zip(self.term_names, m)) for m in means]
+        return [{t: v for t, v in zip(self.term_names, m) if t in own} for m, own in zip(means, self.own_terms)]
 
     def execute(self, deadline: float | None = None) -> list[dict]:
         """Train every run to the end (resuming from their checkpoints) and write their results.
@@ -218,6 +269,21 @@ class OutOfTime(ReidlabError):
     """A group stopped at its deadline; its runs resume from their checkpoints."""
 
 
-def _momentum(run: Run, p: torch.Tensor) -> torch.Tensor:
-    buf = run.optimizer.state.get(p, {}).get("momentum_buffer")
-    return torch.zeros_like(p) if buf is None else buf.detach().clone()
+def _momentum(run: Run, p: torch.Tensor) -> torch.Tensor | None:
+    return run.optimizer.state.get(p, {}).get("momentum_buffer")
+
+
+def _momentum_or_zero(run: Run, p: torch.Tensor | None, like: torch.Tensor) -> torch.Tensor:
+    buf = None if p is None else _momentum(run, p)
+    return torch.zeros_like(like) if buf is None else buf.detach().clone()
+
+
+def _unknown(batches, key: str) -> torch.Tensor:
+    """Labels ``key`` of a run that has none: all unknown (-1), shaped as another run's."""
+    like = next(b.labels[key] for b in batches if key in b.labels)
+    return torch.full_like(like, -1)
+
+
+def _per_run(values: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """``(R,)`` per-run scalars shaped to broadcast over a stacked ``(R, ...)`` tensor."""
+    return values.view(-1, *[1] * (like.dim() - 1))

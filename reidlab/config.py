@@ -22,7 +22,9 @@ CHOICES: dict[str, tuple] = {
     "attribute_head": ("softmax", "multilabel"),
     "attribute_set": (None, "peta", "layne"),
     "optimizer": ("sgd", "adam"),
-    "normalisation": ("image", "dataset"),
+    "normalisation": ("image", "dataset", "authors"),
+    "momentum_style": ("torch", "lua"),
+    "pairing": ("cross-camera", "authors"),
     "test_views": ("none", "centre", "flip", "ten-crop"),  # none = centre crop only
     "curve_views": ("none", "centre", "flip", "ten-crop"),
     "distance": ("mean-pairwise", "mean-feature"),
@@ -58,10 +60,17 @@ class RunConfig:
     lr_start: float = 1e-3
     lr_end: float = 1e-5
     # The paper names plain SGD with batch size 1 and no momentum; the authors' earlier code used
-    # 0.9, which diverges here at lr 1e-3 with the auxiliary heads (results/runs/viper-momentum0.9).
+    # 0.9 in Lua optim's form ("lua": dampening = momentum, a moving average of gradients with unit
+    # gain). PyTorch's form ("torch", no dampening) takes ~10x larger steps and diverged at lr 1e-3
+    # (results/runs/viper-momentum0.9).
     momentum: float = 0.0
+    momentum_style: str = "torch"
     grad_clip: float | None = 5.0        # each gradient element clipped to +-grad_clip
     augment: bool = True                 # random 56x56 crop + horizontal flip
+    crop_offset_min: int = 0             # training crops start at offsets min..min+7 (authors: 1..8)
+    pairing: str = "cross-camera"        # negatives across cameras, shuffled; "authors": any camera, alternating
+    # "image": (x - mean) / std per image and channel; "authors": (x - mean) / sqrt(std), and each
+    # crop's scalar mean subtracted (training and test); "dataset": training-set channel statistics
     normalisation: str = "image"
     seed: int = 0
     pretrained: str | None = None        # run directory whose final weights initialise G (Table V)
@@ -95,6 +104,10 @@ class RunConfig:
         for key in ("epochs", "pairs_per_step", "feature_dim"):
             if getattr(self, key) < 1:
                 raise ConfigError(f"config key '{key}' must be >= 1, not {getattr(self, key)}")
+        if self.crop_offset_min not in (0, 1):  # 8 offsets of a 56 crop in 64: 0..7 or 1..8
+            raise ConfigError(f"config key 'crop_offset_min' must be 0 or 1, not {self.crop_offset_min}")
+        if not 0 <= self.momentum < 1:
+            raise ConfigError(f"config key 'momentum' must be in [0, 1), not {self.momentum}")
         if not 0 <= self.dropout < 1:
             raise ConfigError(f"config key 'dropout' must be in [0, 1), not {self.dropout}")
         if self.attribute_weighting == "given" and not self.attribute_weights:
@@ -105,8 +118,12 @@ class RunConfig:
         return dataclasses.asdict(self)
 
     def identity(self) -> str:
-        """Short hash of everything that determines the result (not where it runs)."""
-        keys = {k: v for k, v in self.to_dict().items() if k != "device"}
+        """Short hash of everything that determines the result (not where it runs).
+
+        Keys added after the store began are left out while they hold their ``LEGACY`` value (the
+        behaviour before they existed), so the runs stored earlier keep their identities."""
+        keys = {k: v for k, v in self.to_dict().items()
+                if k != "device" and not (k in LEGACY and v == LEGACY[k])}
         return hashlib.sha1(json.dumps(keys, sort_keys=True).encode()).hexdigest()[:12]
 
     @classmethod
@@ -128,6 +145,21 @@ class RunConfig:
             raise ConfigError(f"config file {path} is not valid YAML: {exc}") from None
         return cls.from_dict(values)
 
+
+# keys added after the store began: the value that reproduces the behaviour before they existed
+LEGACY: dict = {"momentum_style": "torch", "crop_offset_min": 0, "pairing": "cross-camera"}
+
+# Named recipes: complete sets of the recipe keys (the rest of a config is the protocol).
+# "reidlab-v1" is the recipe of every run stored before the fidelity study (issue 9);
+# "authors" is what the authors' Lua code does (shared/paper/authors_code.md, rows 4-6, 12, 15-16, 19).
+RECIPES: dict[str, dict] = {
+    "reidlab-v1": {"momentum": 0.0, "momentum_style": "torch", "normalisation": "image",
+                   "verification_loss": "contrastive", "tasks": "V+I+A+P", "pairing": "cross-camera",
+                   "crop_offset_min": 0},
+    "authors": {"momentum": 0.9, "momentum_style": "lua", "normalisation": "authors",
+                "verification_loss": "hinge", "tasks": "V+I+A", "pairing": "authors",
+                "crop_offset_min": 1},
+}
 
 _TYPES = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,),
           "list[int]": (list,), "list[float]": (list,)}

@@ -14,6 +14,10 @@ Auxiliary tasks T_k are softmax cross-entropies (Eqs. 7-8): identification (alph
 2-way softmax per attribute (alpha_a from the weighting), pose (alpha_pose = 1). The multi-label
 variant replaces the attribute softmaxes by binary cross-entropy on one logit per attribute,
 weighted the same way. Unknown labels (-1) contribute nothing.
+
+Besides the costs and their ``total``, the terms carry two diagnostics (not part of the total):
+``distance_same`` and ``distance_different``, whose epoch means are the mean distances of the
+positive and the negative pairs.
 """
 
 from __future__ import annotations
@@ -117,6 +121,11 @@ class MultiTaskLoss(torch.nn.Module):
         if "attributes" in self.cfg.tasks:
             terms["attributes"] = _per_pair(self._attribute_cost(heads["attributes"], labels["attributes"]), pairs)
         terms["total"] = sum(terms.values())
+        # diagnostics, not costs: over an epoch (half its pairs positive) these average to the mean
+        # distance of positive and of negative pairs, to read against the margin
+        d = pair_distance(z[:pairs], z[pairs:]).detach()
+        terms["distance_same"] = 2 * (d * same).sum() / pairs
+        terms["distance_different"] = 2 * (d * ~same).sum() / pairs
         return terms
 
     def _attribute_cost(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

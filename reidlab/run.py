@@ -108,7 +108,8 @@ class Run:
                             attribute_head=cfg.attribute_head,
                             num_poses=len(POSE_ANGLES) if use_pose else 0)
         torch.manual_seed(cfg.seed)  # weight initialisation (PyTorch's default = Lua Torch's)
-        self.model = MultiTaskSiamese(ModelConfig(tuple(cfg.widths), cfg.feature_dim, dropout=cfg.dropout), heads)
+        self.model = MultiTaskSiamese(ModelConfig(tuple(cfg.widths), cfg.feature_dim, dropout=cfg.dropout,
+                                                  centre_input=cfg.normalisation == "authors"), heads)
         if cfg.pretrained:
             self._load_pretrained(Path(cfg.pretrained))
         # channels-last is a memory layout only (same maths); it speeds up the CPU convolutions
@@ -121,7 +122,7 @@ class Run:
             images=self.train_images, identity=to(identity),
             attributes=to(data.attributes) if use_attr else None,
             pose=to(data.poses) if use_pose else None,
-            sampler=PairSampler(data.pids[rows], data.camids[rows], rows),
+            sampler=PairSampler(data.pids[rows], data.camids[rows], rows, cfg.pairing),
         )
 
     def load_final(self) -> None:

@@ -2,11 +2,13 @@
 
 Each epoch presents every training person's positive pair once (camera A image with camera B
 image where cameras exist, else two different images of the person) and as many negative pairs,
-each of two different random persons (camera A image of one, camera B image of the other where
-cameras exist), in random order. The default is the paper's: 600 epochs, one pair per step, SGD
-without momentum (the paper names none; the authors' earlier code's 0.9 is an option), learning
-rate decreasing linearly from 1e-3 to 1e-5 from the first epoch to the last, each gradient
-element clipped to +-5 (from the authors' earlier code).
+each of two different random persons. Pairing ``cross-camera``: a negative takes the camera A
+image of one and the camera B image of the other, and all pairs are shuffled; ``authors`` (the
+authors' Lua code): a negative takes any image of each (so about half are same-camera pairs on
+VIPeR), and positives and negatives strictly alternate. The rest is the paper's: 600 epochs, one
+pair per step, SGD (momentum an option: Lua optim's form or PyTorch's, ``momentum_style``),
+learning rate decreasing linearly from 1e-3 to 1e-5 from the first epoch to the last, each
+gradient element clipped to +-5 (from the authors' earlier code).
 
 Determinism: epoch ``e`` draws its pairs, crops, flips and dropout masks from generators seeded
 with ``(seed, e)`` (``epoch_batch``), so a resumed run repeats an uninterrupted run exactly, and
@@ -33,11 +35,18 @@ class PairSampler:
     """Draws one epoch of (positive + negative) pairs over rows of the training images.
 
     ``pids``/``camids`` describe the training images; ``rows`` (default ``arange``) are the
-    dataset rows they stand for, which is what the pairs are made of. Drawing is vectorised
-    (padded per-person tables), so an epoch costs microseconds, not a Python loop per pair.
+    dataset rows they stand for, which is what the pairs are made of. ``pairing``: see the module
+    docstring. Drawing is vectorised (padded per-person tables), so an epoch costs microseconds,
+    not a Python loop per pair.
     """
 
-    def __init__(self, pids: np.ndarray, camids: np.ndarray, rows: np.ndarray | None = None):
+    PAIRINGS = ("cross-camera", "authors")
+
+    def __init__(self, pids: np.ndarray, camids: np.ndarray, rows: np.ndarray | None = None,
+                 pairing: str = "cross-camera"):
+        if pairing not in self.PAIRINGS:
+            raise ValueError(f"pairing must be one of {self.PAIRINGS}, not {pairing!r}")
+        self.pairing = pairing
         rows = np.arange(len(pids)) if rows is None else np.asarray(rows)
         two_cameras = set(np.unique(camids).tolist()) >= {0, 1}
         sides: list[tuple[np.ndarray, np.ndarray]] = []  # per person: (side-1 rows, side-2 rows)
@@ -57,9 +66,11 @@ class PairSampler:
         self.pos2 = _Table([sides[i][1] for i in positive])
         # a negative pair takes a side-1 image of one person and a side-2 image of another
         # (any image of a person who lacks that side)
+        # (any image of a person who lacks that side; any image at all when pairing "authors")
         either = [np.union1d(s1, s2) for s1, s2 in sides]
-        self.neg1 = _Table([s1 if len(s1) else e for (s1, _), e in zip(sides, either)])
-        self.neg2 = _Table([s2 if len(s2) else e for (_, s2), e in zip(sides, either)])
+        anyside = pairing == "authors"
+        self.neg1 = _Table([s1 if len(s1) and not anyside else e for (s1, _), e in zip(sides, either)])
+        self.neg2 = _Table([s2 if len(s2) and not anyside else e for (_, s2), e in zip(sides, either)])
 
     @property
     def pairs_per_epoch(self) -> int:
@@ -78,7 +89,10 @@ class PairSampler:
         a = np.r_[a_pos, self.neg1.pick(i, rng)]
         b = np.r_[b_pos, self.neg2.pick(j, rng)]
         same = np.r_[np.ones(n, bool), np.zeros(n, bool)]
-        order = rng.permutation(2 * n)
+        if self.pairing == "authors":  # positive, negative, positive, ...
+            order = np.stack([rng.permutation(n), n + rng.permutation(n)], 1).ravel()
+        else:
+            order = rng.permutation(2 * n)
         return a[order], b[order], same[order]
 
 
@@ -130,10 +144,17 @@ def learning_rate(cfg: RunConfig, epoch: int) -> float:
     return cfg.lr_start + (cfg.lr_end - cfg.lr_start) * (epoch - 1) / (cfg.epochs - 1)
 
 
+def dampening(cfg: RunConfig) -> float:
+    """Lua optim.sgd's default dampening is the momentum (buf = m buf + (1 - m) g); PyTorch's is 0.
+    Both start the buffer at the first gradient."""
+    return cfg.momentum if cfg.momentum_style == "lua" else 0.0
+
+
 def make_optimizer(cfg: RunConfig, model: torch.nn.Module) -> torch.optim.Optimizer:
     if cfg.optimizer == "adam":
         return torch.optim.Adam(model.parameters(), lr=cfg.lr_start)
-    return torch.optim.SGD(model.parameters(), lr=cfg.lr_start, momentum=cfg.momentum)
+    return torch.optim.SGD(model.parameters(), lr=cfg.lr_start, momentum=cfg.momentum,
+                           dampening=dampening(cfg))
 
 
 def _epoch_seed(seed: int, epoch: int) -> int:
@@ -164,7 +185,8 @@ def epoch_batch(data: TrainSet, cfg: RunConfig, epoch: int, fc_inputs: int) -> E
     device = data.images.device
     gen = torch.Generator().manual_seed(seed)  # crops and flips
     # augment the whole epoch at once: one batched op instead of one per image
-    views = random_crop_flip(data.images[rows], generator=gen) if cfg.augment else centre_crop(data.images[rows])
+    views = (random_crop_flip(data.images[rows], generator=gen, low=cfg.crop_offset_min) if cfg.augment
+             else centre_crop(data.images[rows]))
     return EpochBatch(views, dropout_keep(len(rows), fc_inputs, cfg.dropout, seed, device),
                       torch.as_tensor(same, device=device), data.labels(rows.to(device)))
 

@@ -6,10 +6,14 @@ takes a random 56x56 crop (one of the 8 x 8 = 64 offsets, uniformly) and flips h
 with probability 1/2, independently per image. Testing uses the centre crop, or the ten-crop
 view set: four corner crops, the centre crop, and their mirror images.
 
-Normalisation statistics (the paper does not say which): ``"image"`` (default) uses each image's
-own per-channel mean and standard deviation — the literal reading of "normalizing each colour
+Normalisation statistics (the paper does not say which): ``"image"`` uses each image's own
+per-channel mean and standard deviation — the literal reading of "normalizing each colour
 channel to have zero mean and unit variance", and it needs no statistics from the training set;
-``"dataset"`` uses per-channel statistics of the training images (``channel_stats``).
+``"dataset"`` uses per-channel statistics of the training images (``channel_stats``);
+``"authors"`` is what the authors' Lua code does (``prepareDataset.lua``): per image and channel
+``(x - mean) / sqrt(std)``, which keeps chroma about a third of luma and each image's saturation.
+Their code also subtracts each crop's scalar mean after cropping; in reidlab that is the feature
+net's first operation (``model.FeatureNet``, ``centre_input``), so training and test share it.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import torch
 from torchvision.transforms.v2 import functional as TF
 
 CROP = 56
-NORMALISATIONS = ("image", "dataset")
+NORMALISATIONS = ("image", "dataset", "authors")
 # RGB -> YUV as in Lua Torch's image.rgb2yuv (analogue BT.601), which the authors' code used.
 RGB_TO_YUV = torch.tensor([
     [0.299, 0.587, 0.114],
@@ -45,9 +49,11 @@ def channel_stats(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 def normalise(x: torch.Tensor, mode: str = "image",
               stats: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
-    if mode == "image":
+    if mode in ("image", "authors"):
         mean = x.mean(dim=(2, 3), keepdim=True)
         std = x.std(dim=(2, 3), keepdim=True).clamp_min(1e-6)  # a flat channel stays finite
+        if mode == "authors":  # Lua: img[c]:add(-mean):div(math.sqrt(std))
+            std = std.sqrt()
     elif mode == "dataset":
         if stats is None:
             raise ValueError("normalisation 'dataset' needs stats=channel_stats(train images)")
@@ -64,9 +70,12 @@ def preprocess(images, mode: str = "image",
 
 
 def crop_offsets(n: int, size: int, crop: int = CROP,
-                 generator: torch.Generator | None = None) -> torch.Tensor:
-    """``(n, 2)`` random (top, left) offsets in ``[0, size - crop)``: 64 positions for 64 -> 56."""
-    return torch.randint(0, size - crop, (n, 2), generator=generator)
+                 generator: torch.Generator | None = None, low: int = 0) -> torch.Tensor:
+    """``(n, 2)`` random (top, left) offsets in ``[low, low + size - crop)``: 64 positions for
+    64 -> 56 (``low`` 0: offsets 0..7; the authors' code: 1..8)."""
+    if not 0 <= low <= 1 or size - crop < 1:
+        raise ValueError(f"crop offsets from {low} do not fit a {crop} crop in {size}")
+    return torch.randint(low, low + size - crop, (n, 2), generator=generator)
 
 
 def crop_at(x: torch.Tensor, offsets: torch.Tensor, crop: int = CROP) -> torch.Tensor:
@@ -81,9 +90,10 @@ def crop_at(x: torch.Tensor, offsets: torch.Tensor, crop: int = CROP) -> torch.T
 
 
 def random_crop_flip(x: torch.Tensor, crop: int = CROP, flip: bool = True,
-                     generator: torch.Generator | None = None) -> torch.Tensor:
-    """The training augmentation: a random crop and (if ``flip``) a coin-flip mirror per image."""
-    out = crop_at(x, crop_offsets(len(x), x.shape[-1], crop, generator), crop)
+                     generator: torch.Generator | None = None, low: int = 0) -> torch.Tensor:
+    """The training augmentation: a random crop (offsets from ``low``) and (if ``flip``) a
+    coin-flip mirror per image."""
+    out = crop_at(x, crop_offsets(len(x), x.shape[-1], crop, generator, low), crop)
     if flip:
         mirror = torch.rand(len(x), generator=generator) < 0.5
         out = torch.where(mirror.to(x.device)[:, None, None, None], out.flip(-1), out)

@@ -43,6 +43,28 @@ def test_group_equals_runs_alone(tmp_path, extra):
     assert alone[0]["cmc_curve"] != alone[1]["cmc_curve"]
 
 
+def test_mixed_recipes_group_equals_runs_alone(tmp_path):
+    """Runs that differ in every recipe key (task set, loss, momentum form, lr, normalisation,
+    pairing, crops) share one group, and each still trains exactly as it would alone."""
+    from reidlab.config import RECIPES
+
+    base = {**TINY, "pairs_per_step": 3, "lr_start": 2e-3}
+    configs = [RunConfig(**{**base, **RECIPES["reidlab-v1"]}),
+               RunConfig(**{**base, **RECIPES["authors"], "trial": 1}),
+               RunConfig(**{**base, **RECIPES["authors"], "tasks": "V", "momentum_style": "torch",
+                            "lr_start": 1e-3, "normalisation": "dataset", "margin": 1.0})]
+    assert len({group_key(c.to_dict()) for c in configs}) == 1
+    alone, grouped = _alone_and_grouped(tmp_path, configs)
+    for i, (a, g) in enumerate(zip(alone, grouped)):
+        _close(a, g)
+        assert set(g["history"]["epochs"][0]) == set(a["history"]["epochs"][0])  # its own terms only
+        wa = torch.load(tmp_path / f"alone{i}/checkpoints/final.pt")["model"]
+        wg = torch.load(tmp_path / f"group{i}/checkpoints/final.pt")["model"]
+        assert wa.keys() == wg.keys()
+        assert all(torch.allclose(wa[k], wg[k], atol=1e-5) for k in wa)
+    assert "pose" not in alone[1]["history"]["epochs"][0] and "pose" in alone[0]["history"]["epochs"][0]
+
+
 def test_group_attribute_weightings_and_resume(tmp_path):
     configs = [RunConfig(**{**TINY, "attribute_weighting": w}) for w in ("entropy", "equal")]
     alone = [Run(c, tmp_path / f"alone{i}", progress=False).execute() for i, c in enumerate(configs)]

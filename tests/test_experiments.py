@@ -5,18 +5,27 @@ import json
 import pytest
 
 from reidlab.errors import ConfigError
-from reidlab.experiments import FAST_PROTOCOL, ITEMS, PROFILES, plan, run_item, stored
+from reidlab.experiments import (
+    DEV_ITEMS, DEV_SPLIT_SEED, FAST_PROTOCOL, ITEMS, PROFILES, item_folds, plan, run_item, stored,
+)
 
 
 @pytest.mark.parametrize("item", list(ITEMS))
 def test_every_item_plans_valid_configs(item):
     for profile in PROFILES:
         runs = plan(item, profile, real_data=True, store=None)
-        assert len(runs) == len(ITEMS[item]) * PROFILES[profile].folds
+        assert len(runs) == len(ITEMS[item]) * item_folds(item, profile)
         if (item, profile) != ("protocols", "smoke"):  # at 2 epochs, 1/4 and 1/2 of them are both 1
             assert len({r.identity for r in runs}) == len(runs)  # distinct configs, distinct ids
     synthetic = plan(item, "smoke", real_data=False)
     assert all(r.config.dataset == "synthetic" and r.config.test_dataset is None for r in synthetic)
+
+
+def test_dev_items_never_touch_the_test_folds():
+    for item in ITEMS:
+        seeds = {r.config.split_seed for r in plan(item, "paper", real_data=True)}
+        assert seeds == ({DEV_SPLIT_SEED} if item in DEV_ITEMS else {0})
+    assert DEV_SPLIT_SEED != 0 and item_folds("fidelity", "paper") == 3
 
 
 def test_fast_candidates_scale_the_profiles_epochs():
@@ -87,6 +96,7 @@ def test_study_batches_runs_of_equal_shape(tmp_path, monkeypatch, capsys):
     runs = plan("table2", "smoke", real_data=False, store=tmp_path)
     metrics = [stored(r, tmp_path) for r in runs]
     assert all(m is not None for m in metrics)
-    # entropy and equal weighting share a group; "none" has no attribute head: a group of its own
-    assert sorted({m["batched"]["runs"] for m in metrics}) == [1, 2]
+    # all six share a network shape (a run without the attribute head or pose task trains a
+    # zero head it never uses), so --batch 4 makes a group of 4 and one of 2
+    assert sorted({m["batched"]["runs"] for m in metrics}) == [2, 4]
     assert "runs at once" in capsys.readouterr().out
