@@ -71,7 +71,7 @@ def cmd_study(args: argparse.Namespace) -> None:
     import time
 
     from reidlab.batched import OutOfTime
-    from reidlab.experiments import ITEMS, PROFILES, run_item, run_items, stored
+    from reidlab.experiments import ITEMS, PROFILES, run_items, stored
 
     root = resolve_data_root(args.data_root)
     print(f"profile {PROFILES[args.profile].describe()}")
@@ -83,10 +83,10 @@ def cmd_study(args: argparse.Namespace) -> None:
     try:
         if args.batch > 1:  # group runs across items
             plans = run_items(items, args.profile, data, Path(args.store), args.jobs, not args.quiet, overrides,
-                              args.batch, deadline)
+                              args.batch, deadline, args.variant)
         else:
-            plans = {item: run_item(item, args.profile, data, Path(args.store), args.jobs, not args.quiet,
-                                    overrides) for item in items}
+            plans = run_items(items, args.profile, data, Path(args.store), args.jobs, not args.quiet, overrides,
+                              variants=args.variant)
     except OutOfTime as exc:
         print(f"  stopped: {exc}")
         return
@@ -147,6 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--jobs", type=int, default=1, help="runs at once (processes)")
     st.add_argument("--batch", type=int, default=0, metavar="N",
                     help="train up to N runs of equal shape as one batched model (GPU; see reidlab.batched)")
+    st.add_argument("--variant", action="append", metavar="NAME",
+                    help="run only this variant (repeatable; e.g. --variant Ours)")
     st.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     st.add_argument("--time-limit", type=float, metavar="MIN",
                     help="with --batch: stop after MIN minutes, checkpointed (run again to resume)")

@@ -2,12 +2,14 @@
 # One call on a lent GPU machine: train the pending runs of study items, batched, to a deadline,
 # then pack every run directory it wrote (without checkpoints) for the trip back.
 #
-#   scripts/gpu_call.sh "ITEM [ITEM ...]" PROFILE MINUTES [DATA_ROOT] [BATCH]
+#   scripts/gpu_call.sh "ITEM [ITEM ...]" PROFILE MINUTES [DATA_ROOT] [BATCH] [-- study options]
 #
 # Writes $OUT/study.log, $OUT/store.tgz (new run directories: config, metrics, provenance,
-# progress) and $OUT/gpu.txt. Unpack here with: tar xzf store.tgz -C results/store
+# progress; with KEEP_LAST=1 also checkpoints/last.pt of unfinished runs, to resume elsewhere)
+# and $OUT/gpu.txt. Unpack here with: tar xzf store.tgz -C results/store
 set -uo pipefail
 items=$1 profile=$2 minutes=$3 data=${4:-.gpu-data} batch=${5:-64}
+shift $(( $# < 5 ? $# : 5 )); [ "${1:-}" = "--" ] && shift
 out=${OUT:-/tmp/reidlab-out}
 mkdir -p "$out"
 export PYTHONUNBUFFERED=1 REIDLAB_CACHE=/tmp/reidlab-cache
@@ -17,11 +19,14 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader > 
 python3 -c "import torch; print('torch', torch.__version__)" >> "$out/gpu.txt"
 # shellcheck disable=SC2086
 python3 -m reidlab study $items --profile "$profile" --batch "$batch" --device "$device" \
-  --time-limit "$minutes" --data-root "$data" --store "$store" 2>&1 | tee "$out/study.log"
+  --time-limit "$minutes" --data-root "$data" --store "$store" "$@" 2>&1 | tee "$out/study.log"
 # run directories holding a file written by this call
 changed=$(cd "$store" && find . -newer "$marker" -type f \( -name '*.json' -o -name '*.yaml' \) \
   -not -path '*/checkpoints/*' | cut -d/ -f2 | sort -u)
 if [ -n "$changed" ]; then
-  (cd "$store" && tar czf "$out/store.tgz" --exclude=checkpoints $changed)
+  keep=(--exclude='checkpoints/epoch_*' --exclude='checkpoints/final.pt' --exclude='*.tmp')
+  [ "${KEEP_LAST:-0}" = 1 ] || keep=(--exclude=checkpoints)
+  # shellcheck disable=SC2086
+  (cd "$store" && tar czf "$out/store.tgz" "${keep[@]}" $changed)
 fi
 echo "packed $(echo "$changed" | grep -c . ) run directories" | tee -a "$out/study.log"

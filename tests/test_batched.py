@@ -38,7 +38,7 @@ def test_group_equals_runs_alone(tmp_path, extra):
         assert g["batched"] == {"runs": 3, "cuda_graph": False}
     wa = torch.load(tmp_path / "alone2/checkpoints/final.pt")["model"]
     wg = torch.load(tmp_path / "group2/checkpoints/final.pt")["model"]
-    assert all(torch.allclose(wa[k], wg[k], atol=1e-5) for k in wa)
+    assert all(torch.allclose(wa[k], wg[k], atol=1e-4) for k in wa)
     # the runs differ from each other: the test would notice runs mixed up inside the group
     assert alone[0]["cmc_curve"] != alone[1]["cmc_curve"]
 
@@ -61,7 +61,7 @@ def test_mixed_recipes_group_equals_runs_alone(tmp_path):
         wa = torch.load(tmp_path / f"alone{i}/checkpoints/final.pt")["model"]
         wg = torch.load(tmp_path / f"group{i}/checkpoints/final.pt")["model"]
         assert wa.keys() == wg.keys()
-        assert all(torch.allclose(wa[k], wg[k], atol=1e-5) for k in wa)
+        assert all(torch.allclose(wa[k], wg[k], atol=1e-4) for k in wa)
     assert "pose" not in alone[1]["history"]["epochs"][0] and "pose" in alone[0]["history"]["epochs"][0]
 
 
