@@ -111,3 +111,13 @@ def test_parse_tasks():
     assert parse_tasks("a+v") == ("verification", "attributes")
     with pytest.raises(ValueError, match="V/I/A/P"):
         parse_tasks("V+X")
+
+
+def test_distance_diagnostics_are_not_costs():
+    z = torch.tensor([[0.0, 0.0], [1.0, 0.0], [3.0, 4.0], [1.0, 0.0]])  # pairs (z0, z2), (z1, z3)
+    same = torch.tensor([False, True])
+    loss = MultiTaskLoss(LossConfig(tasks=("verification",)))
+    terms = loss(z, {}, same, {})
+    assert terms["distance_different"] == pytest.approx(5.0)  # 2 * (5 / 2 pairs): the negatives' mean
+    assert terms["distance_same"] == pytest.approx(0.0, abs=1e-5)
+    assert terms["total"] == pytest.approx(terms["verification"].item())  # diagnostics add nothing

@@ -31,3 +31,15 @@ def test_heads():
     m = MultiTaskSiamese(heads=HeadsConfig(num_attributes=3, attribute_head="multilabel"))
     assert m(torch.zeros(2, 3, 56, 56))[1]["attributes"].shape == (2, 3)
     assert "identity" not in m(torch.zeros(1, 3, 56, 56))[1]
+
+
+def test_centre_input_subtracts_each_crops_scalar_mean():
+    torch.manual_seed(0)
+    plain = FeatureNet(ModelConfig(dropout=0.0)).eval()
+    centred = FeatureNet(ModelConfig(dropout=0.0, centre_input=True)).eval()
+    centred.load_state_dict(plain.state_dict())  # the factor is no weight: same state dict keys
+    x = torch.randn(2, 3, 56, 56)
+    want = plain(x - x.mean(dim=(1, 2, 3), keepdim=True))
+    assert torch.allclose(centred(x), want, atol=1e-5)
+    assert torch.allclose(centred(x + 3.0), centred(x), atol=1e-4)  # blind to a brightness offset
+    assert not torch.allclose(plain(x + 3.0), plain(x), atol=1e-2)

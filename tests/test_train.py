@@ -157,3 +157,60 @@ def test_pretrained_feature_network_initialises_fine_tuning(tmp_path):
     assert target.model.heads.identity.out_features == 15  # the target's own training persons
     with pytest.raises(ConfigError, match="no checkpoints/final.pt"):
         Run(RunConfig(**{**TINY, "pretrained": str(tmp_path / "nothing")}), tmp_path / "x", progress=False)
+
+
+def test_authors_pairing_draws_negatives_from_any_camera_and_alternates():
+    pids = np.repeat(np.arange(40), 2)
+    camids = np.tile([0, 1], 40)
+    cross = PairSampler(pids, camids)
+    authors = PairSampler(pids, camids, pairing="authors")
+    same_camera = []
+    for seed in range(20):
+        a, b, same = cross.epoch(np.random.default_rng(seed))
+        assert (camids[a[~same]] != camids[b[~same]]).all()  # cross-camera negatives only
+        a, b, same = authors.epoch(np.random.default_rng(seed))
+        assert (same[0::2]).all() and (~same[1::2]).all()  # positive, negative, positive, ...
+        assert (pids[a][same] == pids[b][same]).all() and (pids[a][~same] != pids[b][~same]).all()
+        assert (camids[a[same]] != camids[b[same]]).all()  # positives stay cross-camera
+        same_camera.append(np.mean(camids[a[~same]] == camids[b[~same]]))
+    assert 0.4 < np.mean(same_camera) < 0.6  # each camera at random: about half same-camera
+    with pytest.raises(ValueError, match="pairing"):
+        PairSampler(pids, camids, pairing="random")
+
+
+def test_lua_momentum_is_a_moving_average_of_gradients():
+    """optim.sgd (Lua): buf = g on the first step, then buf = m buf + (1 - m) g; p -= lr buf."""
+    from reidlab.train import make_optimizer
+
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 1)
+    start = [p.detach().clone() for p in model.parameters()]
+    cfg = RunConfig(momentum=0.9, momentum_style="lua", lr_start=0.1)
+    opt = make_optimizer(cfg, model)
+    x = torch.randn(4, 3)
+    grads = []
+    for _ in range(3):
+        opt.zero_grad()
+        model(x).pow(2).sum().backward()
+        grads.append([p.grad.clone() for p in model.parameters()])
+        opt.step()
+    for k, p in enumerate(model.parameters()):  # the same three steps by hand
+        q, buf = start[k].clone(), None
+        for g in grads:
+            buf = g[k].clone() if buf is None else 0.9 * buf + 0.1 * g[k]
+            q -= 0.1 * buf
+        assert torch.allclose(p, q, atol=1e-6)
+    torch_style = make_optimizer(RunConfig(momentum=0.9, lr_start=0.1), model)
+    assert torch_style.param_groups[0]["dampening"] == 0 and opt.param_groups[0]["dampening"] == 0.9
+
+
+def test_recipes_and_legacy_identities():
+    from reidlab.config import RECIPES
+
+    assert {tuple(sorted(r)) for r in RECIPES.values()} == {tuple(sorted(RECIPES["authors"]))}  # same keys
+    assert all(getattr(RunConfig(), k) == v for k, v in RECIPES["reidlab-v2"].items())  # the default
+    # keys added later do not change the identities of runs stored before them (Table IV fold 0, v1)
+    assert RunConfig(dataset="viper", **RECIPES["reidlab-v1"]).identity() == "9e31156bace8"
+    assert RunConfig(dataset="viper", **{**RECIPES["reidlab-v1"], "pairing": "authors"}).identity() != "9e31156bace8"
+    with pytest.raises(ConfigError, match="crop_offset_min"):
+        RunConfig(crop_offset_min=2).validate()

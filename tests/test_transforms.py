@@ -1,6 +1,7 @@
 """Pre-processing and augmentation against reference formulas and exhaustive checks."""
 
 import numpy as np
+import pytest
 import torch
 
 from reidlab import transforms as T
@@ -64,3 +65,19 @@ def test_ten_crop_geometry():
         assert torch.equal(views[5 + k], x.flip(-1)[:, :, r:r + 56, c:c + 56])
     assert torch.equal(T.test_views(x, "centre")[0], views[4])
     assert T.test_views(x, "flip").shape == (2, 2, 3, 56, 56)
+
+
+def test_authors_normalisation_divides_by_the_root_of_the_std():
+    x = torch.rand(4, 3, 8, 8) * 5
+    got = T.normalise(x, "authors")
+    mean, std = x.mean(dim=(2, 3), keepdim=True), x.std(dim=(2, 3), keepdim=True)
+    assert torch.allclose(got, (x - mean) / std.sqrt(), atol=1e-5)
+    assert torch.allclose(got.std(dim=(2, 3)), std.sqrt().squeeze(), atol=1e-4)  # output std = sqrt(std)
+
+
+def test_authors_crop_offsets_are_1_to_8():
+    gen = torch.Generator().manual_seed(0)
+    off = T.crop_offsets(20_000, 64, 56, gen, low=1)
+    assert off.min() == 1 and off.max() == 8 and len(torch.unique(off[:, 0])) == 8
+    with pytest.raises(ValueError, match="do not fit"):
+        T.crop_offsets(1, 64, 56, gen, low=2)
