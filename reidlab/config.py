@@ -45,6 +45,7 @@ class RunConfig:
     # model (Fig. 3, Table III)
     widths: list[int] = field(default_factory=lambda: [16, 64, 64])
     feature_dim: int = 128
+    padding: list[int] | None = None     # per conv layer; None: 4 each (paper's "~800k" params: [4, 4, 3])
     dropout: float = 0.6
     # tasks and losses (Eqs. 2-8)
     tasks: str = "V+I+A+P"
@@ -105,6 +106,9 @@ class RunConfig:
         for key in ("epochs", "pairs_per_step", "feature_dim"):
             if getattr(self, key) < 1:
                 raise ConfigError(f"config key '{key}' must be >= 1, not {getattr(self, key)}")
+        if self.padding is not None and (len(self.padding) != len(self.widths) or min(self.padding) < 0):
+            raise ConfigError(f"config key 'padding' = {self.padding}: give one padding >= 0 per conv "
+                              f"layer ({len(self.widths)}), or null for 4 each")
         if self.crop_offset_min not in (0, 1):  # 8 offsets of a 56 crop in 64: 0..7 or 1..8
             raise ConfigError(f"config key 'crop_offset_min' must be 0 or 1, not {self.crop_offset_min}")
         if not 0 <= self.momentum < 1:
@@ -148,7 +152,7 @@ class RunConfig:
 
 
 # keys added after the store began: the value that reproduces the behaviour before they existed
-LEGACY: dict = {"momentum_style": "torch", "crop_offset_min": 0, "pairing": "cross-camera"}
+LEGACY: dict = {"momentum_style": "torch", "crop_offset_min": 0, "pairing": "cross-camera", "padding": None}
 
 # Named recipes: complete sets of the recipe keys (the rest of a config is the protocol).
 # "reidlab-v1" is the recipe of every run stored before the fidelity study (issue 9);

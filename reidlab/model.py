@@ -2,7 +2,9 @@
 
 G: ``layers`` x [conv 5x5, stride 1, zero padding 4, tanh, 2x2 max-pool], dropout, then a linear
 layer to the feature (no nonlinearity after it). With 56x56 crops and widths 16/64/64 the last
-map is 64x10x10, the linear layer is 6400 -> 128, and G has 948,672 parameters.
+map is 64x10x10, the linear layer is 6400 -> 128, and G has 948,672 parameters. The paper says
+"~780k" and "~800k": paddings 4/4/3 (``padding: [4, 4, 3]`` in a run config) give a 64x9x9 map and
+793,024 parameters, the nearest simple variant.
 
 The Siamese pair shares G; the heads act on G(x) of every image of the pair:
 identification (one class per training person), one 2-way softmax per attribute, pose
@@ -25,16 +27,24 @@ class ModelConfig:
     widths: tuple[int, ...] = (16, 64, 64)  # one conv layer per width (1-4 layers)
     feature_dim: int = 128
     kernel: int = 5
-    padding: int = 4
+    padding: int | tuple[int, ...] = 4  # one for every layer, or one per layer
     dropout: float = 0.6
     input_size: int = CROP
     centre_input: bool = False  # subtract each crop's scalar mean first (the authors' code)
 
 
+def paddings(cfg: ModelConfig) -> tuple[int, ...]:
+    if isinstance(cfg.padding, int):
+        return (cfg.padding,) * len(cfg.widths)
+    if len(cfg.padding) != len(cfg.widths):
+        raise ValueError(f"give one padding per conv layer: {cfg.padding} for widths {cfg.widths}")
+    return tuple(cfg.padding)
+
+
 def conv_output_size(cfg: ModelConfig) -> int:
     size = cfg.input_size
-    for _ in cfg.widths:
-        size = (size + 2 * cfg.padding - cfg.kernel + 1) // 2  # conv (stride 1), then 2x2 pool
+    for pad in paddings(cfg):
+        size = (size + 2 * pad - cfg.kernel + 1) // 2  # conv (stride 1), then 2x2 pool
     return size
 
 
@@ -47,8 +57,8 @@ class FeatureNet(nn.Module):
         if not 1 <= len(cfg.widths) <= 4:
             raise ValueError(f"1 to 4 conv layers are supported, got widths {cfg.widths}")
         blocks, channels = [], 3
-        for width in cfg.widths:
-            blocks += [nn.Conv2d(channels, width, cfg.kernel, padding=cfg.padding), nn.Tanh(),
+        for width, pad in zip(cfg.widths, paddings(cfg)):
+            blocks += [nn.Conv2d(channels, width, cfg.kernel, padding=pad), nn.Tanh(),
                        nn.MaxPool2d(2)]
             channels = width
         self.conv = nn.Sequential(*blocks)

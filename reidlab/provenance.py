@@ -15,7 +15,13 @@ PACKAGES = ("reidlab", "torch", "torchvision", "numpy", "scipy", "pillow")
 
 
 def git_commit() -> str:
-    """HEAD of the checkout the package was imported from, with ``-dirty`` for local changes."""
+    """HEAD of the checkout the package was imported from, with ``-dirty`` for local changes.
+
+    ``$REIDLAB_GIT_COMMIT`` wins: a copy of the working tree made elsewhere (a lent GPU machine)
+    may carry a stale ``.git`` or none, so the caller states the commit it copied
+    (``scripts/gpu_prepare.sh`` writes it beside the data)."""
+    if os.environ.get("REIDLAB_GIT_COMMIT"):
+        return os.environ["REIDLAB_GIT_COMMIT"]
     here = Path(__file__).resolve().parent
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,

@@ -108,8 +108,10 @@ class Run:
                             attribute_head=cfg.attribute_head,
                             num_poses=len(POSE_ANGLES) if use_pose else 0)
         torch.manual_seed(cfg.seed)  # weight initialisation (PyTorch's default = Lua Torch's)
-        self.model = MultiTaskSiamese(ModelConfig(tuple(cfg.widths), cfg.feature_dim, dropout=cfg.dropout,
-                                                  centre_input=cfg.normalisation == "authors"), heads)
+        padding = 4 if cfg.padding is None else tuple(cfg.padding)
+        self.model = MultiTaskSiamese(ModelConfig(tuple(cfg.widths), cfg.feature_dim, padding=padding,
+                                                  dropout=cfg.dropout, centre_input=cfg.normalisation == "authors"),
+                                      heads)
         if cfg.pretrained:
             self._load_pretrained(Path(cfg.pretrained))
         # channels-last is a memory layout only (same maths); it speeds up the CPU convolutions

@@ -13,6 +13,14 @@ def test_default_parameter_count_and_shapes():
     assert net.fc.in_features == 64 * 10 * 10
 
 
+def test_paddings_4_4_3_give_the_papers_parameter_count():
+    net = FeatureNet(ModelConfig(padding=(4, 4, 3)))
+    assert count_parameters(net) == 793_024  # the paper: "~780k" / "~800k"
+    assert net.fc.in_features == 64 * 9 * 9 and net(torch.zeros(1, 3, 56, 56)).shape == (1, 128)
+    with pytest.raises(ValueError, match="one padding per conv layer"):
+        FeatureNet(ModelConfig(padding=(4, 4)))
+
+
 @pytest.mark.parametrize("widths", [(16,), (16, 64), (16, 64, 64, 64)])
 def test_depths(widths):
     net = FeatureNet(ModelConfig(widths=widths, feature_dim=32))

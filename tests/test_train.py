@@ -214,3 +214,21 @@ def test_recipes_and_legacy_identities():
     assert RunConfig(dataset="viper", **{**RECIPES["reidlab-v1"], "pairing": "authors"}).identity() != "9e31156bace8"
     with pytest.raises(ConfigError, match="crop_offset_min"):
         RunConfig(crop_offset_min=2).validate()
+    with pytest.raises(ConfigError, match="'padding'"):
+        RunConfig(padding=[4, 4]).validate()
+
+
+def test_pair_sampler_on_a_pooled_set_of_two_camera_and_camera_less_persons():
+    """The pooled PETA set keeps VIPeR's cameras (0/1) and has none (-1) for i-LIDS, CAVIAR and
+    3DPeS: every person must still give positive pairs, and no pair may use a padding row."""
+    pids = np.array([0, 0, 1, 1, 2, 2, 3, 3, 3, 4, 4, 5, 5, 5, 5])
+    camids = np.array([0, 1, 0, 1, 0, 1, -1, -1, -1, -1, -1, -1, -1, -1, -1])
+    for pairing in ("cross-camera", "authors"):
+        sampler = PairSampler(pids, camids, pairing=pairing)
+        assert sampler.pairs_per_epoch == 12  # all six persons give a positive pair
+        for seed in range(30):
+            a, b, same = sampler.epoch(np.random.default_rng(seed))
+            assert a.min() >= 0 and b.min() >= 0 and (a != b).all()
+            assert (pids[a][same] == pids[b][same]).all() and (pids[a][~same] != pids[b][~same]).all()
+            viper = same & (camids[a] >= 0)
+            assert (camids[a[viper]] != camids[b[viper]]).all()  # two-camera persons: cross-camera

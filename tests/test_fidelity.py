@@ -1,0 +1,41 @@
+"""The fidelity tables: paired differences recomputed by hand on a tiny frame."""
+
+import pandas as pd
+import pytest
+
+from reidlab import fidelity
+
+
+def _frame(rows):
+    history = {"history": {"epochs": [{"distance_same": 1.0, "distance_different": 3.0}]}}
+    return pd.DataFrame([{"variant": v, "fold": f, "rank1": r, "rank10": r + 40, "mAP": m, "metrics": history}
+                         for v, f, r, m in rows])
+
+
+FRAME = _frame([("reidlab v1", 0, 20.0, 30.0), ("reidlab v1", 1, 24.0, 34.0),
+                ("v1 + pairing", 0, 23.0, 31.0), ("v1 + pairing", 1, 25.0, 37.0),
+                ("authors", 0, 30.0, 40.0), ("authors - pairing", 0, 29.0, 42.0)])
+
+
+def test_paired_differences_by_hand():
+    # v1 + pairing minus v1: rank-1 +3, +1 (mean 2, sd 1.41); mAP +1, +3 (mean 2, sd 1.41)
+    assert fidelity._paired(FRAME, "v1 + pairing", "reidlab v1") == "+2.0 ± 1.4 / +2.0 ± 1.4 (n=2)"
+    # one partition only: sd 0
+    assert fidelity._paired(FRAME, "authors", "authors - pairing") == "+1.0 ± 0.0 / -2.0 ± 0.0 (n=1)"
+    assert fidelity._paired(FRAME, "v1 + crops", "reidlab v1") == "not run"
+
+
+def test_detail_and_recipe_tables():
+    details = fidelity.detail_table(FRAME)
+    assert details.loc["pairing", "added to v1: rank-1 / mAP"].startswith("+2.0")
+    assert details.loc["momentum", "reidlab v1"] == "0" and details.loc["momentum", "default (v2)"] == "0"
+    recipes = fidelity.recipe_table(FRAME)
+    assert recipes.loc["reidlab v1", "rank1"] == "22.0 ± 2.8"
+    assert recipes.loc["authors", "distance +/- pairs"] == "1.00 / 3.00"
+    assert fidelity.best_variant(FRAME) == "authors"
+
+
+@pytest.mark.parametrize("variants", [["reidlab v1"], ["authors"]])
+def test_effects_figure_draws_or_says_why_not(variants):
+    fig = fidelity.plot_effects(FRAME[FRAME.variant.isin(variants)])
+    assert fig is not None
