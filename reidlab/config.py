@@ -75,7 +75,8 @@ class RunConfig:
     # mean subtracted (training and test). The default since recipe "reidlab-v2" (see RECIPES).
     normalisation: str = "dataset"
     seed: int = 0
-    pretrained: str | None = None        # run directory whose final weights initialise G (Table V)
+    pretrained: str | None = None        # run directory whose final weights initialise G (Table V);
+                                         # "@store/<identity>": a run of the same store
     # evaluation
     test_views: str = "ten-crop"
     distance: str = "mean-pairwise"

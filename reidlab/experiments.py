@@ -152,6 +152,9 @@ DEV_ITEMS = ("fidelity", "fidelity-attribution")
 ANALYSIS_ITEMS = {"fig9": ("table4", "Ours"), "fig10": ("table4", "Ours")}
 
 
+STORE_REF = "@store/"  # a run directory in the same store, in a config (``Run.pretrained_dir``)
+
+
 @dataclass
 class PlannedRun:
     item: str
@@ -176,8 +179,9 @@ def _synthetic_fallback(values: dict, real_data: bool) -> dict:
 
 def plan(item: str, profile: str = "smoke", real_data: bool = False, store: Path | None = None,
          overrides: dict | None = None) -> list[PlannedRun]:
-    """The runs of ``item`` under ``profile``; ``pretrained: "@viper"`` resolves to the stored
-    directory of the VIPeR pre-training run of the same fold (``pretrain_config``)."""
+    """The runs of ``item`` under ``profile``; ``pretrained: "@viper"`` resolves to
+    ``"@store/<identity>"`` of the VIPeR pre-training run of the same fold (``pretrain_config``):
+    a path relative to the store, so that identities do not depend on where the store is."""
     if item not in ITEMS:
         raise ConfigError(f"unknown paper item '{item}'; choose one of: {', '.join(ITEMS)}")
     if profile not in PROFILES:
@@ -195,7 +199,7 @@ def plan(item: str, profile: str = "smoke", real_data: bool = False, store: Path
                 values["epochs"] = max(1, round(fraction * prof.overrides.get("epochs", RunConfig.epochs)))
             if values.get("pretrained") == "@viper":
                 source = pretrain_config(prof, fold, real_data)
-                values["pretrained"] = str((store or STORE) / source.identity())
+                values["pretrained"] = f"{STORE_REF}{source.identity()}"
             runs.append(PlannedRun(item, variant, fold, RunConfig.from_dict(values)))
     return runs
 
@@ -223,27 +227,27 @@ def _repo_path(env: str, relative: str) -> Path:
 
 STORE = _repo_path("REIDLAB_STORE", "results/store")
 BOOK_OUT = _repo_path("REIDLAB_BOOK_OUT", "results/book")
-# occlusion iterations of Fig. 9 per profile (the paper: 1000)
-OCCLUSION_ITERATIONS = {"paper": 1000, "quick": 200, "smoke": 12}
+# occlusion iterations of Fig. 9 per profile (the paper: 1000; the fast profile changes training only)
+OCCLUSION_ITERATIONS = {"paper": 1000, "fast": 1000, "quick": 200, "smoke": 12}
 
 
 def trained_run(item: str, variant: str, profile: str, data_root: str | None, store: Path = STORE,
                 overrides: dict | None = None, fold: int = 0, execute: bool = True):
     """The stored run of ``item``/``variant`` with its final weights loaded, for the analyses of
-    Sec. V-D. With ``execute`` it trains the run first if needed; without, it returns None when
-    the run or its checkpoint (not committed) is missing."""
+    Sec. V-D, or None when its weights are not at hand. With ``execute`` a run not yet stored is
+    trained first; a stored run is never trained again (its weights are kept beside it, committed:
+    ``Run.keep_weights``)."""
     from reidlab.run import Run
 
     planned = next(r for r in plan(item, profile, data_root is not None, store, overrides)
                    if r.variant == variant and r.fold == fold)
     run_dir = store / planned.identity
-    if not (run_dir / "checkpoints" / "final.pt").is_file():
-        if not execute:
-            return None
-        if (run_dir / "metrics.json").exists():  # stored without its checkpoint: train it again
-            (run_dir / "metrics.json").unlink()
+    if execute and stored(planned, store) is None:
         _run_all([(planned.config, run_dir)], data_root, 1, False, item)
     run = Run(planned.config, run_dir, data_root, progress=False)
+    if run.final_weights() is None:
+        return None
+    run.keep_weights()
     run.load_final()
     return run
 
@@ -301,7 +305,17 @@ def run_items(items: list[str], profile: str = "smoke", data_root: str | None = 
     for runs in plans.values():
         for run in runs:
             _write_profile(store / run.identity, profile, real)
+            if (run.item, run.variant) in ANALYSIS_ITEMS.values() and run.fold == 0:
+                _keep_weights(run, store, data_root)
     return plans
+
+
+def _keep_weights(run: PlannedRun, store: Path, data_root: str | None) -> None:
+    """Keep the final weights of a run the analyses use (``weights.pt``, committed)."""
+    from reidlab.run import Run
+
+    if (store / run.identity / "checkpoints" / "final.pt").is_file():
+        Run(run.config, store / run.identity, data_root, progress=False).keep_weights()
 
 
 def _run_batched(work: list[tuple[RunConfig, Path]], data_root, batch: int, progress: bool,

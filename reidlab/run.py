@@ -49,6 +49,14 @@ def _atomic_save(obj, path: Path) -> None:
     tmp.replace(path)
 
 
+def final_weights(run_dir: Path) -> Path | None:
+    """A finished run's final weights: ``weights.pt`` (kept, committed) or ``checkpoints/final.pt``."""
+    for path in (run_dir / "weights.pt", run_dir / "checkpoints" / "final.pt"):
+        if path.is_file():
+            return path
+    return None
+
+
 def write_progress(run_dir: Path, state: dict | None = None) -> dict:
     """``progress.json`` of an unfinished run: the epoch reached and its per-epoch history, so how
     far a run got is committed even while its checkpoints are not."""
@@ -113,7 +121,7 @@ class Run:
                                                   dropout=cfg.dropout, centre_input=cfg.normalisation == "authors"),
                                       heads)
         if cfg.pretrained:
-            self._load_pretrained(Path(cfg.pretrained))
+            self._load_pretrained(self.pretrained_dir())
         # channels-last is a memory layout only (same maths); it speeds up the CPU convolutions
         self.model.to(self.device, memory_format=torch.channels_last)
         self.loss = MultiTaskLoss(LossConfig(tasks, cfg.verification_loss, cfg.margin,
@@ -127,18 +135,39 @@ class Run:
             sampler=PairSampler(data.pids[rows], data.camids[rows], rows, cfg.pairing),
         )
 
+    def final_weights(self) -> Path | None:
+        return final_weights(self.run_dir)
+
+    def keep_weights(self) -> None:
+        """Copy the final weights to ``weights.pt`` beside the metrics (committed; ~4 MB): for the
+        runs that analyses use, so that no one has to train them again."""
+        source, kept = self.final_weights(), self.run_dir / "weights.pt"
+        if source is not None and source != kept:
+            _atomic_save({"model": torch.load(source, map_location="cpu")["model"]}, kept)
+
     def load_final(self) -> None:
         """Load this run's final weights (for analyses of a finished run)."""
-        path = self.run_dir / "checkpoints" / "final.pt"
-        if not path.is_file():
-            raise ConfigError(f"{path} is missing (checkpoints are not committed): delete "
-                              f"{self.run_dir / 'metrics.json'} and run again to retrain it")
+        path = self.final_weights()
+        if path is None:
+            raise ConfigError(f"{self.run_dir} has no final weights (checkpoints are not committed; "
+                              "weights.pt is kept only for the runs analyses use)")
         self.model.load_state_dict(torch.load(path, map_location=self.device)["model"])
         self.model.eval()
 
+    def pretrained_dir(self) -> Path:
+        """``cfg.pretrained`` as a directory: ``"@store/<identity>"`` is a sibling of this run's
+        directory (runs of one store), else the store of this checkout; anything else a path."""
+        from reidlab.experiments import STORE, STORE_REF
+
+        ref = self.cfg.pretrained
+        if not ref.startswith(STORE_REF):
+            return Path(ref)
+        sibling = self.run_dir.parent / ref[len(STORE_REF):]
+        return sibling if sibling.is_dir() else STORE / ref[len(STORE_REF):]
+
     def _load_pretrained(self, run_dir: Path) -> None:
-        path = run_dir / "checkpoints" / "final.pt"
-        if not path.is_file():
+        path = final_weights(run_dir)
+        if path is None:
             raise ConfigError(f"pretrained run {run_dir} has no checkpoints/final.pt; train it first")
         state = torch.load(path, map_location="cpu")["model"]
         self.model.features.load_state_dict({k[len("features."):]: v for k, v in state.items()

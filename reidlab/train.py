@@ -48,14 +48,14 @@ class PairSampler:
             raise ValueError(f"pairing must be one of {self.PAIRINGS}, not {pairing!r}")
         self.pairing = pairing
         rows = np.arange(len(pids)) if rows is None else np.asarray(rows)
-        two_cameras = set(np.unique(camids).tolist()) >= {0, 1}
-        sides: list[tuple[np.ndarray, np.ndarray]] = []  # per person: (side-1 rows, side-2 rows)
+        # per person: (side-1 rows, side-2 rows) = (camera A, camera B) where the person has both,
+        # else all of its images on both sides (a pooled set mixes the two: PETA's VIPeR has
+        # cameras, its i-LIDS, CAVIAR and 3DPeS have none)
+        sides: list[tuple[np.ndarray, np.ndarray]] = []
         for pid in np.unique(pids):
             mine = np.flatnonzero(pids == pid)
-            if two_cameras:
-                sides.append((rows[mine[camids[mine] == 0]], rows[mine[camids[mine] == 1]]))
-            else:
-                sides.append((rows[mine], rows[mine]))
+            a, b = rows[mine[camids[mine] == 0]], rows[mine[camids[mine] == 1]]
+            sides.append((a, b) if len(a) and len(b) else (rows[mine], rows[mine]))
         # persons that can form a positive pair (both sides present, two distinct images)
         positive = [i for i, (s1, s2) in enumerate(sides)
                     if len(s1) and len(s2) and len(np.union1d(s1, s2)) > 1]

@@ -6,7 +6,8 @@ import pytest
 
 from reidlab.errors import ConfigError
 from reidlab.experiments import (
-    DEV_ITEMS, DEV_SPLIT_SEED, FAST_PROTOCOL, ITEMS, PROFILES, item_folds, plan, run_item, stored,
+    DEV_ITEMS, DEV_SPLIT_SEED, FAST_PROTOCOL, ITEMS, PROFILES, item_folds, plan, pretrain_config, run_item,
+    stored,
 )
 
 
@@ -102,3 +103,32 @@ def test_study_batches_runs_of_equal_shape(tmp_path, monkeypatch, capsys):
     # zero head it never uses), so --batch 4 makes a group of 4 and one of 2
     assert sorted({m["batched"]["runs"] for m in metrics}) == [2, 4]
     assert "runs at once" in capsys.readouterr().out
+
+
+def test_analysis_runs_keep_their_weights_and_are_never_retrained(tmp_path):
+    import shutil
+
+    from reidlab.experiments import ANALYSIS_ITEMS, OCCLUSION_ITERATIONS, trained_run
+
+    assert set(OCCLUSION_ITERATIONS) == set(PROFILES)  # every profile can draw Fig. 9
+    assert ("table4", "Ours") in ANALYSIS_ITEMS.values()
+    runs = run_item("table4", "smoke", None, tmp_path, progress=False)
+    ours = next(r for r in runs if r.variant == "Ours" and r.fold == 0)
+    run_dir = tmp_path / ours.identity
+    assert (run_dir / "weights.pt").is_file()  # kept beside the metrics, for the analyses
+    shutil.rmtree(run_dir / "checkpoints")  # as in a fresh clone: checkpoints are not committed
+    metrics = (run_dir / "metrics.json").read_text()
+    run = trained_run("table4", "Ours", "smoke", None, tmp_path)
+    assert run is not None and not run.model.training
+    (run_dir / "weights.pt").unlink()
+    assert trained_run("table4", "Ours", "smoke", None, tmp_path) is None  # no weights: no retraining
+    assert (run_dir / "metrics.json").read_text() == metrics  # the stored result untouched
+
+
+def test_identities_do_not_depend_on_where_the_store_is(tmp_path):
+    a = plan("table5", "paper", real_data=True, store=tmp_path / "a")
+    b = plan("table5", "paper", real_data=True, store=tmp_path / "elsewhere" / "b")
+    assert [r.identity for r in a] == [r.identity for r in b]
+    assert all(str(tmp_path) not in json.dumps(r.config.to_dict()) for r in a)
+    assert {r.config.pretrained for r in a} - {None} == {
+        f"@store/{c.identity()}" for c in (pretrain_config(PROFILES["paper"], f, True) for f in range(10))}
