@@ -67,6 +67,8 @@ class RunGroup:
         if len(keys) > 1 or len(shapes) > 1 or len({r.device for r in runs}) > 1:
             raise ValueError("runs of a group must share every config key but "
                              f"{', '.join(PER_RUN)}, their parameter shapes and their device")
+        if runs[0].cfg.optimizer != "sgd":
+            raise ValueError(f"a run group steps with SGD; run '{runs[0].cfg.optimizer}' runs alone")
         self.runs, self.cfg, self.progress = runs, runs[0].cfg, progress
         self.device = runs[0].device
         self.graphs = self.device.type == "cuda" if graphs is None else graphs

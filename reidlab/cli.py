@@ -95,6 +95,20 @@ def cmd_study(args: argparse.Namespace) -> None:
         print(f"  {item}: {done}/{len(runs)} runs stored")
 
 
+def cmd_plan(args: argparse.Namespace) -> None:
+    """Per item: trainings, stored / pending, pending images, predicted CPU and GPU time."""
+    import pandas as pd
+
+    from reidlab.experiments import PROFILES
+    from reidlab.schedule import summary
+
+    root = resolve_data_root(args.data_root)
+    print(f"profile {PROFILES[args.profile].describe()}")
+    print(f"data: {root if root else 'SYNTHETIC (set REIDLAB_DATA_ROOT for the real study)'}")
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(summary(args.profile, str(root) if root else None, Path(args.store), args.items or None))
+
+
 def cmd_book(args: argparse.Namespace) -> None:
     """Execute every paper-item notebook (papermill) and build the HTML book."""
     from reidlab.book import build_html, execute_notebooks
@@ -154,6 +168,12 @@ def build_parser() -> argparse.ArgumentParser:
                     help="with --batch: stop after MIN minutes, checkpointed (run again to resume)")
     st.add_argument("--quiet", action="store_true")
     st.set_defaults(func=cmd_study)
+    pl = sub.add_parser("plan", help=cmd_plan.__doc__)
+    pl.add_argument("items", nargs="*", metavar="ITEM", help="only these items (default: all)")
+    pl.add_argument("--profile", choices=list(PROFILES), default="paper")
+    pl.add_argument("--data-root", help="folder holding PETA/ and CUHK01/ (default: $REIDLAB_DATA_ROOT)")
+    pl.add_argument("--store", default=str(STORE))
+    pl.set_defaults(func=cmd_plan)
     bk = sub.add_parser("book", help=cmd_book.__doc__)
     bk.add_argument("items", nargs="*", metavar="ITEM", help="only these items (default: all)")
     bk.add_argument("--profile", choices=list(PROFILES), default="smoke")

@@ -42,6 +42,14 @@ def _load(cfg: RunConfig, name: str, data_root):
     return load_dataset(name, data_root, attribute_set=cfg.attribute_set, **extra)
 
 
+def _split(cfg: RunConfig, train, test):
+    """The run's split: cross-dataset when ``test_dataset`` is set, else the dataset's protocol."""
+    if cfg.test_dataset:
+        return cross_dataset(train, test, cfg.split_seed, cfg.trial)
+    protocol = cfg.protocol or DEFAULT_PROTOCOL.get(cfg.dataset, "one-gallery-image")
+    return make_splits(train, protocol, cfg.split_seed, trials=cfg.trial + 1)[cfg.trial]
+
+
 def _atomic_save(obj, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -78,11 +86,7 @@ class Run:
         self.tasks = parse_tasks(cfg.tasks)
         self.train_data = _load(cfg, cfg.dataset, data_root)
         self.test_data = _load(cfg, cfg.test_dataset, data_root) if cfg.test_dataset else self.train_data
-        if cfg.test_dataset:
-            self.split = cross_dataset(self.train_data, self.test_data, cfg.split_seed, cfg.trial)
-        else:
-            protocol = cfg.protocol or DEFAULT_PROTOCOL.get(cfg.dataset, "one-gallery-image")
-            self.split = make_splits(self.train_data, protocol, cfg.split_seed, trials=cfg.trial + 1)[cfg.trial]
+        self.split = _split(cfg, self.train_data, self.test_data)
         self.train_rows = self.split.train_index(self.train_data)
         self.eval_set = self.split.eval_set(self.test_data)
         self.train_eval = train_eval_set(self.train_data, self.train_rows)

@@ -88,6 +88,8 @@ def test_group_refuses_runs_of_different_shape(tmp_path):
     b = Run(RunConfig(**{**TINY, "feature_dim": 8}), tmp_path / "b", progress=False)
     with pytest.raises(ValueError, match="share every config key"):
         RunGroup([a, b])
+    with pytest.raises(ValueError, match="SGD"):
+        RunGroup([Run(RunConfig(**TINY, optimizer="adam"), tmp_path / "c", progress=False)])
     assert group_key(RunConfig(trial=1).to_dict()) == group_key(RunConfig(trial=2, seed=5).to_dict())
     assert json.loads(group_key(RunConfig().to_dict()))["epochs"] == 600
 
