@@ -19,21 +19,21 @@ device = "auto"     # auto | cpu | cuda
 seed = 0            # training seed of every run
 jobs = 1            # runs at once
 execute_runs = True # False: only read the runs already stored (build the book from results)
-store = None        # results store (default: results/store of this checkout)
-output_dir = None   # where tables and figures go (default: results/book)'''
+store = None        # results store (default: results/store for real data, else _build/scratch/store)
+output_dir = None   # where tables and figures go (default: results/book for real data, else _build/scratch/book)'''
 
 SETUP = '''from pathlib import Path
 
 from IPython.display import display
 
 from reidlab import report
-from reidlab.experiments import BOOK_OUT, STORE, run_item
+from reidlab.experiments import book_out_for, run_item, store_for
 
 ITEM = "{item}"
 real = data_root is not None
 overrides = {{"device": device, "seed": seed}}
-store = Path(store) if store else STORE
-out = Path(output_dir or BOOK_OUT) / ITEM
+store = Path(store) if store else store_for(profile, real)  # synthetic/smoke: never results/
+out = (Path(output_dir) if output_dir else book_out_for(profile, real)) / ITEM
 out.mkdir(parents=True, exist_ok=True)
 {run}
 print(report.profile_note(profile, real))'''

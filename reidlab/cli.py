@@ -71,27 +71,29 @@ def cmd_study(args: argparse.Namespace) -> None:
     import time
 
     from reidlab.batched import OutOfTime
-    from reidlab.experiments import ITEMS, PROFILES, run_items, stored
+    from reidlab.experiments import ITEMS, PROFILES, run_items, store_for, stored
 
     root = resolve_data_root(args.data_root)
     print(f"profile {PROFILES[args.profile].describe()}")
     if root is None:
         print("  NOTE: no data root: every run uses the synthetic dataset (not real data)")
     items, data = args.items or list(ITEMS), str(root) if root else None
+    store = Path(args.store) if args.store else store_for(args.profile, root is not None)
+    print(f"  store: {store}")
     overrides = {"device": args.device}
     deadline = time.time() + 60 * args.time_limit if args.time_limit else None
     try:
         if args.batch > 1:  # group runs across items
-            plans = run_items(items, args.profile, data, Path(args.store), args.jobs, not args.quiet, overrides,
+            plans = run_items(items, args.profile, data, store, args.jobs, not args.quiet, overrides,
                               args.batch, deadline, args.variant)
         else:
-            plans = run_items(items, args.profile, data, Path(args.store), args.jobs, not args.quiet, overrides,
+            plans = run_items(items, args.profile, data, store, args.jobs, not args.quiet, overrides,
                               variants=args.variant)
     except OutOfTime as exc:
         print(f"  stopped: {exc}")
         return
     for item, runs in plans.items():
-        done = sum(stored(r, Path(args.store)) is not None for r in runs)
+        done = sum(stored(r, store) is not None for r in runs)
         print(f"  {item}: {done}/{len(runs)} runs stored")
 
 
@@ -100,13 +102,15 @@ def cmd_plan(args: argparse.Namespace) -> None:
     import pandas as pd
 
     from reidlab.experiments import PROFILES
+    from reidlab.experiments import store_for
     from reidlab.schedule import summary
 
     root = resolve_data_root(args.data_root)
     print(f"profile {PROFILES[args.profile].describe()}")
     print(f"data: {root if root else 'SYNTHETIC (set REIDLAB_DATA_ROOT for the real study)'}")
     with pd.option_context("display.width", 200, "display.max_columns", 20):
-        print(summary(args.profile, str(root) if root else None, Path(args.store), args.items or None))
+        store = Path(args.store) if args.store else store_for(args.profile, root is not None)
+        print(summary(args.profile, str(root) if root else None, store, args.items or None))
 
 
 def cmd_book(args: argparse.Namespace) -> None:
@@ -150,14 +154,15 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--name", help="run directory name (default: DATASET-CONFIGHASH)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(func=cmd_run)
-    from reidlab.experiments import ITEMS, PROFILES, STORE
+    from reidlab.experiments import ITEMS, PROFILES
 
     st = sub.add_parser("study", help=cmd_study.__doc__)
     st.add_argument("items", nargs="*", metavar="ITEM",
                     help=f"paper items (default: all): {', '.join(ITEMS)}")
     st.add_argument("--profile", choices=list(PROFILES), default="smoke")
     st.add_argument("--data-root", help="folder holding PETA/ and CUHK01/ (default: $REIDLAB_DATA_ROOT)")
-    st.add_argument("--store", default=str(STORE))
+    st.add_argument("--store", help="results store (default: results/store for real data at a real "
+                    "profile, else the ignored _build/scratch/store)")
     st.add_argument("--jobs", type=int, default=1, help="runs at once (processes)")
     st.add_argument("--batch", type=int, default=0, metavar="N",
                     help="train up to N runs of equal shape as one batched model (GPU; see reidlab.batched)")
@@ -172,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("items", nargs="*", metavar="ITEM", help="only these items (default: all)")
     pl.add_argument("--profile", choices=list(PROFILES), default="paper")
     pl.add_argument("--data-root", help="folder holding PETA/ and CUHK01/ (default: $REIDLAB_DATA_ROOT)")
-    pl.add_argument("--store", default=str(STORE))
+    pl.add_argument("--store", help="results store (default: as for study)")
     pl.set_defaults(func=cmd_plan)
     bk = sub.add_parser("book", help=cmd_book.__doc__)
     bk.add_argument("items", nargs="*", metavar="ITEM", help="only these items (default: all)")

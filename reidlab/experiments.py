@@ -177,8 +177,7 @@ def _synthetic_fallback(values: dict, real_data: bool) -> dict:
     return values
 
 
-def plan(item: str, profile: str = "smoke", real_data: bool = False, store: Path | None = None,
-         overrides: dict | None = None) -> list[PlannedRun]:
+def plan(item: str, profile: str = "smoke", real_data: bool = False, overrides: dict | None = None) -> list[PlannedRun]:
     """The runs of ``item`` under ``profile``; ``pretrained: "@viper"`` resolves to
     ``"@store/<identity>"`` of the VIPeR pre-training run of the same fold (``pretrain_config``):
     a path relative to the store, so that identities do not depend on where the store is."""
@@ -225,13 +224,35 @@ def _repo_path(env: str, relative: str) -> Path:
     return (repo if (repo / "results").is_dir() else Path.cwd()) / relative
 
 
+# results/ holds evidence only: real data at a real profile. Synthetic or smoke output goes to an
+# ignored scratch folder, so that no demo or test run can replace a committed result.
 STORE = _repo_path("REIDLAB_STORE", "results/store")
 BOOK_OUT = _repo_path("REIDLAB_BOOK_OUT", "results/book")
+SCRATCH = _repo_path("REIDLAB_SCRATCH", "_build/scratch")
+
+
+def is_evidence(profile: str, real_data: bool) -> bool:
+    return real_data and profile != "smoke"
+
+
+def store_for(profile: str, real_data: bool) -> Path:
+    """Where runs of ``profile`` go: ``results/store`` for evidence, else the scratch store
+    (``$REIDLAB_STORE`` overrides both)."""
+    if os.environ.get("REIDLAB_STORE") or is_evidence(profile, real_data):
+        return STORE
+    return SCRATCH / "store"
+
+
+def book_out_for(profile: str, real_data: bool) -> Path:
+    """Where the pages' tables and figures go: ``results/book`` for evidence, else scratch."""
+    if os.environ.get("REIDLAB_BOOK_OUT") or is_evidence(profile, real_data):
+        return BOOK_OUT
+    return SCRATCH / "book"
 # occlusion iterations of Fig. 9 per profile (the paper: 1000; the fast profile changes training only)
 OCCLUSION_ITERATIONS = {"paper": 1000, "fast": 1000, "quick": 200, "smoke": 12}
 
 
-def trained_run(item: str, variant: str, profile: str, data_root: str | None, store: Path = STORE,
+def trained_run(item: str, variant: str, profile: str, data_root: str | None, store: Path | None = None,
                 overrides: dict | None = None, fold: int = 0, execute: bool = True):
     """The stored run of ``item``/``variant`` with its final weights loaded, for the analyses of
     Sec. V-D, or None when its weights are not at hand. With ``execute`` a run not yet stored is
@@ -239,7 +260,8 @@ def trained_run(item: str, variant: str, profile: str, data_root: str | None, st
     ``Run.keep_weights``)."""
     from reidlab.run import Run
 
-    planned = next(r for r in plan(item, profile, data_root is not None, store, overrides)
+    store = store or store_for(profile, data_root is not None)
+    planned = next(r for r in plan(item, profile, data_root is not None, overrides)
                    if r.variant == variant and r.fold == fold)
     run_dir = store / planned.identity
     if execute and stored(planned, store) is None:
@@ -270,14 +292,14 @@ def _execute(args: tuple[dict, str, str | None, int]) -> str:
     return run_dir
 
 
-def run_item(item: str, profile: str = "smoke", data_root: str | None = None, store: Path = STORE,
+def run_item(item: str, profile: str = "smoke", data_root: str | None = None, store: Path | None = None,
              jobs: int = 1, progress: bool = True, overrides: dict | None = None,
              batch: int = 0, deadline: float | None = None) -> list[PlannedRun]:
     """Run every not-yet-stored run of ``item``; returns the plan (all runs then stored)."""
     return run_items([item], profile, data_root, store, jobs, progress, overrides, batch, deadline)[item]
 
 
-def run_items(items: list[str], profile: str = "smoke", data_root: str | None = None, store: Path = STORE,
+def run_items(items: list[str], profile: str = "smoke", data_root: str | None = None, store: Path | None = None,
               jobs: int = 1, progress: bool = True, overrides: dict | None = None,
               batch: int = 0, deadline: float | None = None,
               variants: list[str] | None = None) -> dict[str, list[PlannedRun]]:
@@ -286,9 +308,10 @@ def run_items(items: list[str], profile: str = "smoke", data_root: str | None = 
     ``overrides`` (e.g. ``{"device": "cuda", "seed": 1}``) apply to every run.
     ``batch`` > 1 trains up to that many runs of equal shape at once (``reidlab.batched``; for a
     GPU), across items; ``deadline`` (``time.time()``) stops batched groups there, checkpointed.
-    ``variants``: run only the variants of these names."""
+    ``variants``: run only the variants of these names. ``store`` defaults to ``store_for``."""
     real = data_root is not None
-    plans = {item: plan(item, profile, real, store, overrides) for item in items}
+    store = store or store_for(profile, real)
+    plans = {item: plan(item, profile, real, overrides) for item in items}
     if variants:
         unknown = set(variants) - {r.variant for runs in plans.values() for r in runs}
         if unknown:

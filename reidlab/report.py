@@ -27,7 +27,7 @@ def runs_frame(item: str, profile: str, real_data: bool, store: Path = STORE,
     """One row per stored run of ``item``: variant, fold, CMC at ``RANKS``, mAP, CMC AUC, the
     full CMC curve and the metrics dict (for item-specific tables)."""
     rows = []
-    for run in plan(item, profile, real_data, store, overrides):
+    for run in plan(item, profile, real_data, overrides):
         m = stored(run, store)
         if m is None:
             continue

@@ -53,7 +53,7 @@ def summary(profile: str, data_root: str | None = None, store: Path = STORE,
     seen: set[str] = set()
     rows = []
     for item in items or list(ITEMS):
-        runs = plan(item, profile, data_root is not None, store)
+        runs = plan(item, profile, data_root is not None)
         mine = [r for r in runs if r.identity not in seen]
         seen |= {r.identity for r in mine}
         pending = [r for r in mine if stored(r, store) is None]

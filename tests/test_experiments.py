@@ -14,7 +14,7 @@ from reidlab.experiments import (
 @pytest.mark.parametrize("item", list(ITEMS))
 def test_every_item_plans_valid_configs(item):
     for profile in PROFILES:
-        runs = plan(item, profile, real_data=True, store=None)
+        runs = plan(item, profile, real_data=True)
         assert len(runs) == len(ITEMS[item]) * item_folds(item, profile)
         if (item, profile) != ("protocols", "smoke"):  # at 2 epochs, 1/4 and 1/2 of them are both 1
             assert len({r.identity for r in runs}) == len(runs)  # distinct configs, distinct ids
@@ -96,7 +96,7 @@ def test_study_batches_runs_of_equal_shape(tmp_path, monkeypatch, capsys):
 
     monkeypatch.delenv("REIDLAB_DATA_ROOT", raising=False)
     assert main(["study", "table2", "--profile", "smoke", "--batch", "4", "--store", str(tmp_path), "--quiet"]) == 0
-    runs = plan("table2", "smoke", real_data=False, store=tmp_path)
+    runs = plan("table2", "smoke", real_data=False)
     metrics = [stored(r, tmp_path) for r in runs]
     assert all(m is not None for m in metrics)
     # all six share a network shape (a run without the attribute head or pose task trains a
@@ -125,10 +125,25 @@ def test_analysis_runs_keep_their_weights_and_are_never_retrained(tmp_path):
     assert (run_dir / "metrics.json").read_text() == metrics  # the stored result untouched
 
 
-def test_identities_do_not_depend_on_where_the_store_is(tmp_path):
-    a = plan("table5", "paper", real_data=True, store=tmp_path / "a")
-    b = plan("table5", "paper", real_data=True, store=tmp_path / "elsewhere" / "b")
-    assert [r.identity for r in a] == [r.identity for r in b]
-    assert all(str(tmp_path) not in json.dumps(r.config.to_dict()) for r in a)
-    assert {r.config.pretrained for r in a} - {None} == {
+def test_identities_do_not_depend_on_where_the_store_is():
+    runs = plan("table5", "paper", real_data=True)
+    assert all("/" not in (r.config.pretrained or "")[len("@store/"):] for r in runs)  # no path in an identity
+    assert {r.config.pretrained for r in runs} - {None} == {
         f"@store/{c.identity()}" for c in (pretrain_config(PROFILES["paper"], f, True) for f in range(10))}
+
+
+def test_synthetic_and_smoke_output_never_lands_in_results(tmp_path, monkeypatch):
+    from reidlab import experiments
+    from reidlab.cli import main
+
+    monkeypatch.delenv("REIDLAB_STORE", raising=False)
+    monkeypatch.delenv("REIDLAB_DATA_ROOT", raising=False)
+    monkeypatch.setattr(experiments, "SCRATCH", tmp_path / "scratch")
+    assert experiments.store_for("paper", True) == experiments.STORE  # real data: evidence
+    assert experiments.store_for("smoke", True) == tmp_path / "scratch" / "store"
+    assert experiments.store_for("paper", False) == tmp_path / "scratch" / "store"
+    assert experiments.book_out_for("quick", False) == tmp_path / "scratch" / "book"
+    before = sorted(p.name for p in experiments.STORE.iterdir())
+    assert main(["study", "table4", "--profile", "smoke", "--quiet"]) == 0  # no data: synthetic
+    assert sorted(p.name for p in experiments.STORE.iterdir()) == before
+    assert len(list((tmp_path / "scratch" / "store").iterdir())) == 2
