@@ -5,8 +5,8 @@ A :class:`RunGroup` stacks the parameters of R runs of one network shape, which 
 fold, seeds, task set, losses, optimiser settings and pre-processing (``PER_RUN``), and takes the
 R runs' steps together: ``vmap(grad(loss))`` over the stacked parameters is one step of R
 independent runs (the convolutions become grouped convolutions). A head that a run lacks is
-stacked as zeros that its loss never touches; each run's loss is its own (one-hot weights over
-the group's distinct losses).
+stacked as zeros that its own loss never touches (the other runs' losses see it with weight 0);
+each run's loss is its own (one-hot weights over the group's distinct losses).
 Each run keeps its own data split, initial weights, pairs, crops and dropout masks
 (``train.epoch_batch``), curves, checkpoints and run directory, so each result equals, to
 float tolerance, the same run trained alone (``tests/test_batched.py``). On CUDA the step is
@@ -113,11 +113,12 @@ class RunGroup:
 
     def _unstack(self) -> None:
         """Copy the stacked weights (and momentum) back into each run's model and optimizer."""
+        started = self.started.tolist()  # one device sync, not one per parameter
         with torch.no_grad():
             for i, run in enumerate(self.runs):
                 for k, p in run.model.named_parameters():
                     p.copy_(self.params[k][i])
-                    if self.buffers and run.cfg.momentum and self.started[i]:
+                    if self.buffers and run.cfg.momentum and started[i]:
                         run.optimizer.state[p]["momentum_buffer"] = self.buffers[k][i].clone()
 
     def _step(self, size: int) -> None:
@@ -186,19 +187,21 @@ class RunGroup:
         """Record one step as a CUDA graph (after warm-up steps whose effects are undone)."""
         state = (*self.params.values(), *self.buffers.values(), self.started)
         saved = [t.clone() for t in state]
-        side = torch.cuda.Stream()
-        side.wait_stream(torch.cuda.current_stream())
-        with torch.cuda.stream(side):
-            for _ in range(3):
-                self.counter.zero_()
+        try:
+            side = torch.cuda.Stream()
+            side.wait_stream(torch.cuda.current_stream())
+            with torch.cuda.stream(side):
+                for _ in range(3):
+                    self.counter.zero_()
+                    self._step(self.cfg.pairs_per_step)
+            torch.cuda.current_stream().wait_stream(side)
+            graph = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(graph):
                 self._step(self.cfg.pairs_per_step)
-        torch.cuda.current_stream().wait_stream(side)
-        graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(graph):
-            self._step(self.cfg.pairs_per_step)
-        with torch.no_grad():
-            for t, s in zip(state, saved):
-                t.copy_(s)
+        finally:  # also when capture fails: the eager steps must start from the true state
+            with torch.no_grad():
+                for t, s in zip(state, saved):
+                    t.copy_(s)
         return graph
 
     def train_epoch(self, epoch: int) -> list[dict[str, float]]:

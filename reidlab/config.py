@@ -107,9 +107,13 @@ class RunConfig:
         for key in ("epochs", "pairs_per_step", "feature_dim"):
             if getattr(self, key) < 1:
                 raise ConfigError(f"config key '{key}' must be >= 1, not {getattr(self, key)}")
-        if self.padding is not None and (len(self.padding) != len(self.widths) or min(self.padding) < 0):
-            raise ConfigError(f"config key 'padding' = {self.padding}: give one padding >= 0 per conv "
-                              f"layer ({len(self.widths)}), or null for 4 each")
+        if self.padding is not None:
+            ok = all(isinstance(p, int) and not isinstance(p, bool) and p >= 0 for p in self.padding)
+            if not ok or len(self.padding) != len(self.widths):
+                raise ConfigError(f"config key 'padding' = {self.padding}: give one integer padding >= 0 "
+                                  f"per conv layer ({len(self.widths)}), or null for 4 each")
+            if all(p == 4 for p in self.padding):
+                self.padding = None  # the same network as the default: the same identity
         if self.crop_offset_min not in (0, 1):  # 8 offsets of a 56 crop in 64: 0..7 or 1..8
             raise ConfigError(f"config key 'crop_offset_min' must be 0 or 1, not {self.crop_offset_min}")
         if not 0 <= self.momentum < 1:

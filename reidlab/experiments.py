@@ -337,29 +337,53 @@ def _keep_weights(run: PlannedRun, store: Path, data_root: str | None) -> None:
     """Keep the final weights of a run the analyses use (``weights.pt``, committed)."""
     from reidlab.run import Run
 
-    if (store / run.identity / "checkpoints" / "final.pt").is_file():
-        Run(run.config, store / run.identity, data_root, progress=False).keep_weights()
+    run_dir = store / run.identity
+    if (run_dir / "checkpoints" / "final.pt").is_file() and not (run_dir / "weights.pt").is_file():
+        Run(run.config, run_dir, data_root, progress=False).keep_weights()
 
 
 def _run_batched(work: list[tuple[RunConfig, Path]], data_root, batch: int, progress: bool,
                  deadline: float | None) -> None:
-    """Groups of up to ``batch`` runs that differ only in fold/seeds/attribute weights, each
-    group trained at once (on a GPU: one CUDA-graph step for all of them)."""
+    """Groups of up to ``batch`` runs of one network shape that resume from the same epoch (they
+    may differ in fold, seeds and recipe: ``batched.PER_RUN``), each group trained at once (on a
+    GPU: one CUDA-graph step for all of them). Non-SGD runs train alone; a run that diverges is
+    recorded (``diverged.json``) and its group goes on without it."""
     from reidlab.batched import RunGroup, group_key
     from reidlab.run import Run
+    from reidlab.train import TrainingDiverged
 
-    groups: dict[str, list[tuple[RunConfig, Path]]] = {}
+    alone = [(c, d) for c, d in work if c.optimizer != "sgd"]
+    if alone:
+        _run_all(alone, data_root, 1, progress, "alone (not SGD)")
+    groups: dict[tuple[str, int], list[tuple[RunConfig, Path]]] = {}
     for cfg, run_dir in work:
-        groups.setdefault(group_key(cfg.to_dict()), []).append((cfg, run_dir))
+        if cfg.optimizer == "sgd":
+            groups.setdefault((group_key(cfg.to_dict()), _resume_epoch(run_dir)), []).append((cfg, run_dir))
     # cheapest groups first, so a deadline cuts the fewest groups short
     for members in sorted(groups.values(), key=lambda m: m[0][0].epochs / m[0][0].pairs_per_step):
         for i in range(0, len(members), batch):
             chunk = members[i:i + batch]
-            start = time.perf_counter()
-            RunGroup([Run(c, d, data_root, progress=False) for c, d in chunk], progress=progress).execute(deadline)
-            cfg = chunk[0][0]
-            print(f"  {len(chunk)} runs at once ({cfg.dataset}, tasks {cfg.tasks}, {cfg.epochs} epochs, "
-                  f"{cfg.pairs_per_step} pair(s)/step): {time.perf_counter() - start:.0f} s", flush=True)
+            while chunk:
+                start = time.perf_counter()
+                try:
+                    RunGroup([Run(c, d, data_root, progress=False) for c, d in chunk],
+                             progress=progress).execute(deadline)
+                except TrainingDiverged as exc:
+                    print(f"  a run diverged ({exc}); its group starts again without it", flush=True)
+                    chunk = [(c, d) for c, d in chunk if not (d / "diverged.json").exists()]
+                    continue
+                cfg = chunk[0][0]
+                print(f"  {len(chunk)} runs at once ({cfg.dataset}, {cfg.epochs} epochs, "
+                      f"{cfg.pairs_per_step} pair(s)/step): {time.perf_counter() - start:.0f} s", flush=True)
+                break
+
+
+def _resume_epoch(run_dir: Path) -> int:
+    """The epoch a run's checkpoint reached (0: none), from its ``progress.json``."""
+    path = run_dir / "progress.json"
+    if not (run_dir / "checkpoints" / "last.pt").exists() or not path.exists():
+        return 0
+    return json.loads(path.read_text())["epoch"]
 
 
 def _write_profile(run_dir: Path, profile: str, real_data: bool) -> None:
@@ -377,7 +401,8 @@ def _run_all(work: list[tuple[RunConfig, Path]], data_root, jobs: int, progress:
              batch: int = 0, deadline: float | None = None) -> None:
     from tqdm import tqdm
 
-    work = [(c, d) for c, d in work if not (d / "metrics.json").exists()]
+    # finished runs, and runs that diverged (a finding, kept in diverged.json), are not run again
+    work = [(c, d) for c, d in work if not (d / "metrics.json").exists() and not (d / "diverged.json").exists()]
     if not work:
         return
     if batch > 1:

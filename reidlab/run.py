@@ -172,7 +172,8 @@ class Run:
     def _load_pretrained(self, run_dir: Path) -> None:
         path = final_weights(run_dir)
         if path is None:
-            raise ConfigError(f"pretrained run {run_dir} has no checkpoints/final.pt; train it first")
+            raise ConfigError(f"pretrained run {run_dir} has no final weights (weights.pt or "
+                              "checkpoints/final.pt); train it first")
         state = torch.load(path, map_location="cpu")["model"]
         self.model.features.load_state_dict({k[len("features."):]: v for k, v in state.items()
                                              if k.startswith("features.")})

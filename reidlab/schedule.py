@@ -2,9 +2,9 @@
 predicted time on this project's CPU and on a lent GPU (``reidlab plan``).
 
 A training is counted once, under the first item (in book order) that declares it: items share
-runs (Fig. 4's multi-task run is Table IV's "Ours"). Trained images per run = epochs x pairs per
-epoch x 2; pairs per epoch = 2 x the training persons that form a positive pair (one positive
-and one negative each), from the run's split. The rates are measured ones (files below).
+runs (Fig. 4's multi-task run is Table IV's "Ours"); Table V counts its VIPeR pre-training runs. Trained images per run = epochs x pairs per
+epoch x 2; pairs per epoch = 2 x the training persons (one positive and one negative pair each;
+exact where every training person has two images, as in VIPeR), from the run's split. The rates are measured ones (files below).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from reidlab.experiments import ITEMS, STORE, plan, stored
+from reidlab.experiments import ITEMS, PROFILES, STORE, PlannedRun, plan, pretrain_config, stored
 
 # images/s by pairs per step, measured on real VIPeR:
 # CPU: results/benchmarks/protocols_cpu-2core.txt (2 cores, one run alone);
@@ -54,6 +54,9 @@ def summary(profile: str, data_root: str | None = None, store: Path = STORE,
     rows = []
     for item in items or list(ITEMS):
         runs = plan(item, profile, data_root is not None)
+        if item == "table5":  # its VIPeR pre-training runs, trained first (``run_items``)
+            runs = [PlannedRun(item, "pre-training", f, pretrain_config(PROFILES[profile], f, data_root is not None))
+                    for f in range(PROFILES[profile].folds)] + runs
         mine = [r for r in runs if r.identity not in seen]
         seen |= {r.identity for r in mine}
         pending = [r for r in mine if stored(r, store) is None]
@@ -68,5 +71,6 @@ def summary(profile: str, data_root: str | None = None, store: Path = STORE,
                                      for n, r in zip(images, pending)) / 60, 1),
         })
     frame = pd.DataFrame(rows)
-    total = {**frame.drop(columns=["item", "folds"]).sum().round(1).to_dict(), "item": "total", "folds": "-"}
+    total = {c: round(frame[c].sum(), 1) for c in frame.columns if c not in ("item", "folds")}
+    total.update(item="total", folds="-")
     return pd.concat([frame, pd.DataFrame([total])], ignore_index=True).set_index("item")

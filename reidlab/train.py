@@ -65,12 +65,12 @@ class PairSampler:
         self.pos1 = _Table([sides[i][0] for i in positive])
         self.pos2 = _Table([sides[i][1] for i in positive])
         # a negative pair takes a side-1 image of one person and a side-2 image of another
-        # (any image of a person who lacks that side)
-        # (any image of a person who lacks that side; any image at all when pairing "authors")
-        either = [np.union1d(s1, s2) for s1, s2 in sides]
-        anyside = pairing == "authors"
-        self.neg1 = _Table([s1 if len(s1) and not anyside else e for (s1, _), e in zip(sides, either)])
-        self.neg2 = _Table([s2 if len(s2) and not anyside else e for (_, s2), e in zip(sides, either)])
+        # (any image of each when pairing "authors")
+        if pairing == "authors":
+            either = [np.union1d(s1, s2) for s1, s2 in sides]
+            self.neg1, self.neg2 = _Table(either), _Table(either)
+        else:
+            self.neg1, self.neg2 = _Table([s1 for s1, _ in sides]), _Table([s2 for _, s2 in sides])
 
     @property
     def pairs_per_epoch(self) -> int:
@@ -78,7 +78,7 @@ class PairSampler:
         return 2 * len(self.pos1.length)
 
     def epoch(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Row indices ``a``, ``b`` and bool ``same``, shuffled."""
+        """Row indices ``a``, ``b`` and bool ``same``: shuffled, or alternating (pairing "authors")."""
         n = len(self.pos1.length)
         people = np.arange(n)
         a_pos = self.pos1.pick(people, rng)

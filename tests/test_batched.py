@@ -123,3 +123,51 @@ def test_cuda_graph_group_equals_eager_group(tmp_path):
     for e, g in zip(eager, graph):
         assert g["batched"]["cuda_graph"] and not e["batched"]["cuda_graph"]
         _close(e, g)
+
+
+def test_group_resumes_momentum_runs_beside_a_plain_one(tmp_path):
+    """Lua-style and PyTorch-style momentum and none, stopped after epoch 1 and resumed as one
+    group: the momentum buffers come back from each optimizer and each run ends as alone."""
+    from reidlab.train import train_epoch
+
+    base = {**TINY, "pairs_per_step": 4, "lr_start": 5e-4}
+    configs = [RunConfig(**base, momentum=0.9, momentum_style="lua"),
+               RunConfig(**base, momentum=0.5, trial=1), RunConfig(**base)]
+    alone = [Run(c, tmp_path / f"alone{i}", progress=False).execute() for i, c in enumerate(configs)]
+    for i, c in enumerate(configs):
+        run = Run(c, tmp_path / f"group{i}", progress=False)
+        history, _, _ = run.resume()
+        run.end_epoch(1, train_epoch(run.model, run.loss, run.optimizer, run.trainset, c, 1), history, 0.0,
+                      force_checkpoint=True)
+    grouped = RunGroup([Run(c, tmp_path / f"group{i}", progress=False) for i, c in enumerate(configs)],
+                       progress=False).execute()
+    for i, (a, g) in enumerate(zip(alone, grouped)):
+        _close(a, g)
+        wa = torch.load(tmp_path / f"alone{i}/checkpoints/final.pt")["model"]
+        wg = torch.load(tmp_path / f"group{i}/checkpoints/final.pt")["model"]
+        assert all(torch.allclose(wa[k], wg[k], atol=1e-4) for k in wa)
+
+
+def test_study_groups_runs_by_the_epoch_they_resume_from(tmp_path, monkeypatch):
+    """A run checkpointed at epoch 1 and a fresh one share a group key but not a group."""
+    from reidlab import experiments
+    from reidlab.train import train_epoch
+
+    configs = [RunConfig(**TINY), RunConfig(**TINY, trial=1)]
+    run = Run(configs[0], tmp_path / "a", progress=False)
+    history, _, _ = run.resume()
+    run.end_epoch(1, train_epoch(run.model, run.loss, run.optimizer, run.trainset, configs[0], 1), history, 0.0,
+                  force_checkpoint=True)
+    import reidlab.batched as batched
+
+    sizes = []
+
+    class Spy(batched.RunGroup):
+        def __init__(self, runs, **kw):
+            sizes.append(len(runs))
+            super().__init__(runs, **kw)
+
+    monkeypatch.setattr(batched, "RunGroup", Spy)
+    experiments._run_batched([(configs[0], tmp_path / "a"), (configs[1], tmp_path / "b")], None, 4, False, None)
+    assert sorted(sizes) == [1, 1]
+    assert (tmp_path / "a/metrics.json").exists() and (tmp_path / "b/metrics.json").exists()

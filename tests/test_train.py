@@ -155,7 +155,7 @@ def test_pretrained_feature_network_initialises_fine_tuning(tmp_path):
     for name, value in target.model.features.state_dict().items():
         assert torch.equal(value.cpu(), trained["features." + name])
     assert target.model.heads.identity.out_features == 15  # the target's own training persons
-    with pytest.raises(ConfigError, match="no checkpoints/final.pt"):
+    with pytest.raises(ConfigError, match="no final weights"):
         Run(RunConfig(**{**TINY, "pretrained": str(tmp_path / "nothing")}), tmp_path / "x", progress=False)
 
 
@@ -216,6 +216,9 @@ def test_recipes_and_legacy_identities():
         RunConfig(crop_offset_min=2).validate()
     with pytest.raises(ConfigError, match="'padding'"):
         RunConfig(padding=[4, 4]).validate()
+    with pytest.raises(ConfigError, match="'padding'"):
+        RunConfig(padding=[4, "3", 4]).validate()
+    assert RunConfig(padding=[4, 4, 4]).validate().identity() == RunConfig().identity()
 
 
 def test_pair_sampler_on_a_pooled_set_of_two_camera_and_camera_less_persons():
