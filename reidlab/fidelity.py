@@ -77,7 +77,8 @@ def recipe_table(frame: pd.DataFrame) -> pd.DataFrame:
         d_diff = [e.get("distance_different", np.nan) for e in last]
         row["distance +/- pairs"] = f"{np.mean(d_same):.2f} / {np.mean(d_diff):.2f}"
         rows.append(row)
-    return pd.DataFrame(rows).set_index("variant")
+    columns = ["variant", "partitions", "rank1", "rank10", "mAP", "vs v1: rank-1 / mAP", "distance +/- pairs"]
+    return pd.DataFrame(rows, columns=columns).set_index("variant")
 
 
 def best_variant(frame: pd.DataFrame) -> str:

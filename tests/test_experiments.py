@@ -136,14 +136,15 @@ def test_synthetic_and_smoke_output_never_lands_in_results(tmp_path, monkeypatch
     from reidlab import experiments
     from reidlab.cli import main
 
-    monkeypatch.delenv("REIDLAB_STORE", raising=False)
-    monkeypatch.delenv("REIDLAB_DATA_ROOT", raising=False)
+    for name in ("REIDLAB_STORE", "REIDLAB_BOOK_OUT", "REIDLAB_DATA_ROOT"):  # CI sets them
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(experiments, "SCRATCH", tmp_path / "scratch")
+    monkeypatch.setattr(experiments, "STORE", tmp_path / "results" / "store")
+    experiments.STORE.mkdir(parents=True)
     assert experiments.store_for("paper", True) == experiments.STORE  # real data: evidence
     assert experiments.store_for("smoke", True) == tmp_path / "scratch" / "store"
     assert experiments.store_for("paper", False) == tmp_path / "scratch" / "store"
     assert experiments.book_out_for("quick", False) == tmp_path / "scratch" / "book"
-    before = sorted(p.name for p in experiments.STORE.iterdir())
     assert main(["study", "table4", "--profile", "smoke", "--quiet"]) == 0  # no data: synthetic
-    assert sorted(p.name for p in experiments.STORE.iterdir()) == before
+    assert not any(experiments.STORE.iterdir())
     assert len(list((tmp_path / "scratch" / "store").iterdir())) == 2

@@ -35,6 +35,12 @@ def test_detail_and_recipe_tables():
     assert fidelity.best_variant(FRAME) == "authors"
 
 
+def test_tables_of_no_runs_are_empty_not_errors():
+    empty = FRAME.iloc[:0]
+    assert fidelity.recipe_table(empty).empty
+    assert (fidelity.detail_table(empty)["added to v1: rank-1 / mAP"] == "not run").all()
+
+
 @pytest.mark.parametrize("variants", [["reidlab v1"], ["authors"]])
 def test_effects_figure_draws_or_says_why_not(variants):
     fig = fidelity.plot_effects(FRAME[FRAME.variant.isin(variants)])
