@@ -132,8 +132,7 @@ def _with(recipe: str, detail: str, source: str) -> dict:
 
 # The fidelity runs take the fast protocol's step under every profile (checked against the paper's
 # on the page "Methods check"; epochs follow the profile), fewer curve points and checkpoints
-FIDELITY_RUN = {**VIPER, "pairs_per_step": 8, "lr_start": 8e-3, "lr_end": 8e-5,
-                "curve_every": 50, "checkpoint_every": 100}
+FIDELITY_RUN = {**VIPER, **FAST_CANDIDATES[FAST_PROTOCOL], "curve_every": 50, "checkpoint_every": 100}
 ITEMS["fidelity"] = {  # the choice: both recipes, and v1 with each of the authors' details
     "reidlab v1": {**FIDELITY_RUN, **RECIPES["reidlab-v1"]},
     "authors": {**FIDELITY_RUN, **RECIPES["authors"]},
@@ -177,7 +176,8 @@ def _synthetic_fallback(values: dict, real_data: bool) -> dict:
     return values
 
 
-def plan(item: str, profile: str = "smoke", real_data: bool = False, overrides: dict | None = None) -> list[PlannedRun]:
+def plan(item: str, profile: str = "smoke", real_data: bool = False,
+         overrides: dict | None = None) -> list[PlannedRun]:
     """The runs of ``item`` under ``profile``; ``pretrained: "@viper"`` resolves to
     ``"@store/<identity>"`` of the VIPeR pre-training run of the same fold (``pretrain_config``):
     a path relative to the store, so that identities do not depend on where the store is."""
@@ -257,8 +257,8 @@ def trained_run(item: str, variant: str, profile: str, data_root: str | None, st
     """The stored run of ``item``/``variant`` with its final weights loaded, for the analyses of
     Sec. V-D, or None when its weights are not at hand. With ``execute`` a run not yet stored is
     trained first; a stored run is never trained again (its weights are kept beside it, committed:
-    ``Run.keep_weights``)."""
-    from reidlab.run import Run
+    ``run.keep_weights``)."""
+    from reidlab.run import Run, final_weights, keep_weights
 
     store = store or store_for(profile, data_root is not None)
     planned = next(r for r in plan(item, profile, data_root is not None, overrides)
@@ -266,10 +266,10 @@ def trained_run(item: str, variant: str, profile: str, data_root: str | None, st
     run_dir = store / planned.identity
     if execute and stored(planned, store) is None:
         _run_all([(planned.config, run_dir)], data_root, 1, False, item)
-    run = Run(planned.config, run_dir, data_root, progress=False)
-    if run.final_weights() is None:
+    if final_weights(run_dir) is None:
         return None
-    run.keep_weights()
+    keep_weights(run_dir)
+    run = Run(planned.config, run_dir, data_root, progress=False)
     run.load_final()
     return run
 
@@ -329,17 +329,10 @@ def run_items(items: list[str], profile: str = "smoke", data_root: str | None = 
         for run in runs:
             _write_profile(store / run.identity, profile, real)
             if (run.item, run.variant) in ANALYSIS_ITEMS.values() and run.fold == 0:
-                _keep_weights(run, store, data_root)
+                from reidlab.run import keep_weights
+
+                keep_weights(store / run.identity)  # the analyses' runs: weights committed
     return plans
-
-
-def _keep_weights(run: PlannedRun, store: Path, data_root: str | None) -> None:
-    """Keep the final weights of a run the analyses use (``weights.pt``, committed)."""
-    from reidlab.run import Run
-
-    run_dir = store / run.identity
-    if (run_dir / "checkpoints" / "final.pt").is_file() and not (run_dir / "weights.pt").is_file():
-        Run(run.config, run_dir, data_root, progress=False).keep_weights()
 
 
 def _run_batched(work: list[tuple[RunConfig, Path]], data_root, batch: int, progress: bool,

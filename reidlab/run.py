@@ -65,6 +65,14 @@ def final_weights(run_dir: Path) -> Path | None:
     return None
 
 
+def keep_weights(run_dir: Path) -> None:
+    """Copy a finished run's final weights to ``weights.pt`` beside its metrics (committed; ~4 MB):
+    for the runs that analyses use, so that no one has to train them again."""
+    source, kept = final_weights(run_dir), run_dir / "weights.pt"
+    if source is not None and source != kept:
+        _atomic_save({"model": torch.load(source, map_location="cpu")["model"]}, kept)
+
+
 def write_progress(run_dir: Path, state: dict | None = None) -> dict:
     """``progress.json`` of an unfinished run: the epoch reached and its per-epoch history, so how
     far a run got is committed even while its checkpoints are not."""
@@ -141,13 +149,6 @@ class Run:
 
     def final_weights(self) -> Path | None:
         return final_weights(self.run_dir)
-
-    def keep_weights(self) -> None:
-        """Copy the final weights to ``weights.pt`` beside the metrics (committed; ~4 MB): for the
-        runs that analyses use, so that no one has to train them again."""
-        source, kept = self.final_weights(), self.run_dir / "weights.pt"
-        if source is not None and source != kept:
-            _atomic_save({"model": torch.load(source, map_location="cpu")["model"]}, kept)
 
     def load_final(self) -> None:
         """Load this run's final weights (for analyses of a finished run)."""
