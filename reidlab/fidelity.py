@@ -17,6 +17,7 @@ from reidlab.experiments import DETAILS
 
 V1, AUTHORS = "reidlab v1", "authors"
 DATASET_NORM = "normalisation (dataset)"
+PARAMETERS = "parameter count"
 # detail -> (what the paper says, what the authors' code does)
 SOURCES = {
     "momentum": ("not stated (plain SGD, batch 1)", "0.9 in Lua optim's form: a moving average of gradients"),
@@ -28,10 +29,15 @@ SOURCES = {
     "pairing": ("all positive pairs once, as many random negatives",
                 "negatives from any camera; positive and negative alternate"),
     "crops": ("a random 56x56 crop of 64 positions", "offsets 1..8"),
+    PARAMETERS: ("~780k and ~800k", "zero padding 4 before each conv: 948,672"),
 }
+# the parameter count is measured added to the default (v2 = "v1 + normalisation (dataset)")
+V2, V2_PARAMETERS = f"v1 + {DATASET_NORM}", f"v2 + {PARAMETERS}"
 
 
 def _value(recipe: str, detail: str) -> str:
+    if detail == PARAMETERS:
+        return "948,672 (padding 4, 4, 4)"  # a test checks it against the model
     if detail == DATASET_NORM:
         return RECIPES[recipe]["normalisation"]
     values = [RECIPES[recipe][k] for k in DETAILS[detail]]
@@ -55,7 +61,10 @@ def detail_table(frame: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for detail, (paper, code) in SOURCES.items():
         added = _paired(frame, f"v1 + {detail}", V1)
-        removed = "-" if detail == DATASET_NORM else _paired(frame, AUTHORS, f"authors - {detail}")
+        if detail == PARAMETERS:
+            added = _paired(frame, V2_PARAMETERS, V2)
+            added = added if added == "not run" else f"(to v2) {added}"
+        removed = "-" if detail in (DATASET_NORM, PARAMETERS) else _paired(frame, AUTHORS, f"authors - {detail}")
         rows.append({"detail": detail, "paper says": paper, "authors' code": code,
                      "reidlab v1": _value("reidlab-v1", detail), "default (v2)": _value("reidlab-v2", detail),
                      "added to v1: rank-1 / mAP": added, "in the authors' recipe: rank-1 / mAP": removed})

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 import yaml
 
-from reidlab.config import RunConfig
+from reidlab.config import LEGACY, RunConfig
 from reidlab.data import load_dataset
 from reidlab.data.record import POSE_ANGLES
 from reidlab.data.splits import DEFAULT_PROTOCOL, cross_dataset, make_splits
@@ -299,7 +299,8 @@ class Run:
     def _write_config(self) -> None:
         path = self.run_dir / "config.yaml"
         text = yaml.safe_dump(self.cfg.to_dict(), sort_keys=False)
-        where = lambda d: {k: v for k, v in d.items() if k != "device"}  # noqa: E731  any device may resume
+        # any device may resume; a key the stored config predates holds its LEGACY value
+        where = lambda d: {k: v for k, v in {**LEGACY, **d}.items() if k != "device"}  # noqa: E731
         if path.exists() and where(yaml.safe_load(path.read_text())) != where(self.cfg.to_dict()):
             raise ConfigError(f"{self.run_dir} holds a run of another config; choose another --name "
                               "or delete that directory")

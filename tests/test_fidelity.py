@@ -45,3 +45,10 @@ def test_tables_of_no_runs_are_empty_not_errors():
 def test_effects_figure_draws_or_says_why_not(variants):
     fig = fidelity.plot_effects(FRAME[FRAME.variant.isin(variants)])
     assert fig is not None
+
+
+def test_parameter_counts_are_the_models():
+    from reidlab.model import FeatureNet, count_parameters
+    count = f"{count_parameters(FeatureNet()):,}"  # the default network (no task heads)
+    assert fidelity._value("reidlab-v2", fidelity.PARAMETERS).startswith(count)
+    assert fidelity.SOURCES[fidelity.PARAMETERS][1].endswith(count)

@@ -6,6 +6,7 @@ import shutil
 import numpy as np
 import pytest
 import torch
+import yaml
 
 from reidlab.cli import main
 from reidlab.config import RunConfig, apply_overrides
@@ -104,6 +105,16 @@ def test_a_run_resumes_on_another_device(tmp_path):
     # the device is where a run executes, not what it is: the same run directory accepts it
     again = Run(RunConfig(**{**TINY, "epochs": 1, "device": "cpu"}), tmp_path / "r", progress=False)
     assert again.execute() == first
+
+
+def test_a_run_stored_before_a_key_existed_resumes(tmp_path):
+    first = Run(RunConfig(**{**TINY, "epochs": 1}), tmp_path / "r", progress=False).execute()
+    path = tmp_path / "r" / "config.yaml"
+    old = {k: v for k, v in yaml.safe_load(path.read_text()).items() if k != "padding"}
+    path.write_text(yaml.safe_dump(old, sort_keys=False))  # as written before `padding` existed
+    assert Run(RunConfig(**{**TINY, "epochs": 1}), tmp_path / "r", progress=False).execute() == first
+    with pytest.raises(ConfigError, match="another config"):  # but not under another value of it
+        Run(RunConfig(**{**TINY, "epochs": 1, "padding": [4, 3]}), tmp_path / "r", progress=False).execute()
 
 
 def test_finished_run_is_not_retrained(tmp_path):
