@@ -71,13 +71,15 @@ def cmd_study(args: argparse.Namespace) -> None:
     import time
 
     from reidlab.batched import OutOfTime
-    from reidlab.experiments import ITEMS, PROFILES, run_items, store_for, stored
+    from reidlab.schedule import run_items
+    from reidlab.store import store_for, stored
+    from reidlab.study import PROFILES, trained_items
 
     root = resolve_data_root(args.data_root)
     print(f"profile {PROFILES[args.profile].describe()}")
     if root is None:
         print("  NOTE: no data root: every run uses the synthetic dataset (not real data)")
-    items, data = args.items or list(ITEMS), str(root) if root else None
+    items, data = args.items or trained_items(), str(root) if root else None
     store = Path(args.store) if args.store else store_for(args.profile, root is not None)
     print(f"  store: {store}")
     overrides = {"device": args.device}
@@ -93,7 +95,7 @@ def cmd_study(args: argparse.Namespace) -> None:
         print(f"  stopped: {exc}")
         return
     for item, runs in plans.items():
-        done = sum(stored(r, store) is not None for r in runs)
+        done = sum(stored(r.config, store) is not None for r in runs)
         print(f"  {item}: {done}/{len(runs)} runs stored")
 
 
@@ -101,9 +103,9 @@ def cmd_plan(args: argparse.Namespace) -> None:
     """Per item: trainings, stored / pending, pending images, predicted CPU and GPU time."""
     import pandas as pd
 
-    from reidlab.experiments import PROFILES
-    from reidlab.experiments import store_for
     from reidlab.schedule import summary
+    from reidlab.store import store_for
+    from reidlab.study import PROFILES
 
     root = resolve_data_root(args.data_root)
     print(f"profile {PROFILES[args.profile].describe()}")
@@ -116,7 +118,7 @@ def cmd_plan(args: argparse.Namespace) -> None:
 def cmd_book(args: argparse.Namespace) -> None:
     """Execute every paper-item notebook (papermill) and build the HTML book."""
     from reidlab.book import build_html, execute_notebooks
-    from reidlab.experiments import PROFILES
+    from reidlab.study import PROFILES
 
     root = resolve_data_root(args.data_root)
     print(f"profile {PROFILES[args.profile].describe()}")
@@ -154,11 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--name", help="run directory name (default: DATASET-CONFIGHASH)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(func=cmd_run)
-    from reidlab.experiments import ITEMS, PROFILES
+    from reidlab.study import PROFILES, trained_items
 
     st = sub.add_parser("study", help=cmd_study.__doc__)
     st.add_argument("items", nargs="*", metavar="ITEM",
-                    help=f"paper items (default: all): {', '.join(ITEMS)}")
+                    help=f"paper items (default: all): {', '.join(trained_items())}")
     st.add_argument("--profile", choices=list(PROFILES), default="smoke")
     st.add_argument("--data-root", help="folder holding PETA/ and CUHK01/ (default: $REIDLAB_DATA_ROOT)")
     st.add_argument("--store", help="results store (default: results/store for real data at a real "

@@ -105,8 +105,9 @@ class RunConfig:
         if not 1 <= len(self.widths) <= 4:
             raise ConfigError(f"config key 'widths' = {self.widths}; give 1 to 4 conv layer widths")
         for key in ("epochs", "pairs_per_step", "feature_dim"):
-            if getattr(self, key) < 1:
-                raise ConfigError(f"config key '{key}' must be >= 1, not {getattr(self, key)}")
+            if getattr(self, key) < 1 and not (key == "epochs" and self.epochs == 0 and self.pretrained):
+                raise ConfigError(f"config key '{key}' must be >= 1, not {getattr(self, key)}"
+                                  + (" (0 epochs: an evaluation of a pretrained network)" if key == "epochs" else ""))
         if self.padding is not None:
             ok = all(isinstance(p, int) and not isinstance(p, bool) and p >= 0 for p in self.padding)
             if not ok or len(self.padding) != len(self.widths):

@@ -1,7 +1,7 @@
 """The fidelity study's tables and figure (book page "Fidelity"; issue 9).
 
 Each detail where reidlab's first recipe (``reidlab-v1``) and the authors' Lua code differ
-(``experiments.DETAILS``) is measured on the dev partitions two ways, paired partition by
+(``study.DETAILS``) is measured on the dev partitions two ways, paired partition by
 partition: added to v1 (variant ``"v1 + X"`` against ``"reidlab v1"``) and removed from the
 authors' recipe (``"authors"`` against ``"authors - X"``). The recipes are declared in
 ``config.RECIPES``; what the paper and the code say is in ``shared/paper/authors_code.md``.
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from reidlab.config import RECIPES
-from reidlab.experiments import DETAILS
+from reidlab.study import DETAILS
 
 V1, AUTHORS = "reidlab v1", "authors"
 DATASET_NORM = "normalisation (dataset)"

@@ -1,7 +1,8 @@
 """Tables and figures of the book: reproduced numbers from the store beside the paper's.
 
 Notebooks call these; they hold no logic of their own. Every reproduced number comes from
-``results/store`` (see ``experiments.py``); every paper number from ``reidlab/paper_tables``.
+``results/store`` (``reidlab.store``), found through the manifest (``reidlab.study``); every paper
+number from ``reidlab/paper_tables`` (``reidlab.paper``).
 """
 
 from __future__ import annotations
@@ -11,15 +12,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from reidlab.experiments import PROFILES, STORE, plan, stored
+from reidlab.paper import paper_table
+from reidlab.store import STORE, stored
+from reidlab.study import ITEMS, PROFILES, claims as declared_claims, item_folds, plan
 
-PAPER_TABLES = Path(__file__).parent / "paper_tables"
 RANKS = (1, 5, 10, 20, 50)
-
-
-def paper_table(name: str) -> pd.DataFrame:
-    """One of the paper's tables, e.g. ``paper_table("table4_viper_cmc")``."""
-    return pd.read_csv(PAPER_TABLES / f"{name}.csv")
 
 
 def runs_frame(item: str, profile: str, real_data: bool, store: Path = STORE,
@@ -28,7 +25,7 @@ def runs_frame(item: str, profile: str, real_data: bool, store: Path = STORE,
     full CMC curve and the metrics dict (for item-specific tables)."""
     rows = []
     for run in plan(item, profile, real_data, overrides):
-        m = stored(run, store)
+        m = stored(run.config, store)
         if m is None:
             continue
         row = {"variant": run.variant, "fold": run.fold, "dataset": run.config.dataset,
@@ -76,50 +73,20 @@ def beside_paper(reproduced: pd.DataFrame, paper: pd.DataFrame, ranks=RANKS) -> 
     return pd.DataFrame(out)
 
 
-def profile_note(profile: str, real_data: bool) -> str:
-    """The line every page prints above its numbers."""
+def profile_note(profile: str, real_data: bool, item: str | None = None) -> str:
+    """The line every page prints above its numbers: profile, folds and data."""
     data = "real data" if real_data else "SYNTHETIC data (embedded default, not the paper's datasets)"
-    return f"Profile {PROFILES[profile].describe()}. Data: {data}."
-
-
-_NAMES = {"VIPeR": "viper", "iLIDS": "ilids", "CAVIAR": "caviar", "3DPeS": "3dpes", "CUHK": "cuhk01",
-          "PRID": "prid"}
-
-
-def _wide(frame: pd.DataFrame, label) -> pd.DataFrame:
-    """Rows with ``cmc{r}_pct`` columns -> index variant (``label(row)``), columns ``rank{r}``."""
-    out = frame.assign(variant=frame.apply(label, axis=1)).set_index("variant")
-    cols = {c: "rank" + c[3:-4] for c in out.columns if c.startswith("cmc") and c.endswith("_pct")}
-    return out.rename(columns=cols)[list(cols.values())]
-
-
-def _long(frame: pd.DataFrame, label) -> pd.DataFrame:
-    """Rows of (…, rank, cmc_pct) -> index variant, columns ``rank{r}``."""
-    frame = frame.assign(variant=frame.apply(label, axis=1), col="rank" + frame["rank"].astype(str))
-    return frame.pivot_table(index="variant", columns="col", values="cmc_pct", sort=False)
+    folds = ""
+    if item is not None and ITEMS[item].variants:
+        kind = "dev partitions" if ITEMS[item].dev else "test folds"
+        folds = f" This page: {item_folds(item, profile)} {kind} per variant."
+    return f"Profile {PROFILES[profile].describe()}.{folds} Data: {data}."
 
 
 def paper_frame(item: str) -> pd.DataFrame | None:
-    """The paper's CMC numbers for ``item``, indexed by the runner's variant labels (or None)."""
-    if item == "table4":
-        t = paper_table("table4_viper_cmc")
-        return _long(t[t.method.isin(["Ours", "Ours Multi-Label"])], lambda r: r.method)
-    if item == "table2":
-        return _long(paper_table("table2_attribute_weighting"), lambda r: f"{r.dataset} {r.weighting}")
-    if item == "table3":
-        return _wide(paper_table("table3_layer_width"),
-                     lambda r: f"{r.filters_layer1}/{r.filters_layer2}/{r.filters_layer3} f{r.feature_dim}")
-    if item == "table5":
-        return _wide(paper_table("table5_small_datasets"), lambda r: f"{_NAMES[r.dataset]} {r.pretrain}")
-    if item == "table6":
-        t = paper_table("table6_cross_dataset_weighting")
-        t = t[t.train != "Average"]
-        return _wide(t, lambda r: f"{_NAMES[r.train]}->{_NAMES[r.test]} {r.weighting}")
-    if item == "table7":
-        t = paper_table("table7_cross_dataset")
-        t = t[(t.method == "Ours")].drop_duplicates(["train", "test"])  # iLIDS: the 119-person row
-        return _wide(t, lambda r: f"{_NAMES[r.train]}->{_NAMES[r.test]}")
-    return None
+    """The paper's CMC numbers for ``item``, indexed by its variant labels (or None)."""
+    source = ITEMS[item].paper
+    return source() if source else None
 
 
 def plot_cmc(frame: pd.DataFrame, paper: pd.DataFrame | None = None, max_rank: int = 50, title: str = ""):
@@ -202,19 +169,6 @@ def plot_relative_auc(rel: pd.Series):
     return ax.figure
 
 
-# The paper's headline claims, each decided by comparing stored runs (rank-1, mean over folds).
-# ("item", "variant A", "variant B" or a paper number): A better than B / A close to the number.
-CLAIMS = [
-    ("Multi-task learning (V+I+A+P) beats verification alone on VIPeR (Figs. 4-5)",
-     "fig5", "VIPeR V+I+A+P", "VIPeR V"),
-    ("Entropy attribute weighting beats no attributes on VIPeR (Table II)",
-     "table2", "VIPeR entropy", "VIPeR none"),
-    ("Data augmentation (train and test) beats none (Fig. 8)", "fig8", "DA train+test", "no DA"),
-    ("VIPeR pre-training helps i-LIDS (Table V)", "table5", "ilids VIPeR", "ilids none"),
-    ("VIPeR rank-1 reaches 33.6% (Table IV)", "table4", "Ours", 33.6),
-]
-
-
 def _rank1(frame: pd.DataFrame, variant: str) -> tuple[float, float, int] | None:
     values = frame.loc[frame.variant == variant, "rank1"] if len(frame) else pd.Series(dtype=float)
     if values.empty:
@@ -242,7 +196,8 @@ def verdict(a: tuple[float, float, int], b) -> str:
 def claims(profile: str, real_data: bool, store: Path = STORE) -> pd.DataFrame:
     """One row per claim: paper, reproduced (mean ± std of rank-1 over folds) and the verdict."""
     rows = []
-    for text, item, a, b in CLAIMS:
+    for item, claim in declared_claims():
+        text, a, b = claim.text, claim.a, claim.b
         frame = runs_frame(item, profile, real_data, store)
         ra = _rank1(frame, a)
         rb = b if isinstance(b, float) else _rank1(frame, b)

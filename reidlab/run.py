@@ -162,7 +162,7 @@ class Run:
     def pretrained_dir(self) -> Path:
         """``cfg.pretrained`` as a directory: ``"@store/<identity>"`` is a sibling of this run's
         directory (runs of one store), else the store of this checkout; anything else a path."""
-        from reidlab.experiments import STORE, STORE_REF
+        from reidlab.store import STORE, STORE_REF
 
         ref = self.cfg.pretrained
         if not ref.startswith(STORE_REF):
@@ -204,6 +204,12 @@ class Run:
         return self.finish(history, time.perf_counter() - t0, t0)
 
     @property
+    def evaluation_only(self) -> bool:
+        """A 0-epoch run evaluates its pretrained network (``cfg.pretrained``): a test-time
+        variant, or one of the test sets and folds of a cross-dataset network, trained once."""
+        return self.cfg.epochs == 0
+
+    @property
     def finished(self) -> bool:
         return (self.run_dir / "metrics.json").exists()
 
@@ -217,7 +223,7 @@ class Run:
             self.optimizer.load_state_dict(state["optimizer"])
             history, start, elapsed = state["history"], state["epoch"] + 1, state["elapsed"]
             self.commit = state.get("commit", self.commit)
-        elif self.cfg.curve_every:
+        elif self.cfg.curve_every and not self.evaluation_only:
             history["curve"].append({"epoch": 0, **self.rank1()})
         return history, start, elapsed
 
@@ -241,7 +247,8 @@ class Run:
     def finish(self, history: dict, train_time: float, t0: float, extra: dict | None = None) -> dict:
         """Final weights, metrics (written last, atomically) and provenance."""
         cfg = self.cfg
-        _atomic_save({"model": self.model.state_dict(), "epoch": cfg.epochs}, self.run_dir / "checkpoints" / "final.pt")
+        if not self.evaluation_only:  # an evaluation's weights are its pretrained run's
+            _atomic_save({"model": self.model.state_dict(), "epoch": cfg.epochs}, self.run_dir / "checkpoints" / "final.pt")
         metrics = {**self.final_metrics(history, train_time), **(extra or {})}
         write_json_atomic(self.run_dir / "provenance.json", provenance(
             self.device, {"seed": cfg.seed, "split_seed": cfg.split_seed, "trial": cfg.trial},
@@ -275,7 +282,7 @@ class Run:
     def label_metrics(self) -> dict:
         """Attribute and pose predictions of the heads on the test images (Table I)."""
         data, heads = self.test_data, self.model.heads
-        if self.test_data is not self.train_data:
+        if self.test_data is not self.train_data or self.evaluation_only:  # heads not trained here
             return {}
         rows = np.unique(np.concatenate([self.eval_set.query, self.eval_set.gallery]))
         self.model.eval()

@@ -1,20 +1,203 @@
-"""What the study still costs: per item, its trainings, trained images, stored / pending, and the
-predicted time on this project's CPU and on a lent GPU (``reidlab plan``).
+"""The scheduler: runs the study's declared runs (``study.plan``) into the store, skipping stored
+ones (one process per run, or many runs of one shape batched on a GPU), and says what the study
+still costs (``reidlab plan``).
 
 A training is counted once, under the first item (in book order) that declares it: items share
-runs (Fig. 4's multi-task run is Table IV's "Ours"); Table V counts its VIPeR pre-training runs. Trained images per run = epochs x pairs per
-epoch x 2; pairs per epoch = 2 x the training persons (one positive and one negative pair each;
-exact where every training person has two images, as in VIPeR), from the run's split. The rates are measured ones (files below).
+runs (Fig. 4's multi-task run is Table IV's "Ours"); Table V counts its VIPeR pre-training runs.
+Evaluation runs (0 epochs: a test-time variant, or a cross-dataset network on another test set or
+fold; ``study.plan``) are counted apart: they take seconds.
+Trained images per run = epochs x pairs per epoch x 2; pairs per epoch = 2 x the training persons
+(one positive and one negative pair each; exact where every training person has two images, as in
+VIPeR), from the run's split. The rates are measured ones (files below).
 """
 
 from __future__ import annotations
 
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
-from reidlab.experiments import ITEMS, PROFILES, STORE, PlannedRun, plan, pretrain_config, stored
+from reidlab.config import RunConfig
+from reidlab.errors import ConfigError
+from reidlab.store import STORE, STORE_REF, resume_epoch, store_for, stored, write_profile
+from reidlab.study import (ANALYSIS_ITEMS, ITEMS, PROFILES, PlannedRun, item_folds, plan, pretrain_config,
+                           trained_items)
+
+
+def trained_run(item: str, variant: str, profile: str, data_root: str | None, store: Path | None = None,
+                overrides: dict | None = None, fold: int = 0, execute: bool = True):
+    """The stored run of ``item``/``variant`` with its final weights loaded, for the analyses of
+    Sec. V-D, or None when its weights are not at hand. With ``execute`` a run not yet stored is
+    trained first; a stored run is never trained again (its weights are kept beside it, committed:
+    ``run.keep_weights``)."""
+    from reidlab.run import Run, final_weights, keep_weights
+
+    store = store or store_for(profile, data_root is not None)
+    planned = next(r for r in plan(item, profile, data_root is not None, overrides)
+                   if r.variant == variant and r.fold == fold)
+    run_dir = store / planned.identity
+    if execute and stored(planned.config, store) is None:
+        _run_all([(planned.config, run_dir)], data_root, 1, False, item)
+    if final_weights(run_dir) is None:
+        return None
+    keep_weights(run_dir)
+    run = Run(planned.config, run_dir, data_root, progress=False)
+    run.load_final()
+    return run
+
+
+def _execute(args: tuple[dict, str, str | None, int]) -> str:
+    values, run_dir, data_root, threads = args
+    import torch
+
+    from reidlab.run import Run
+
+    torch.set_num_threads(threads)
+    Run(RunConfig.from_dict(values), run_dir, data_root, progress=False).execute()
+    return run_dir
+
+
+def run_item(item: str, profile: str = "smoke", data_root: str | None = None, store: Path | None = None,
+             jobs: int = 1, progress: bool = True, overrides: dict | None = None,
+             batch: int = 0, deadline: float | None = None) -> list[PlannedRun]:
+    """Run every not-yet-stored run of ``item``; returns the plan (all runs then stored)."""
+    return run_items([item], profile, data_root, store, jobs, progress, overrides, batch, deadline)[item]
+
+
+def run_items(items: list[str], profile: str = "smoke", data_root: str | None = None, store: Path | None = None,
+              jobs: int = 1, progress: bool = True, overrides: dict | None = None,
+              batch: int = 0, deadline: float | None = None,
+              variants: list[str] | None = None) -> dict[str, list[PlannedRun]]:
+    """Run every not-yet-stored run of ``items`` (shared runs once); returns each item's plan.
+
+    ``overrides`` (e.g. ``{"device": "cuda", "seed": 1}``) apply to every run.
+    ``batch`` > 1 trains up to that many runs of equal shape at once (``reidlab.batched``; for a
+    GPU), across items; ``deadline`` (``time.time()``) stops batched groups there, checkpointed.
+    ``variants``: run only the variants of these names. ``store`` defaults to ``store_for``."""
+    real = data_root is not None
+    store = store or store_for(profile, real)
+    plans = {item: plan(item, profile, real, overrides) for item in items}
+    if variants:
+        unknown = set(variants) - {r.variant for runs in plans.values() for r in runs}
+        if unknown:
+            raise ConfigError(f"no variant(s) {sorted(unknown)} in {', '.join(items)}")
+        plans = {item: [r for r in runs if r.variant in variants] for item, runs in plans.items()}
+    if "table5" in items:  # the pre-training runs first
+        folds = range(item_folds("table5", profile))
+        sources = {c.identity(): c for c in (pretrain_config(PROFILES[profile], f, real) for f in folds)}
+        _run_all([(c, store / i) for i, c in sources.items()], data_root, jobs, progress, "table5 pretrain",
+                 batch, deadline)
+    todo = {r.identity: r for runs in plans.values() for r in runs if stored(r.config, store) is None}
+    label = "+".join(items)
+    _run_all([(r.config, store / i) for i, r in todo.items() if r.config.epochs], data_root, jobs, progress,
+             label, batch, deadline)
+    _keep_used_weights(plans, store)
+    evaluations = [(r.config, store / i) for i, r in todo.items() if not r.config.epochs]
+    _run_all(_evaluable(evaluations, store), data_root, jobs, progress, f"{label} evaluations")
+    for runs in plans.values():
+        for run in runs:
+            write_profile(store / run.identity, profile_record(profile, real))
+    return plans
+
+
+def _keep_used_weights(plans: dict[str, list[PlannedRun]], store: Path) -> None:
+    """Keep (commit) the final weights of the networks other runs use: the analyses' runs, and
+    every run named as ``pretrained`` (pre-training, evaluation runs), so none is trained twice."""
+    from reidlab.run import keep_weights
+
+    for runs in plans.values():
+        for run in runs:
+            if (run.item, run.variant) in ANALYSIS_ITEMS.values() and run.fold == 0:
+                keep_weights(store / run.identity)
+            if (run.config.pretrained or "").startswith(STORE_REF):
+                keep_weights(store / run.config.pretrained[len(STORE_REF):])
+
+
+def _evaluable(evaluations: list[tuple[RunConfig, Path]], store: Path) -> list[tuple[RunConfig, Path]]:
+    """The evaluation runs whose network is at hand; the others are named, with the way out."""
+    from reidlab.run import final_weights
+
+    ready = []
+    for cfg, run_dir in evaluations:
+        source = store / cfg.pretrained[len(STORE_REF):]
+        if final_weights(source) is not None:
+            ready.append((cfg, run_dir))
+        elif (source / "metrics.json").exists():
+            print(f"  {run_dir.name}: waits: its network {source.name} is stored without its weights "
+                  f"(trained before they were kept); move {source.name}/metrics.json away to train it again")
+    return ready
+
+
+def _run_batched(work: list[tuple[RunConfig, Path]], data_root, batch: int, progress: bool,
+                 deadline: float | None) -> None:
+    """Groups of up to ``batch`` runs of one network shape that resume from the same epoch (they
+    may differ in fold, seeds and recipe: ``batched.PER_RUN``), each group trained at once (on a
+    GPU: one CUDA-graph step for all of them). Non-SGD runs train alone; a run that diverges is
+    recorded (``diverged.json``) and its group goes on without it."""
+    from reidlab.batched import RunGroup, group_key
+    from reidlab.run import Run
+    from reidlab.train import TrainingDiverged
+
+    alone = [(c, d) for c, d in work if c.optimizer != "sgd"]
+    if alone:
+        _run_all(alone, data_root, 1, progress, "alone (not SGD)")
+    groups: dict[tuple[str, int], list[tuple[RunConfig, Path]]] = {}
+    for cfg, run_dir in work:
+        if cfg.optimizer == "sgd":
+            groups.setdefault((group_key(cfg.to_dict()), resume_epoch(run_dir)), []).append((cfg, run_dir))
+    # cheapest groups first, so a deadline cuts the fewest groups short
+    for members in sorted(groups.values(), key=lambda m: m[0][0].epochs / m[0][0].pairs_per_step):
+        for i in range(0, len(members), batch):
+            chunk = members[i:i + batch]
+            while chunk:
+                start = time.perf_counter()
+                try:
+                    RunGroup([Run(c, d, data_root, progress=False) for c, d in chunk],
+                             progress=progress).execute(deadline)
+                except TrainingDiverged as exc:
+                    print(f"  a run diverged ({exc}); its group starts again without it", flush=True)
+                    chunk = [(c, d) for c, d in chunk if not (d / "diverged.json").exists()]
+                    continue
+                cfg = chunk[0][0]
+                print(f"  {len(chunk)} runs at once ({cfg.dataset}, {cfg.epochs} epochs, "
+                      f"{cfg.pairs_per_step} pair(s)/step): {time.perf_counter() - start:.0f} s", flush=True)
+                break
+
+
+def _run_all(work: list[tuple[RunConfig, Path]], data_root, jobs: int, progress: bool, label: str,
+             batch: int = 0, deadline: float | None = None) -> None:
+    from tqdm import tqdm
+
+    # finished runs, and runs that diverged (a finding, kept in diverged.json), are not run again
+    work = [(c, d) for c, d in work if not (d / "metrics.json").exists() and not (d / "diverged.json").exists()]
+    if not work:
+        return
+    if batch > 1:
+        return _run_batched(work, data_root, batch, progress, deadline)
+    threads = max(1, (os.cpu_count() or 1) // max(1, jobs))
+    args = [(c.to_dict(), str(d), data_root, threads) for c, d in work]
+    bar = tqdm(total=len(args), desc=label, unit="run", disable=not progress)
+    if jobs <= 1:
+        for a in args:
+            _execute(a)
+            bar.update()
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for _ in pool.map(_execute, args):
+                bar.update()
+    bar.close()
+
+
+def profile_record(profile: str, real_data: bool) -> dict:
+    """What ``profile.json`` beside a stored run says: the profile and its deviations."""
+    prof = PROFILES[profile]
+    return {"profile": profile, "deviations": prof.overrides, "folds": prof.folds,
+            "description": prof.describe(), "real_data": real_data}
+
 
 # images/s by pairs per step, measured on real VIPeR:
 # CPU: results/benchmarks/protocols_cpu-2core.txt (2 cores, one run alone);
@@ -52,18 +235,21 @@ def summary(profile: str, data_root: str | None = None, store: Path = STORE,
     """One row per item, and a total: what ``reidlab plan`` prints."""
     seen: set[str] = set()
     rows = []
-    for item in items or list(ITEMS):
+    for item in items or trained_items():
         runs = plan(item, profile, data_root is not None)
         if item == "table5":  # its VIPeR pre-training runs, trained first (``run_items``)
             runs = [PlannedRun(item, "pre-training", f, pretrain_config(PROFILES[profile], f, data_root is not None))
-                    for f in range(PROFILES[profile].folds)] + runs
+                    for f in range(item_folds(item, profile))] + runs
         mine = [r for r in runs if r.identity not in seen]
         seen |= {r.identity for r in mine}
-        pending = [r for r in mine if stored(r, store) is None]
+        evaluations = [r for r in mine if not r.config.epochs]  # no training: seconds each
+        mine = [r for r in mine if r.config.epochs]
+        pending = [r for r in mine if stored(r.config, store) is None]
         images = [trained_images(r.config, data_root) for r in pending]
         rows.append({
-            "item": item, "variants": len(ITEMS[item]), "folds": len({r.fold for r in runs}),
-            "trainings": len(mine), "stored": len(mine) - len(pending), "pending": len(pending),
+            "item": item, "variants": len(ITEMS[item].variants), "folds": item_folds(item, profile),
+            "trainings": len(mine), "evaluations": len(evaluations),
+            "stored": len(mine) - len(pending), "pending": len(pending),
             "pending images (M)": round(sum(images) / 1e6, 1),
             "CPU hours": round(sum(n / _rate(CPU_RATE, r.config.pairs_per_step)
                                    for n, r in zip(images, pending)) / 3600, 1),

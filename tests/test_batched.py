@@ -150,7 +150,7 @@ def test_group_resumes_momentum_runs_beside_a_plain_one(tmp_path):
 
 def test_study_groups_runs_by_the_epoch_they_resume_from(tmp_path, monkeypatch):
     """A run checkpointed at epoch 1 and a fresh one share a group key but not a group."""
-    from reidlab import experiments
+    from reidlab import schedule
     from reidlab.train import train_epoch
 
     configs = [RunConfig(**TINY), RunConfig(**TINY, trial=1)]
@@ -168,6 +168,6 @@ def test_study_groups_runs_by_the_epoch_they_resume_from(tmp_path, monkeypatch):
             super().__init__(runs, **kw)
 
     monkeypatch.setattr(batched, "RunGroup", Spy)
-    experiments._run_batched([(configs[0], tmp_path / "a"), (configs[1], tmp_path / "b")], None, 4, False, None)
+    schedule._run_batched([(configs[0], tmp_path / "a"), (configs[1], tmp_path / "b")], None, 4, False, None)
     assert sorted(sizes) == [1, 1]
     assert (tmp_path / "a/metrics.json").exists() and (tmp_path / "b/metrics.json").exists()

@@ -4,14 +4,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reidlab.experiments import ITEMS
+from reidlab.study import ITEMS
 from reidlab.report import beside_paper, mean_std, paper_frame, protocol_table, verdict
 
 
 @pytest.mark.parametrize("item", ["table2", "table3", "table4", "table5", "table6", "table7"])
 def test_every_variant_has_the_papers_numbers(item):
     paper = paper_frame(item)
-    assert set(ITEMS[item]) <= set(paper.index)
+    assert set(ITEMS[item].variants) <= set(paper.index)
     assert paper.notna().any(axis=None)
 
 

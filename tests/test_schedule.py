@@ -1,8 +1,8 @@
 """reidlab plan: trainings counted once, trained images by hand, stored vs pending."""
 
 from reidlab.config import RunConfig
-from reidlab.experiments import ITEMS, plan, run_item
-from reidlab.schedule import CPU_RATE, summary, trained_images
+from reidlab.schedule import CPU_RATE, run_item, summary, trained_images
+from reidlab.study import plan, trained_items
 
 
 def test_trained_images_by_hand():
@@ -23,4 +23,14 @@ def test_summary_counts_each_training_once_and_sees_the_store(tmp_path):
                  if r.variant == "Ours Multi-Label")
     assert after.loc["table4", "pending images (M)"] == round(images / 1e6, 1)
     assert after.loc["table4", "CPU hours"] == round(images / CPU_RATE[1] / 3600, 1)
-    assert set(summary("smoke", None, tmp_path).index) == set(ITEMS) | {"total"}
+    assert list(summary("smoke", None, tmp_path).index) == trained_items() + ["total"]
+
+
+def test_evaluation_runs_follow_their_network_and_keep_its_weights(tmp_path):
+    runs = run_item("fig8", "smoke", None, tmp_path, progress=False)
+    evaluation = next(r for r in runs if r.variant == "DA train")
+    network = tmp_path / evaluation.config.pretrained[len("@store/"):]
+    assert evaluation.config.epochs == 0 and (tmp_path / evaluation.identity / "metrics.json").is_file()
+    assert (network / "weights.pt").is_file()  # kept: the evaluation can be made again anywhere
+    table = summary("smoke", None, tmp_path, ["fig8"])
+    assert table.loc["fig8", "trainings"] == 2 and table.loc["fig8", "evaluations"] == 2

@@ -117,6 +117,17 @@ def test_a_run_stored_before_a_key_existed_resumes(tmp_path):
         Run(RunConfig(**{**TINY, "epochs": 1, "padding": [4, 3]}), tmp_path / "r", progress=False).execute()
 
 
+def test_a_0_epoch_run_evaluates_its_pretrained_network(tmp_path):
+    trained = Run(RunConfig(**{**TINY, "epochs": 1}), tmp_path / "a", progress=False).execute()
+    evaluation = {**TINY, "epochs": 0, "curve_every": 0, "pretrained": "@store/a"}
+    again = Run(RunConfig(**evaluation), tmp_path / "b", progress=False).execute()
+    assert again["cmc_curve"] == trained["cmc_curve"] and again["mAP"] == trained["mAP"]
+    assert again["history"] == {"epochs": [], "curve": []}  # nothing trained
+    assert not (tmp_path / "b" / "checkpoints" / "final.pt").exists()  # its weights are a's
+    with pytest.raises(ConfigError, match="0 epochs: an evaluation of a pretrained network"):
+        RunConfig(**{**TINY, "epochs": 0}).validate()  # of no network
+
+
 def test_finished_run_is_not_retrained(tmp_path):
     first = Run(RunConfig(**{**TINY, "epochs": 1}), tmp_path / "r", progress=False).execute()
     shutil.rmtree(tmp_path / "r" / "checkpoints")

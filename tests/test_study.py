@@ -1,21 +1,20 @@
-"""The experiment runner: plans, identities, the store, skipping finished runs."""
+"""The study's manifest and its runs: plans, identities, the store, skipping finished runs."""
 
 import json
 
 import pytest
 
 from reidlab.errors import ConfigError
-from reidlab.experiments import (
-    DEV_ITEMS, DEV_SPLIT_SEED, FAST_PROTOCOL, ITEMS, PROFILES, item_folds, plan, pretrain_config, run_item,
-    stored,
-)
+from reidlab.schedule import run_item
+from reidlab.store import stored
+from reidlab.study import DEV_SPLIT_SEED, FAST_PROTOCOL, ITEMS, PROFILES, item_folds, plan, pretrain_config
 
 
 @pytest.mark.parametrize("item", list(ITEMS))
 def test_every_item_plans_valid_configs(item):
     for profile in PROFILES:
         runs = plan(item, profile, real_data=True)
-        assert len(runs) == len(ITEMS[item]) * item_folds(item, profile)
+        assert len(runs) == len(ITEMS[item].variants) * item_folds(item, profile)
         if (item, profile) != ("protocols", "smoke"):  # at 2 epochs, 1/4 and 1/2 of them are both 1
             assert len({r.identity for r in runs}) == len(runs)  # distinct configs, distinct ids
     synthetic = plan(item, "smoke", real_data=False)
@@ -25,7 +24,7 @@ def test_every_item_plans_valid_configs(item):
 def test_dev_items_never_touch_the_test_folds():
     for item in ITEMS:
         seeds = {r.config.split_seed for r in plan(item, "paper", real_data=True)}
-        assert seeds == ({DEV_SPLIT_SEED} if item in DEV_ITEMS else {0})
+        assert seeds == ({DEV_SPLIT_SEED} if ITEMS[item].dev else {0} if ITEMS[item].variants else set())
     assert DEV_SPLIT_SEED != 0 and item_folds("fidelity", "paper") == 3
 
 
@@ -73,7 +72,7 @@ def test_unknown_item_or_profile():
 
 def test_run_item_stores_and_skips(tmp_path):
     runs = run_item("fig4", "smoke", store=tmp_path, progress=False)
-    assert all(stored(r, tmp_path) is not None for r in runs)
+    assert all(stored(r.config, tmp_path) is not None for r in runs)
     profile = json.loads((tmp_path / runs[0].identity / "profile.json").read_text())
     assert profile["profile"] == "smoke" and profile["deviations"]["epochs"] == 2 and not profile["real_data"]
     stamps = {r.identity: (tmp_path / r.identity / "metrics.json").stat().st_mtime_ns for r in runs}
@@ -97,7 +96,7 @@ def test_study_batches_runs_of_equal_shape(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("REIDLAB_DATA_ROOT", raising=False)
     assert main(["study", "table2", "--profile", "smoke", "--batch", "4", "--store", str(tmp_path), "--quiet"]) == 0
     runs = plan("table2", "smoke", real_data=False)
-    metrics = [stored(r, tmp_path) for r in runs]
+    metrics = [stored(r.config, tmp_path) for r in runs]
     assert all(m is not None for m in metrics)
     # all six share a network shape (a run without the attribute head or pose task trains a
     # zero head it never uses), so --batch 4 makes a group of 4 and one of 2
@@ -108,7 +107,8 @@ def test_study_batches_runs_of_equal_shape(tmp_path, monkeypatch, capsys):
 def test_analysis_runs_keep_their_weights_and_are_never_retrained(tmp_path):
     import shutil
 
-    from reidlab.experiments import ANALYSIS_ITEMS, OCCLUSION_ITERATIONS, trained_run
+    from reidlab.schedule import trained_run
+    from reidlab.study import ANALYSIS_ITEMS, OCCLUSION_ITERATIONS
 
     assert set(OCCLUSION_ITERATIONS) == set(PROFILES)  # every profile can draw Fig. 9
     assert ("table4", "Ours") in ANALYSIS_ITEMS.values()
@@ -133,18 +133,74 @@ def test_identities_do_not_depend_on_where_the_store_is():
 
 
 def test_synthetic_and_smoke_output_never_lands_in_results(tmp_path, monkeypatch):
-    from reidlab import experiments
+    from reidlab import store
     from reidlab.cli import main
 
     for name in ("REIDLAB_STORE", "REIDLAB_BOOK_OUT", "REIDLAB_DATA_ROOT"):  # CI sets them
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(experiments, "SCRATCH", tmp_path / "scratch")
-    monkeypatch.setattr(experiments, "STORE", tmp_path / "results" / "store")
-    experiments.STORE.mkdir(parents=True)
-    assert experiments.store_for("paper", True) == experiments.STORE  # real data: evidence
-    assert experiments.store_for("smoke", True) == tmp_path / "scratch" / "store"
-    assert experiments.store_for("paper", False) == tmp_path / "scratch" / "store"
-    assert experiments.book_out_for("quick", False) == tmp_path / "scratch" / "book"
+    monkeypatch.setattr(store, "SCRATCH", tmp_path / "scratch")
+    monkeypatch.setattr(store, "STORE", tmp_path / "results" / "store")
+    store.STORE.mkdir(parents=True)
+    assert store.store_for("paper", True) == store.STORE  # real data: evidence
+    assert store.store_for("smoke", True) == tmp_path / "scratch" / "store"
+    assert store.store_for("paper", False) == tmp_path / "scratch" / "store"
+    assert store.book_out_for("quick", False) == tmp_path / "scratch" / "book"
     assert main(["study", "table4", "--profile", "smoke", "--quiet"]) == 0  # no data: synthetic
-    assert not any(experiments.STORE.iterdir())
+    assert not any(store.STORE.iterdir())
     assert len(list((tmp_path / "scratch" / "store").iterdir())) == 2
+
+
+def test_the_notebooks_and_toc_are_generated_from_the_manifest(tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    import nbformat
+
+    repo = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("generate", repo / "notebooks" / "_generate.py")
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    written = generate.write(tmp_path, tmp_path / "_toc.yml")
+    for path in written:  # what the manifest says is what is committed
+        assert nbformat.read(path, 4) == nbformat.read(repo / "notebooks" / path.name, 4), \
+            f"notebooks/{path.name} is stale: run python notebooks/_generate.py"
+    assert (tmp_path / "_toc.yml").read_text() == (repo / "_toc.yml").read_text()
+    committed = sorted(p.name for p in (repo / "notebooks").glob("[0-9]*.ipynb"))
+    assert committed == sorted(p.name for p in written)  # no notebook of an item that is gone
+    assert {p.stem.split("_", 1)[1] for p in written} == {n for n, i in ITEMS.items() if i.page}
+
+
+def test_claims_name_declared_variants():
+    from reidlab.study import claims
+
+    for item, claim in claims():
+        assert claim.a in ITEMS[item].variants
+        assert isinstance(claim.b, float) or claim.b in ITEMS[item].variants
+
+
+def test_single_split_items_have_enough_folds_for_a_paired_test():
+    from reidlab.study import SINGLE_SPLIT
+
+    assert SINGLE_SPLIT >= 3
+    for item in ("fig5", "fig6", "fig7", "fig8", "table3"):
+        assert item_folds(item, "paper") == SINGLE_SPLIT
+    for item in ("table2", "table4", "table5", "table6", "table7"):  # cross-validated in the paper
+        assert item_folds(item, "paper") == 10
+
+
+def test_test_time_variants_and_cross_dataset_folds_evaluate_trained_networks():
+    fig8 = {(r.variant, r.fold): r.config for r in plan("fig8", "paper", real_data=True)}
+    for fold in range(item_folds("fig8", "paper")):
+        for variant, source in (("DA train", "DA train+test"), ("no DA", "DA test")):
+            evaluation, network = fig8[(variant, fold)], fig8[(source, fold)]
+            assert evaluation.epochs == 0 and evaluation.pretrained == f"@store/{network.identity()}"
+            assert (evaluation.test_views, network.test_views, network.epochs) == ("centre", "ten-crop", 600)
+    # a cross-dataset network trains on all of dataset A: once for every test set and fold
+    table7 = plan("table7", "paper", real_data=True)
+    trainers = [r for r in table7 if r.config.epochs]
+    assert sorted(r.config.dataset for r in trainers) == ["cuhk01", "ilids", "prid", "viper"]
+    assert all(r.fold == 0 for r in trainers)
+    names = {f"@store/{r.identity}": r.config.dataset for r in trainers}
+    assert all(names[r.config.pretrained] == r.config.dataset for r in table7 if not r.config.epochs)
+    # without real data the sets are one synthetic set: every run trains
+    assert all(r.config.epochs for r in plan("table7", "smoke", real_data=False))

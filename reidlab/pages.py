@@ -1,0 +1,169 @@
+"""The book's pages as notebooks: the cells every page shares, the cells of each kind of page, and
+the writers of ``notebooks/NN_<item>.ipynb`` and ``_toc.yml`` from the study's manifest
+(``study.ITEMS``; ``python notebooks/_generate.py`` writes them, a test checks they are current).
+
+Notebooks hold no logic of their own: a ``parameters`` cell (papermill), a call that runs the
+item's declared runs (skipping stored ones), and calls to ``reidlab.report`` for the tables and
+figures.
+"""
+
+from __future__ import annotations
+
+import nbformat as nbf
+import yaml
+
+PARAMETERS = '''profile = "smoke"   # smoke (seconds) | quick (CPU-affordable) | fast (the fast protocol) | paper (the paper's)
+data_root = None    # folder holding PETA/ and CUHK01/ (None: the embedded synthetic dataset)
+device = "auto"     # auto | cpu | cuda
+seed = 0            # training seed of every run
+jobs = 1            # runs at once
+execute_runs = True # False: only read the runs already stored (build the book from results)
+store = None        # results store (default: results/store for real data, else _build/scratch/store)
+output_dir = None   # where tables and figures go (default: results/book for real data, else _build/scratch/book)'''
+
+SETUP = '''from pathlib import Path
+
+from IPython.display import display
+
+from reidlab import report
+from reidlab.schedule import run_item
+from reidlab.store import book_out_for, store_for
+
+ITEM, TITLE = {item!r}, {title!r}
+real = data_root is not None
+overrides = {{"device": device, "seed": seed}}
+store = Path(store) if store else store_for(profile, real)  # synthetic/smoke: never results/
+out = (Path(output_dir) if output_dir else book_out_for(profile, real)) / ITEM
+out.mkdir(parents=True, exist_ok=True)
+{run}
+print(report.profile_note(profile, real, ITEM))'''
+
+RUN = '''if execute_runs:
+    run_item(ITEM, profile, data_root, store, jobs=jobs, progress=False, overrides=overrides)
+frame = report.runs_frame(ITEM, profile, real, store, overrides)'''
+
+CHECK = '''for name in {files}:
+    assert (out / name).is_file(), f"{{name}} was not produced"'''
+
+# a page of CMC numbers: the table beside the paper's, and the curves
+CMC = ('''paper = report.paper_frame(ITEM)
+summary = report.mean_std(frame, [f"rank{r}" for r in report.RANKS] + ["mAP"])
+table = report.beside_paper(summary, paper) if paper is not None else summary.round(1)
+table.to_csv(out / "table.csv")
+display(table)''',
+       '''fig = report.plot_cmc(frame, paper, title=TITLE)
+fig.savefig(out / "cmc.png", dpi=120)''')
+
+CURVES = ('''fig = report.plot_training_curves(frame, title="VIPeR rank-1 by epoch")
+fig.savefig(out / "curves.png", dpi=120)''',
+          '''final = report.mean_std(frame, ["rank1", "mAP"]).round(1)
+final.to_csv(out / "table.csv")
+display(final)''')
+
+ATTRIBUTES = ('''table = report.attribute_table(frame)
+table.to_csv(out / "table.csv")
+display(table)''',)
+
+RELATIVE_AUC = ('''rel = report.relative_auc(frame)
+rel.to_csv(out / "table.csv")
+fig = report.plot_relative_auc(rel)
+fig.savefig(out / "auc.png", dpi=120)''',)
+
+_TRAINED = '''from reidlab.schedule import trained_run
+
+# the trained network of Table IV's "Ours" (fold 0); None if not stored and runs are not executed
+run = trained_run("table4", "Ours", profile, data_root, store, overrides, execute=execute_runs)
+if run is None:
+    print(report.NOT_RUN)'''
+
+OCCLUSION = (_TRAINED + '''
+else:
+    from reidlab.analysis import occlusion_importance
+    from reidlab.study import OCCLUSION_ITERATIONS
+
+    occ = occlusion_importance(run.model.features, run.test_images, run.test_data, run.eval_set,
+                               iterations=OCCLUSION_ITERATIONS[profile], seed=seed, progress=False)
+    print(f"baseline rank-1 {occ.baseline_rank1:.1f}%, {len(occ.rank1)} occlusions, "
+          f"rank-1 under occlusion {occ.rank1.mean():.1f}% on average")''',
+             '''fig = report.unavailable_figure() if run is None else report.plot_occlusion(
+    run.test_data.images[run.eval_set.query[0]], occ.heatmap)
+fig.savefig(out / "heatmap.png", dpi=120)''')
+
+ACTIVATIONS = (_TRAINED + '''
+else:
+    from reidlab.analysis import activation_images
+    from reidlab.evaluate import extract_features
+    from reidlab.transforms import centre_crop, to_float
+
+    acts = extract_features(run.model.features, run.test_images, "centre")[0]
+    rgb = centre_crop(to_float(run.test_data.images)).permute(0, 2, 3, 1)
+    pos, neg = activation_images(acts, rgb)''',
+               '''fig = report.unavailable_figure() if run is None else report.plot_activation_images(pos, neg, seed=seed)
+fig.savefig(out / "activations.png", dpi=120)''')
+
+CLAIMS = ('''table = report.claims(profile, real, store)
+table.to_csv(out / "table.csv")
+display(table.style.hide(axis="index"))''',)
+
+SCHEDULES = ('''table = report.protocol_table(frame)
+table.to_csv(out / "table.csv")
+display(table)''',
+             '''fig = report.plot_cmc(frame, title="VIPeR CMC by training protocol")
+fig.savefig(out / "cmc.png", dpi=120)''')
+
+FIDELITY = ('''import pandas as pd
+
+from reidlab import fidelity
+
+if execute_runs:
+    run_item("fidelity-attribution", profile, data_root, store, jobs=jobs, progress=False, overrides=overrides)
+frame = pd.concat([frame, report.runs_frame("fidelity-attribution", profile, real, store, overrides)])
+details = fidelity.detail_table(frame)
+details.to_csv(out / "details.csv")
+display(details)''',
+            '''recipes = fidelity.recipe_table(frame)
+recipes.to_csv(out / "recipes.csv")
+display(recipes)
+if not frame.empty:
+    print("highest mean dev rank-1:", fidelity.best_variant(frame))''',
+            '''fig = fidelity.plot_effects(frame)
+fig.savefig(out / "effects.png", dpi=120)''',
+            '''tests = fidelity.test_folds(store, real)
+tests.to_csv(out / "test_folds.csv")
+display(tests)''')
+
+
+def notebook(name: str, item) -> nbf.NotebookNode:
+    """The notebook of paper item ``name`` (a ``study.PaperItem``)."""
+    nb = nbf.v4.new_notebook()
+    params = nbf.v4.new_code_cell(PARAMETERS)
+    params.metadata["tags"] = ["parameters"]
+    setup = SETUP.format(item=name, title=item.title, run=RUN if item.variants else "")
+    cells = [nbf.v4.new_markdown_cell(f"# {item.title}\n\n{item.text}"), params, nbf.v4.new_code_cell(setup)]
+    cells += [nbf.v4.new_code_cell(code) for code in item.page]
+    cells.append(nbf.v4.new_code_cell(CHECK.format(files=list(item.files))))
+    for cell in cells[2:]:  # the book shows results first; code stays one click away
+        cell.metadata.setdefault("tags", []).append("hide-input")
+    for k, cell in enumerate(cells):
+        cell.id = f"{name}-{k}"  # stable ids: regenerating changes only what changed
+    nb.cells = cells
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nb
+
+
+def notebook_names(items: dict) -> dict[str, str]:
+    """item -> notebook file stem, numbered in the manifest's order (items with a page only)."""
+    pages = [name for name, item in items.items() if item.page]
+    return {name: f"{k:02d}_{name}" for k, name in enumerate(pages, 1)}
+
+
+def toc(items: dict, study_part: list[str]) -> str:
+    """``_toc.yml``: the study's part (``study_part``: item names and ``book/*`` pages, in order),
+    then every other item with a page, in the manifest's order."""
+    stems = notebook_names(items)
+    entry = lambda n: {"file": f"book/executed/{stems[n]}" if n in stems else n}  # noqa: E731
+    others = [n for n in stems if n not in study_part]
+    parts = [{"caption": "The study", "chapters": [entry(n) for n in study_part]},
+             {"caption": "Paper items", "chapters": [entry(n) for n in others]}]
+    head = "# written by notebooks/_generate.py from reidlab.study.ITEMS: edit those, not this\n"
+    return head + yaml.safe_dump({"format": "jb-book", "root": "book/intro", "parts": parts}, sort_keys=False)

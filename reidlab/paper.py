@@ -1,0 +1,64 @@
+"""The paper's numbers (``reidlab/paper_tables/*.csv``), indexed by the study's variant labels.
+
+Each paper item names its table here (``study.PaperItem.paper``); the book shows it beside the
+reproduced numbers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+PAPER_TABLES = Path(__file__).parent / "paper_tables"
+# the paper's dataset names -> the study's
+NAMES = {"VIPeR": "viper", "iLIDS": "ilids", "CAVIAR": "caviar", "3DPeS": "3dpes", "CUHK": "cuhk01",
+         "PRID": "prid"}
+
+
+def paper_table(name: str) -> pd.DataFrame:
+    """One of the paper's tables, e.g. ``paper_table("table4_viper_cmc")``."""
+    return pd.read_csv(PAPER_TABLES / f"{name}.csv")
+
+
+def _wide(frame: pd.DataFrame, label) -> pd.DataFrame:
+    """Rows with ``cmc{r}_pct`` columns -> index variant (``label(row)``), columns ``rank{r}``."""
+    out = frame.assign(variant=frame.apply(label, axis=1)).set_index("variant")
+    cols = {c: "rank" + c[3:-4] for c in out.columns if c.startswith("cmc") and c.endswith("_pct")}
+    return out.rename(columns=cols)[list(cols.values())]
+
+
+def _long(frame: pd.DataFrame, label) -> pd.DataFrame:
+    """Rows of (…, rank, cmc_pct) -> index variant, columns ``rank{r}``."""
+    frame = frame.assign(variant=frame.apply(label, axis=1), col="rank" + frame["rank"].astype(str))
+    return frame.pivot_table(index="variant", columns="col", values="cmc_pct", sort=False)
+
+
+def table2() -> pd.DataFrame:
+    return _long(paper_table("table2_attribute_weighting"), lambda r: f"{r.dataset} {r.weighting}")
+
+
+def table3() -> pd.DataFrame:
+    return _wide(paper_table("table3_layer_width"),
+                 lambda r: f"{r.filters_layer1}/{r.filters_layer2}/{r.filters_layer3} f{r.feature_dim}")
+
+
+def table4() -> pd.DataFrame:
+    t = paper_table("table4_viper_cmc")
+    return _long(t[t.method.isin(["Ours", "Ours Multi-Label"])], lambda r: r.method)
+
+
+def table5() -> pd.DataFrame:
+    return _wide(paper_table("table5_small_datasets"), lambda r: f"{NAMES[r.dataset]} {r.pretrain}")
+
+
+def table6() -> pd.DataFrame:
+    t = paper_table("table6_cross_dataset_weighting")
+    t = t[t.train != "Average"]
+    return _wide(t, lambda r: f"{NAMES[r.train]}->{NAMES[r.test]} {r.weighting}")
+
+
+def table7() -> pd.DataFrame:
+    t = paper_table("table7_cross_dataset")
+    t = t[(t.method == "Ours")].drop_duplicates(["train", "test"])  # iLIDS: the 119-person row
+    return _wide(t, lambda r: f"{NAMES[r.train]}->{NAMES[r.test]}")

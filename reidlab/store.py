@@ -1,0 +1,75 @@
+"""The results store: one directory per finished run, ``<store>/<identity>/``.
+
+A run's identity is the hash of its config (``RunConfig.identity``), so two paper items that need
+the same run share it, and a run is never trained twice. A run directory holds the config snapshot,
+metrics, provenance, the profile it was run at and, for the runs the analyses use, the final
+weights; checkpoints stay out of git.
+
+``results/`` holds evidence only: real data at a real profile. Synthetic or smoke output goes to an
+ignored scratch folder, so that no demo or test run can replace a committed result.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from reidlab.config import RunConfig
+
+STORE_REF = "@store/"  # a run directory in the same store, in a config (``Run.pretrained_dir``)
+
+
+def _repo_path(env: str, relative: str) -> Path:
+    """``$env`` if set, else ``relative`` under the checkout holding this package (or the cwd)."""
+    if os.environ.get(env):
+        return Path(os.environ[env])
+    repo = Path(__file__).resolve().parents[1]
+    return (repo if (repo / "results").is_dir() else Path.cwd()) / relative
+
+
+STORE = _repo_path("REIDLAB_STORE", "results/store")
+BOOK_OUT = _repo_path("REIDLAB_BOOK_OUT", "results/book")
+SCRATCH = _repo_path("REIDLAB_SCRATCH", "_build/scratch")
+
+
+def is_evidence(profile: str, real_data: bool) -> bool:
+    return real_data and profile != "smoke"
+
+
+def store_for(profile: str, real_data: bool) -> Path:
+    """Where runs of ``profile`` go: ``results/store`` for evidence, else the scratch store
+    (``$REIDLAB_STORE`` overrides both)."""
+    if os.environ.get("REIDLAB_STORE") or is_evidence(profile, real_data):
+        return STORE
+    return SCRATCH / "store"
+
+
+def book_out_for(profile: str, real_data: bool) -> Path:
+    """Where the pages' tables and figures go: ``results/book`` for evidence, else scratch."""
+    if os.environ.get("REIDLAB_BOOK_OUT") or is_evidence(profile, real_data):
+        return BOOK_OUT
+    return SCRATCH / "book"
+
+
+def stored(config: RunConfig, store: Path = STORE) -> dict | None:
+    """The stored metrics of a run, or None if it has not finished."""
+    path = store / config.identity() / "metrics.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def resume_epoch(run_dir: Path) -> int:
+    """The epoch a run's checkpoint reached (0: none), from its ``progress.json``."""
+    path = run_dir / "progress.json"
+    if not (run_dir / "checkpoints" / "last.pt").exists() or not path.exists():
+        return 0
+    return json.loads(path.read_text())["epoch"]
+
+
+def write_profile(run_dir: Path, profile: dict) -> None:
+    """``profile.json`` beside a stored run: the profile it was run at and its deviations."""
+    from reidlab.provenance import write_json_atomic
+
+    path = run_dir / "profile.json"
+    if run_dir.is_dir() and not path.exists():
+        write_json_atomic(path, profile)

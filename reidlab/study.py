@@ -1,0 +1,367 @@
+"""The study's manifest: every paper item declared once (``ITEMS``).
+
+A ``PaperItem`` says what the item trains (variants: config overrides, each run on every fold),
+on how many folds, what its book page shows (title, text, cells, files), the paper's numbers it
+is set beside and the claims decided from it. The runs (``plan``), the notebook and the book's
+table of contents (``pages``, ``notebooks/_generate.py``), the page's paper table
+(``report.paper_frame``) and the verdicts (``report.claims``) all come from here.
+
+Profiles say how much of the paper's protocol a run follows; each is a named set of deviations,
+written into every result:
+
+* ``paper``: the paper's protocol (600 epochs, one pair per step, 10 folds, ten-crop test).
+* ``fast``: the paper's runs with the fast protocol ``FAST_PROTOCOL`` (several pairs per step,
+  learning rate scaled alike); the page "Methods check" says whether it matches the paper's.
+* ``quick``: CPU-affordable: 100 epochs, 3 folds, centre-crop curves; otherwise the paper's.
+* ``smoke``: seconds, for CI: 2 epochs, 1 fold, a 2-layer narrow network, 40 synthetic persons.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from reidlab import pages, paper
+from reidlab.config import RECIPES, RunConfig
+from reidlab.data.attributes import LAYNE_ATTRIBUTES
+from reidlab.errors import ConfigError
+from reidlab.store import STORE_REF
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    folds: int
+    overrides: dict = field(default_factory=dict)
+    note: str = ""
+
+    def describe(self) -> str:
+        if not self.overrides:
+            return f"{self.name}: the paper's protocol, {self.folds} folds"
+        changes = ", ".join(f"{k}={v}" for k, v in self.overrides.items())
+        note = f" ({self.note})" if self.note else ""
+        return f"{self.name}: {self.folds} fold(s); deviations from the paper: {changes}{note}"
+
+
+PROFILES: dict[str, Profile] = {
+    "paper": Profile("paper", 10),
+    "quick": Profile("quick", 3, {"epochs": 100}),
+    "smoke": Profile("smoke", 1, {"epochs": 2, "widths": [8, 16], "feature_dim": 32,
+                                  "synthetic_persons": 40, "test_views": "flip", "curve_every": 1}),
+}
+
+# The methods check of a faster protocol against the paper's, fold by fold (item "protocols").
+# Linear scaling: k pairs per step with k times the learning rate; fewer epochs cut CPU time.
+# ``epochs_fraction`` scales the profile's epochs (600 at the paper profile), so each profile
+# keeps its own ratio between the candidates.
+FAST_CANDIDATES: dict[str, dict] = {
+    "8 pairs/step, lr x8, 300 epochs": {"pairs_per_step": 8, "lr_start": 8e-3, "lr_end": 8e-5, "epochs_fraction": 0.5},
+    "lr x4, 150 epochs": {"lr_start": 4e-3, "lr_end": 4e-5, "epochs_fraction": 0.25},
+    "8 pairs/step, lr x8, 150 epochs": {"pairs_per_step": 8, "lr_start": 8e-3, "lr_end": 8e-5,
+                                        "epochs_fraction": 0.25},
+    # the paper's per-pair learning rates and epochs, 8 pairs averaged per step
+    "8 pairs/step, lr x8, 600 epochs": {"pairs_per_step": 8, "lr_start": 8e-3, "lr_end": 8e-5},
+}
+# the candidate the ``fast`` profile uses (its verdict: the book page "Methods check")
+FAST_PROTOCOL = "8 pairs/step, lr x8, 600 epochs"
+# the reference pins the paper's step so that it stays the paper's under any profile
+PAPER_STEP = {"pairs_per_step": RunConfig.pairs_per_step, "lr_start": RunConfig.lr_start, "lr_end": RunConfig.lr_end}
+
+
+def _candidate_profile(name: str) -> Profile:
+    values = dict(FAST_CANDIDATES[name])
+    if "epochs_fraction" in values:
+        values["epochs"] = round(values.pop("epochs_fraction") * RunConfig.epochs)
+    note = f"the fast protocol '{name}'; whether it matches the paper's: see the page 'Methods check'"
+    return Profile("fast", PROFILES["paper"].folds, values, note)
+
+
+PROFILES["fast"] = _candidate_profile(FAST_PROTOCOL)
+
+# Folds: the paper cross-validates Tables II, IV, V, VI and VII over 10 folds; Figs. 5-8 and
+# Table III report one split. Those get 5 folds: a paired test of a claim then has 4 degrees of
+# freedom (a mean difference of 1.24 standard deviations of the per-fold differences is
+# significant at 5%; with 3 folds it would take 2.48).
+CROSS_VALIDATED, SINGLE_SPLIT = 10, 5
+# The dev partitions, where recipes are chosen (split seed DEV_SPLIT_SEED, never the 10 test
+# folds of split seed 0), as the paper chose its own on "an initial random partitioning of VIPeR
+# ... not included during testing".
+DEV_SPLIT_SEED, DEV_FOLDS = 1, 3
+# occlusion iterations of Fig. 9 per profile (the paper: 1000; the fast profile changes training only)
+OCCLUSION_ITERATIONS = {"paper": 1000, "fast": 1000, "quick": 200, "smoke": 12}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """``a`` beats ``b`` (variants of the item), or ``a`` reaches the paper's number ``b``."""
+    text: str
+    a: str
+    b: str | float
+
+
+@dataclass(frozen=True)
+class PaperItem:
+    title: str
+    text: str
+    # label -> config overrides; ``"evaluates": label`` declares a test-time variant (the network of
+    # that variant at the same fold, evaluated with these test settings: no training)
+    variants: dict[str, dict] = field(default_factory=dict)
+    folds: int = CROSS_VALIDATED  # at most; a profile may run fewer
+    page: tuple[str, ...] = pages.CMC  # the notebook's cells after the runs (``pages``); () = no page
+    files: tuple[str, ...] = ("table.csv", "cmc.png")  # what the page must write
+    paper: Callable | None = None  # the paper's numbers by variant (``reidlab.paper``)
+    claims: tuple[Claim, ...] = ()
+    dev: bool = False  # on the dev partitions, not the test folds
+
+
+VIPER, PETA = {"dataset": "viper"}, {"dataset": "peta-reid", "tasks": "V+I+A"}
+# The check of the fast protocol was made with recipe "reidlab-v1" (before the fidelity study), and stays so.
+V1 = {**VIPER, **RECIPES["reidlab-v1"]}
+
+# The fidelity study (issue 9; not a paper item). Each detail where reidlab's first recipe
+# ("reidlab-v1") and the authors' code differ, measured both ways on the dev partitions: the
+# authors' recipe with one detail put back to v1 ("authors - X"), and v1 with one detail of the
+# authors' ("v1 + X"); the normalisation also in its "dataset" form.
+DETAILS = {"momentum": ("momentum", "momentum_style"), "normalisation": ("normalisation",),
+           "verification loss": ("verification_loss",), "task set": ("tasks",),
+           "pairing": ("pairing",), "crops": ("crop_offset_min",)}
+
+
+def _with(recipe: str, detail: str, source: str) -> dict:
+    return {**RECIPES[recipe], **{k: RECIPES[source][k] for k in DETAILS[detail]}}
+
+
+# The fidelity runs take the fast protocol's step under every profile (checked against the paper's
+# on the page "Methods check"; epochs follow the profile), fewer curve points and checkpoints
+FIDELITY_RUN = {**VIPER, **FAST_CANDIDATES[FAST_PROTOCOL], "curve_every": 50, "checkpoint_every": 100}
+
+ITEMS: dict[str, PaperItem] = {
+    "fig4": PaperItem(
+        "Fig. 4: rank-1 during training, multi-task vs verification only",
+        "The paper: with multi-task learning the test rank-1 rises towards ~33%; with verification "
+        "alone the train rank-1 rises but the test rank-1 barely changes (over-fitting). Curves use the "
+        "centre crop every 10 epochs; the final numbers (Table IV) use ten crops.",
+        {"multi-task": {**VIPER}, "verification only": {**VIPER, "tasks": "V"}},
+        page=pages.CURVES, files=("curves.png", "table.csv")),
+    "fig5": PaperItem(
+        "Fig. 5: which auxiliary tasks help", "CMC for task sets V, V+I, V+A, V+I+A, V+I+A+P on "
+        "VIPeR, and the same without pose on the pooled PETA set.",
+        {**{f"VIPeR {t}": {**VIPER, "tasks": t} for t in ("V", "V+I", "V+A", "V+I+A", "V+I+A+P")},
+         **{f"PETA {t}": {**PETA, "tasks": t} for t in ("V", "V+I", "V+A", "V+I+A")}},
+        folds=SINGLE_SPLIT,
+        claims=(Claim("Multi-task learning (V+I+A+P) beats verification alone on VIPeR (Figs. 4-5)",
+                      "VIPeR V+I+A+P", "VIPeR V"),)),
+    "table1": PaperItem(
+        "Table I: attribute and pose classification on VIPeR",
+        "Accuracy, precision, recall of each attribute head and the entropy of its training labels.",
+        {"multi-task": {**VIPER}}, page=pages.ATTRIBUTES, files=("table.csv",)),
+    "fig6": PaperItem(
+        "Fig. 6: one attribute at a time",
+        "CMC area under the curve when training with verification and a single attribute, relative to "
+        "verification alone.",
+        {"none": {**VIPER, "tasks": "V"},
+         **{a: {**VIPER, "tasks": "V+A", "attribute_weighting": "given",
+                "attribute_weights": [float(b == a) for b in LAYNE_ATTRIBUTES]} for a in LAYNE_ATTRIBUTES}},
+        folds=SINGLE_SPLIT, page=pages.RELATIVE_AUC, files=("table.csv", "auc.png")),
+    "table2": PaperItem(
+        "Table II: attribute weighting", "Entropy, equal and no attribute weighting on VIPeR and PETA.",
+        {f"{d} {w}": {**base, "attribute_weighting": w}
+         for d, base in (("VIPeR", VIPER), ("PETA", PETA)) for w in ("entropy", "equal", "none")},
+        paper=paper.table2,
+        claims=(Claim("Entropy attribute weighting beats no attributes on VIPeR (Table II)",
+                      "VIPeR entropy", "VIPeR none"),)),
+    "table3": PaperItem(
+        "Table III: layer widths and feature length", "CMC for conv widths and feature dimensions.",
+        {f"{w1}/{w2}/{w2} f{f}": {**VIPER, "widths": [w1, w2, w2], "feature_dim": f}
+         for w1, w2, f in [(16, 32, 32), (16, 64, 32), (16, 128, 32), (16, 32, 64), (16, 64, 64),
+                           (16, 128, 64), (16, 32, 128), (16, 64, 128), (16, 128, 128), (16, 256, 256)]},
+        folds=SINGLE_SPLIT, paper=paper.table3),
+    "fig7": PaperItem(
+        "Fig. 7: number of convolutional layers", "CMC for 1 to 4 conv layers.",
+        {f"{n} layers": {**VIPER, "widths": [16, 64, 64, 64][:n]} for n in (1, 2, 3, 4)}, folds=SINGLE_SPLIT),
+    "fig8": PaperItem(
+        "Fig. 8: data augmentation", "Augmentation at training time (random crop + flip) and at test "
+        "time (ten crops), each on and off.",
+        {"DA train+test": {**VIPER}, "DA test": {**VIPER, "augment": False},
+         # test-time variants: the networks above, evaluated without the ten crops
+         "DA train": {**VIPER, "test_views": "centre", "evaluates": "DA train+test"},
+         "no DA": {**VIPER, "augment": False, "test_views": "centre", "evaluates": "DA test"}},
+        folds=SINGLE_SPLIT,
+        claims=(Claim("Data augmentation (train and test) beats none (Fig. 8)", "DA train+test", "no DA"),)),
+    "fig9": PaperItem(
+        "Fig. 9: which image regions matter", "Rank-1 drop when a random region of every test image is "
+        "zeroed, accumulated per pixel (Sec. V-D1), for the network of Table IV.",
+        page=pages.OCCLUSION, files=("heatmap.png",)),
+    "fig10": PaperItem(
+        "Fig. 10: what final-layer neurons respond to", "Softmax-weighted mean of the test images that "
+        "most (top) and least (bottom) excite a neuron, minus the mean image (Sec. V-D2).",
+        page=pages.ACTIVATIONS, files=("activations.png",)),
+    "table4": PaperItem(
+        "Table IV: VIPeR CMC", "The full method (softmax attribute heads) and the multi-label variant, "
+        "10 folds, against the paper's numbers. Where they disagree, the methods page discusses the "
+        "likely causes (the optimiser deviation, PETA-derived attributes, few folds).",
+        {"Ours": {**VIPER}, "Ours Multi-Label": {**VIPER, "attribute_head": "multilabel"}},
+        paper=paper.table4, claims=(Claim("VIPeR rank-1 reaches 33.6% (Table IV)", "Ours", 33.6),)),
+    "table5": PaperItem(
+        "Table V: small datasets with and without VIPeR pre-training",
+        "i-LIDS, CAVIAR and 3DPeS, trained from scratch or from a network pre-trained on VIPeR.",
+        {f"{d} {p}": {"dataset": d, "tasks": "V+I+A", **({"pretrained": "@viper"} if p == "VIPeR" else {})}
+         for d in ("ilids", "caviar", "3dpes") for p in ("VIPeR", "none")},
+        paper=paper.table5,
+        claims=(Claim("VIPeR pre-training helps i-LIDS (Table V)", "ilids VIPeR", "ilids none"),)),
+    "table6": PaperItem(
+        "Table VI: cross-dataset by attribute weighting", "Train on one PETA subset, test on another, "
+        "with entropy or no attribute weighting.",
+        {f"{a}->{b} {w}": {"dataset": a, "test_dataset": b, "tasks": "V+I+A", "attribute_set": "peta",
+                           "attribute_weighting": w}
+         for a, b in (("viper", "ilids"), ("viper", "caviar"), ("viper", "3dpes"), ("ilids", "viper"),
+                      ("caviar", "viper"), ("3dpes", "viper")) for w in ("entropy", "none")},
+        paper=paper.table6),
+    "table7": PaperItem(
+        "Table VII: cross-dataset", "Train on one dataset, test on another.",
+        {f"{a}->{b}": {"dataset": a, "test_dataset": b, "tasks": t}
+         for a, b, t in (("viper", "ilids", "V+I+A+P"), ("viper", "caviar", "V+I+A+P"),
+                         ("viper", "3dpes", "V+I+A+P"), ("viper", "cuhk01", "V+I+A+P"),
+                         ("viper", "prid", "V+I+A+P"), ("cuhk01", "prid", "V+I"),
+                         ("cuhk01", "viper", "V+I"), ("ilids", "viper", "V+I+A"),
+                         ("ilids", "prid", "V+I+A"), ("prid", "viper", "V+I+A"))},
+        paper=paper.table7),
+    "claims": PaperItem(
+        "Verdicts: which claims hold",
+        "Each of the paper's headline claims, decided from the stored runs: rank-1 mean ± std over "
+        "folds; a claim holds when the difference exceeds twice its standard error. This page only "
+        "reads the runs of the other chapters (run them first).",
+        page=pages.CLAIMS, files=("table.csv",)),
+    "protocols": PaperItem(
+        "Methods check: a fast protocol against the paper's",
+        "The paper's protocol (600 epochs, one pair per SGD step) is slow on a CPU. Candidate faster protocols "
+        "(several pairs per step with the learning rate scaled alike, fewer epochs; `study.FAST_CANDIDATES`) "
+        "are run on the same VIPeR folds as the paper's protocol and compared fold by fold. A protocol *matches* "
+        "when, on at least 3 common folds, its mean rank-1 and mAP differ from the paper protocol's by no more "
+        "than the fold-to-fold noise: the standard deviation over folds pooled over both protocols "
+        "(`report.fold_noise`; column *noise*). Training times are per run; runs trained in a batched group "
+        "(`reidlab.batched`, on a GPU) share the group's time.",
+        {"paper protocol": {**V1, **PAPER_STEP}, **{k: {**V1, **v} for k, v in FAST_CANDIDATES.items()}},
+        page=pages.SCHEDULES),
+    "fidelity": PaperItem(
+        "Fidelity: the authors' recipe, detail by detail",
+        "reidlab's first recipe (*reidlab v1*) reached VIPeR rank-1 23.1 against the paper's 33.6. The authors' "
+        "published Lua code (for their CVPR 2016 paper, same CNN) differs from it in six details "
+        "(`shared/paper/authors_code.md`): momentum in Lua's form, per-image normalisation by the root of the "
+        "standard deviation with each crop's mean subtracted (*normalisation*), a hinge verification loss, the "
+        "task set V+I+A, negatives from any camera in alternation (*pairing*) and crop offsets 1..8. Each is "
+        "measured on three **dev partitions** of VIPeR (split seed 1, never the 10 test folds), paired partition "
+        "by partition: added to v1, and (second item, `fidelity-attribution`, run after the choice) removed from "
+        "the authors' recipe. The training set's channel statistics (*normalisation (dataset)*), the other "
+        "reading of the paper's words, is measured too. All runs take the fast protocol's step (8 pairs per "
+        "step, learning rate x8; page *Methods check*) and the profile's epochs. **The default was chosen here, "
+        "before any test-fold run of it**: the dev variant with the highest mean rank-1 (printed below) became "
+        "recipe *reidlab-v2*. The last table shows Table IV on the test folds before and after.",
+        {"reidlab v1": {**FIDELITY_RUN, **RECIPES["reidlab-v1"]},  # the choice: both recipes, and
+         "authors": {**FIDELITY_RUN, **RECIPES["authors"]},  # v1 with each of the authors' details
+         **{f"v1 + {d}": {**FIDELITY_RUN, **_with("reidlab-v1", d, "authors")} for d in DETAILS},
+         "v1 + normalisation (dataset)": {**FIDELITY_RUN, **RECIPES["reidlab-v1"], "normalisation": "dataset"}},
+        folds=DEV_FOLDS, dev=True, page=pages.FIDELITY,
+        files=("details.csv", "recipes.csv", "effects.png", "test_folds.csv")),
+    "fidelity-attribution": PaperItem(  # after the choice: the authors' recipe without each detail
+        "Fidelity, after the choice", "Shown on the page of item fidelity.",
+        {**{f"authors - {d}": {**FIDELITY_RUN, **_with("authors", d, "reidlab-v1")} for d in DETAILS},
+         "authors + normalisation (dataset)": {**FIDELITY_RUN, **RECIPES["authors"], "normalisation": "dataset"},
+         # the paper's "~800k" parameters (a 9x9 last map; the authors' code has 10x10), on the default;
+         # it names the widths too, as the padding is per layer (the smoke profile's net has 2 layers)
+         "v2 + parameter count": {**FIDELITY_RUN, **RECIPES["reidlab-v2"], "widths": [16, 64, 64],
+                                  "padding": [4, 4, 3]}},
+        folds=DEV_FOLDS, dev=True, page=()),
+}
+# The book's first part, in order: item names and pages under book/ (the paper items follow).
+STUDY_PART = ["claims", "book/methods", "protocols", "fidelity", "book/rerun"]
+# The analyses of Sec. V-D use the trained network of Table IV's "Ours".
+ANALYSIS_ITEMS = {"fig9": ("table4", "Ours"), "fig10": ("table4", "Ours")}
+
+
+@dataclass
+class PlannedRun:
+    item: str
+    variant: str
+    fold: int
+    config: RunConfig
+
+    @property
+    def identity(self) -> str:
+        return self.config.identity()
+
+
+def _synthetic_fallback(values: dict, real_data: bool) -> dict:
+    """Without a data root every run uses the synthetic set (labelled so in every result)."""
+    if real_data:
+        return values
+    values = {**values, "dataset": "synthetic"}
+    values.pop("test_dataset", None)
+    values.pop("attribute_set", None)
+    return values
+
+
+def item_folds(item: str, profile: str) -> int:
+    """Folds (or dev partitions) each variant of ``item`` runs on under ``profile``."""
+    return min(ITEMS[item].folds, PROFILES[profile].folds)
+
+
+def plan(item: str, profile: str = "smoke", real_data: bool = False,
+         overrides: dict | None = None) -> list[PlannedRun]:
+    """The runs of ``item`` under ``profile``; ``pretrained: "@viper"`` resolves to
+    ``"@store/<identity>"`` of the VIPeR pre-training run of the same fold (``pretrain_config``):
+    a path relative to the store, so that identities do not depend on where the store is."""
+    if item not in ITEMS:
+        raise ConfigError(f"unknown paper item '{item}'; choose one of: {', '.join(ITEMS)}")
+    if profile not in PROFILES:
+        raise ConfigError(f"unknown profile '{profile}'; choose one of: {', '.join(PROFILES)}")
+    prof, declared = PROFILES[profile], ITEMS[item]
+    dev = {"split_seed": DEV_SPLIT_SEED} if declared.dev else {}
+    runs: dict[tuple[str, int], PlannedRun] = {}
+    networks: dict[str, RunConfig] = {}  # cross-dataset: training key -> the run that trains it
+    for variant, values in declared.variants.items():
+        values = dict(values)
+        source = values.pop("evaluates", None)
+        for fold in range(item_folds(item, profile)):
+            # the variant's own keys win: they are what the item measures
+            config = _synthetic_fallback({**prof.overrides, **(overrides or {}), **values, **dev, "trial": fold},
+                                         real_data)
+            if "epochs_fraction" in config:
+                fraction = config.pop("epochs_fraction")
+                config["epochs"] = max(1, round(fraction * prof.overrides.get("epochs", RunConfig.epochs)))
+            if config.get("pretrained") == "@viper":
+                config["pretrained"] = f"{STORE_REF}{pretrain_config(prof, fold, real_data).identity()}"
+            trainer = runs[(source, fold)].config if source else None
+            if config.get("test_dataset"):  # trained on all of A: one network for every test set and fold
+                trainer = networks.setdefault(_training_key(config), RunConfig.from_dict(config))
+            if trainer is not None and trainer.to_dict() != RunConfig.from_dict(config).to_dict():
+                config = {**config, **EVALUATION, "pretrained": f"{STORE_REF}{trainer.identity()}"}
+            runs[(variant, fold)] = PlannedRun(item, variant, fold, RunConfig.from_dict(config))
+    return list(runs.values())
+
+
+# An evaluation run: 0 epochs of its pretrained network (``Run.evaluation_only``)
+EVALUATION = {"epochs": 0, "curve_every": 0}
+# what a cross-dataset network's training does not depend on
+TEST_KEYS = ("test_dataset", "trial", "test_views", "distance")
+
+
+def _training_key(config: dict) -> str:
+    return repr(sorted((k, v) for k, v in config.items() if k not in TEST_KEYS))
+
+
+def pretrain_config(prof: Profile, fold: int, real_data: bool) -> RunConfig:
+    """Table V's pre-training run: VIPeR's training half of the same fold, PETA attributes."""
+    values = _synthetic_fallback({**prof.overrides, "dataset": "viper", "tasks": "V+I+A",
+                                  "attribute_set": "peta", "trial": fold}, real_data)
+    return RunConfig.from_dict(values)
+
+
+def trained_items() -> list[str]:
+    """The items that train runs (the others read them), in book order."""
+    return [name for name, item in ITEMS.items() if item.variants]
+
+
+def claims() -> list[tuple[str, Claim]]:
+    """Every claim of the manifest, with its item, in book order."""
+    return [(name, c) for name, item in ITEMS.items() for c in item.claims]
