@@ -7,7 +7,7 @@ persons, two cameras, 15 attributes, pose) it times, with the real training code
 
 * the paper protocol (one pair per step) trained alone (``train.train_epoch``);
 * the same protocol for R runs at once (``batched.RunGroup``; a CUDA graph per step on a GPU);
-* the fast protocol (``experiments.FAST_CANDIDATES[NAME]``), alone and batched;
+* the fast protocol (``study.FAST_CANDIDATES[NAME]``), alone and batched;
 
 and prints images/s (R runs x images/s for a group), the fraction of the machine's measured
 fp32 matmul FLOP/s that this is, and the training time of a full 10-fold VIPeR Table IV at each
@@ -30,7 +30,7 @@ from train_eval import matmul_flops_per_s  # noqa: E402
 from reidlab.batched import RunGroup  # noqa: E402
 from reidlab.config import RunConfig  # noqa: E402
 from reidlab.data import resolve_data_root  # noqa: E402
-from reidlab.experiments import FAST_CANDIDATES, FAST_PROTOCOL, plan  # noqa: E402
+from reidlab.study import FAST_CANDIDATES, FAST_PROTOCOL, plan  # noqa: E402
 from reidlab.flops import train_flops  # noqa: E402
 from reidlab.run import Run  # noqa: E402
 from reidlab.train import train_epoch  # noqa: E402
