@@ -37,6 +37,7 @@ class RunConfig:
     # data and split
     dataset: str = "synthetic"
     test_dataset: str | None = None      # set for cross-dataset runs (train on all of `dataset`)
+    test_persons: int | None = None      # cross-dataset: test persons drawn (None: half, Sec. V-F)
     protocol: str | None = None          # None: the dataset's own (see data/splits.py)
     trial: int = 0                       # which of the 10 folds
     split_seed: int = 0
@@ -104,6 +105,9 @@ class RunConfig:
             raise ConfigError(f"config key 'tasks': {exc}") from None
         if not 1 <= len(self.widths) <= 4:
             raise ConfigError(f"config key 'widths' = {self.widths}; give 1 to 4 conv layer widths")
+        if self.test_persons is not None and (not self.test_dataset or self.test_persons < 1):
+            raise ConfigError(f"config key 'test_persons' = {self.test_persons}: give a number >= 1 of "
+                              "persons of the test_dataset (cross-dataset runs only), or null for half")
         for key in ("epochs", "pairs_per_step", "feature_dim"):
             if getattr(self, key) < 1 and not (key == "epochs" and self.epochs == 0 and self.pretrained):
                 raise ConfigError(f"config key '{key}' must be >= 1, not {getattr(self, key)}"
@@ -158,7 +162,8 @@ class RunConfig:
 
 
 # keys added after the store began: the value that reproduces the behaviour before they existed
-LEGACY: dict = {"momentum_style": "torch", "crop_offset_min": 0, "pairing": "cross-camera", "padding": None}
+LEGACY: dict = {"momentum_style": "torch", "crop_offset_min": 0, "pairing": "cross-camera", "padding": None,
+                "test_persons": None}
 
 # Named recipes: complete sets of the recipe keys (the rest of a config is the protocol).
 # "reidlab-v1" is the recipe of every run stored before the fidelity study (issue 9);

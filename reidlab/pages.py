@@ -54,6 +54,11 @@ display(table)''',
        '''fig = report.plot_cmc(frame, paper, title=TITLE)
 fig.savefig(out / "cmc.png", dpi=120)''')
 
+# the same, with the per-fold mean over an item's variants of each setting ("Average <setting>")
+CMC_AVERAGED = ("frame = report.with_averages(frame)", CMC[0],
+                '''fig = report.plot_cmc(frame[frame.variant.str.startswith("Average")], paper, title=TITLE)
+fig.savefig(out / "cmc.png", dpi=120)''')
+
 CURVES = ('''fig = report.plot_training_curves(frame, title="VIPeR rank-1 by epoch")
 fig.savefig(out / "curves.png", dpi=120)''',
           '''final = report.mean_std(frame, ["rank1", "mAP"]).round(1)

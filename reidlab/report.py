@@ -38,6 +38,23 @@ def runs_frame(item: str, profile: str, real_data: bool, store: Path = STORE,
     return pd.DataFrame(rows, columns=columns)
 
 
+def with_averages(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` plus a variant ``"Average <setting>"`` per setting (a variant's last word, e.g.
+    Table VI's weighting): per fold, the mean of each number and curve over the variants of the
+    setting that have that fold (the paper's "Average" rows)."""
+    if frame.empty:
+        return frame
+    setting = frame.variant.str.rsplit(" ", n=1).str[-1]
+    numbers = ["mAP", "cmc_auc"] + [f"rank{r}" for r in RANKS]
+    rows = []
+    for (s, fold), group in frame.groupby([setting, "fold"], sort=False):
+        n = min(len(c) for c in group.curve)
+        rows.append({"variant": f"Average {s}", "fold": fold, "dataset": "average", "run": "-",
+                     "curve": np.mean([c[:n] for c in group.curve], axis=0), "metrics": {},
+                     **group[numbers].mean().to_dict()})
+    return pd.concat([pd.DataFrame(rows, columns=frame.columns), frame], ignore_index=True)
+
+
 NOT_RUN = "no stored runs for this item at this profile yet"
 
 
@@ -199,6 +216,8 @@ def claims(profile: str, real_data: bool, store: Path = STORE) -> pd.DataFrame:
     for item, claim in declared_claims():
         text, a, b = claim.text, claim.a, claim.b
         frame = runs_frame(item, profile, real_data, store)
+        if a.startswith("Average "):  # a mean over the item's variants (``with_averages``)
+            frame = with_averages(frame)
         ra = _rank1(frame, a)
         rb = b if isinstance(b, float) else _rank1(frame, b)
         if ra is None or rb is None:

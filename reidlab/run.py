@@ -45,7 +45,7 @@ def _load(cfg: RunConfig, name: str, data_root):
 def _split(cfg: RunConfig, train, test):
     """The run's split: cross-dataset when ``test_dataset`` is set, else the dataset's protocol."""
     if cfg.test_dataset:
-        return cross_dataset(train, test, cfg.split_seed, cfg.trial)
+        return cross_dataset(train, test, cfg.split_seed, cfg.trial, test_persons=cfg.test_persons)
     protocol = cfg.protocol or DEFAULT_PROTOCOL.get(cfg.dataset, "one-gallery-image")
     return make_splits(train, protocol, cfg.split_seed, trials=cfg.trial + 1)[cfg.trial]
 

@@ -65,6 +65,10 @@ def test_cross_dataset_cuhk01(data_root, viper):
     ev = _check_disjoint(s, viper, cuhk)
     assert len(np.unique(cuhk.pids[ev.query])) == round(0.5 * 971)
     assert (cuhk.camids[ev.query] == 0).all() and (cuhk.camids[ev.gallery] == 1).all()
+    table7 = cross_dataset(viper, cuhk, seed=0, trial=0, test_persons=908).eval_set(cuhk)  # Table VII's p
+    assert len(np.unique(cuhk.pids[table7.query])) == 908
+    with pytest.raises(ConfigError, match="cuhk01 has 971 persons seen by both cameras"):
+        cross_dataset(viper, cuhk, seed=0, trial=0, test_persons=972)
 
 
 def test_json_round_trip_has_no_absolute_paths(viper, tmp_path):

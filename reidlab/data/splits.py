@@ -16,7 +16,7 @@ PRID's 549 distractors). ``reverse=True`` swaps the cameras.
 gallery; all their other images are queries (a person with a single image is gallery only).
 
 ``cross-dataset`` (Sec. V-F): train on every image of dataset A; test on a random
-``test_fraction`` of B's persons, evaluated as B's own protocol would: for two-camera sets, the
+``test_fraction`` of B's persons (or ``test_persons`` of them: Table VII's counts), evaluated as B's own protocol would: for two-camera sets, the
 sampled persons' camera-A images query their camera-B images, and persons seen by camera B only
 (PRID's 549) join the gallery as distractors; for sets without cameras, ``one-gallery-image``.
 """
@@ -136,19 +136,23 @@ def one_gallery_image(data: ReidDataset, seed: int, trial: int, n_train: int | N
 
 
 def cross_dataset(train_data: ReidDataset, test_data: ReidDataset, seed: int, trial: int,
-                  test_fraction: float = 0.5, reverse: bool = False) -> Split:
+                  test_fraction: float = 0.5, reverse: bool = False, test_persons: int | None = None) -> Split:
     if not 0 < test_fraction <= 1:
         raise ConfigError(f"test_fraction must be in (0, 1], not {test_fraction}")
     rng = _rng(seed, trial)
     two_cameras = DEFAULT_PROTOCOL.get(test_data.name) == "two-camera"
     persons, distractors = (_camera_persons(test_data) if two_cameras
                             else (np.unique(test_data.pids), np.array([], dtype=np.int64)))
-    test = np.sort(rng.choice(persons, size=max(1, round(test_fraction * len(persons))), replace=False))
+    size = test_persons or max(1, round(test_fraction * len(persons)))
+    if size > len(persons):
+        raise ConfigError(f"test_persons = {size}, but {test_data.name} has {len(persons)} "
+                          f"{'persons seen by both cameras' if two_cameras else 'persons'}")
+    test = np.sort(rng.choice(persons, size=size, replace=False))
     query, gallery = (_camera_query_gallery(test_data, test, distractors, reverse) if two_cameras
                       else _one_gallery_image(test_data, test, rng))
     return Split("cross-dataset", test_data.name, seed, trial, train_data.name,
                  np.unique(train_data.pids).tolist(), query, gallery,
-                 {"test_fraction": test_fraction, "reverse": reverse})
+                 {"test_fraction": test_fraction, "reverse": reverse, "test_persons": test_persons})
 
 
 def make_splits(data: ReidDataset, protocol: str | None = None, seed: int = 0, trials: int = 10,
