@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import yaml
 
@@ -136,9 +137,13 @@ class RunConfig:
         """Short hash of everything that determines the result (not where it runs).
 
         Keys added after the store began are left out while they hold their ``LEGACY`` value (the
-        behaviour before they existed), so the runs stored earlier keep their identities."""
+        behaviour before they existed), so the runs stored earlier keep their identities. The
+        code version (``code_version``) enters once a fix has changed what this config computes,
+        so a stored run never outlives a bug that touched it."""
         keys = {k: v for k, v in self.to_dict().items()
                 if k != "device" and not (k in LEGACY and v == LEGACY[k])}
+        if code_version(self):
+            keys["code_version"] = code_version(self)
         return hashlib.sha1(json.dumps(keys, sort_keys=True).encode()).hexdigest()[:12]
 
     @classmethod
@@ -164,6 +169,19 @@ class RunConfig:
 # keys added after the store began: the value that reproduces the behaviour before they existed
 LEGACY: dict = {"momentum_style": "torch", "crop_offset_min": 0, "pairing": "cross-camera", "padding": None,
                 "test_persons": None}
+
+# Fixes that changed what some configs compute, oldest first: (what, which configs). A config's
+# code version is the number of fixes that touch it; it is part of its identity (from 1 on), so
+# adding a fix here turns the affected stored runs into pending ones and leaves the others be.
+FIXES: list[tuple[str, Callable[["RunConfig"], bool]]] = [
+    ("pooled PETA: pairs by each person's own cameras (issue 10, B1)",
+     lambda c: "peta-reid" in (c.dataset, c.test_dataset)),
+]
+
+
+def code_version(cfg: "RunConfig") -> int:
+    return sum(touches(cfg) for _, touches in FIXES)
+
 
 # Named recipes: complete sets of the recipe keys (the rest of a config is the protocol).
 # "reidlab-v1" is the recipe of every run stored before the fidelity study (issue 9);

@@ -187,6 +187,7 @@ class Run:
         return {"train_rank1": 100 * float(train.cmc[0]), "test_rank1": 100 * float(test.cmc[0])}
 
     def execute(self) -> dict:
+        self._refuse_evidence_without_commit()
         self._write_config()  # refuses a run directory that holds another config
         if self.finished:
             return self.stored_metrics()
@@ -302,6 +303,15 @@ class Run:
             out["pose"] = {**multiclass_metrics(pred, data.poses[rows], len(POSE_ANGLES)),
                            "train_label_entropy": label_entropy(self.train_data.poses[self.train_rows])}
         return out
+
+    def _refuse_evidence_without_commit(self) -> None:
+        """A result in the evidence store names the code that made it (``provenance.json``)."""
+        from reidlab.store import STORE
+
+        if self.commit == "unknown" and self.run_dir.resolve().is_relative_to(STORE.resolve()):
+            raise ConfigError(f"{self.run_dir}: the code version is unknown (no git checkout here), and a "
+                              "result in the evidence store must name it; run from a git checkout, or set "
+                              "REIDLAB_GIT_COMMIT to the commit this code is")
 
     def _write_config(self) -> None:
         path = self.run_dir / "config.yaml"

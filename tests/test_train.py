@@ -226,6 +226,16 @@ def test_lua_momentum_is_a_moving_average_of_gradients():
     assert torch_style.param_groups[0]["dampening"] == 0 and opt.param_groups[0]["dampening"] == 0.9
 
 
+def test_a_fix_invalidates_the_runs_it_touches_only(monkeypatch):
+    from reidlab import config
+
+    viper, peta = RunConfig(dataset="viper"), RunConfig(dataset="peta-reid", tasks="V+I+A")
+    before = viper.identity(), peta.identity()
+    assert config.code_version(peta) == 1 and config.code_version(viper) == 0  # B1 touched PETA only
+    monkeypatch.setattr(config, "FIXES", config.FIXES + [("a VIPeR fix", lambda c: c.dataset == "viper")])
+    assert viper.identity() != before[0] and peta.identity() == before[1]
+
+
 def test_recipes_and_legacy_identities():
     from reidlab.config import RECIPES
 
@@ -257,3 +267,20 @@ def test_pair_sampler_on_a_pooled_set_of_two_camera_and_camera_less_persons():
             assert (pids[a][same] == pids[b][same]).all() and (pids[a][~same] != pids[b][~same]).all()
             viper = same & (camids[a] >= 0)
             assert (camids[a[viper]] != camids[b[viper]]).all()  # two-camera persons: cross-camera
+
+
+def test_evidence_names_its_code(tmp_path, monkeypatch):
+    import json
+    from pathlib import Path
+
+    from reidlab import run as run_module, store
+
+    monkeypatch.setattr(store, "STORE", tmp_path / "store")
+    monkeypatch.setattr(run_module, "git_commit", lambda: "unknown")
+    with pytest.raises(ConfigError, match="REIDLAB_GIT_COMMIT"):
+        Run(RunConfig(**{**TINY, "epochs": 1}), tmp_path / "store" / "r", progress=False).execute()
+    Run(RunConfig(**{**TINY, "epochs": 1}), tmp_path / "scratch", progress=False).execute()  # not evidence: fine
+    committed = Path(__file__).resolve().parents[1] / "results" / "store"
+    unknown = [p.parent.name for p in committed.glob("*/provenance.json")
+               if json.loads(p.read_text())["git_commit"] == "unknown"]
+    assert not unknown, f"stored runs without their code version: {unknown}"
