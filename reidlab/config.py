@@ -20,7 +20,7 @@ from reidlab.errors import ConfigError
 CHOICES: dict[str, tuple] = {
     "verification_loss": ("contrastive", "hinge"),
     "attribute_weighting": ("none", "equal", "entropy", "given"),
-    "attribute_head": ("softmax", "multilabel"),
+    "attribute_head": ("softmax", "multilabel", "regression"),
     "attribute_set": (None, "peta", "layne"),
     "optimizer": ("sgd", "adam"),
     "normalisation": ("image", "dataset", "authors"),

@@ -12,8 +12,10 @@ The margin m is not given in the paper; the default 2 is the margin of the autho
 
 Auxiliary tasks T_k are softmax cross-entropies (Eqs. 7-8): identification (alpha_I = 1), one
 2-way softmax per attribute (alpha_a from the weighting), pose (alpha_pose = 1). The multi-label
-variant replaces the attribute softmaxes by binary cross-entropy on one logit per attribute,
-weighted the same way. Unknown labels (-1) contribute nothing.
+variants predict the vector of all attribute labels jointly, one output per attribute, weighted
+the same way: ``multilabel`` by binary cross-entropy on logits, ``regression`` (the paper's words,
+Sec. III-B2: "a vector of all attribute labels jointly using regression loss") by the squared error
+of the output against the 0/1 label. Unknown labels (-1) contribute nothing.
 
 Besides the costs and their ``total``, the terms carry two diagnostics (not part of the total):
 ``distance_same`` and ``distance_different``, whose epoch means are the mean distances of the
@@ -133,8 +135,10 @@ class MultiTaskLoss(torch.nn.Module):
         tgt = target.clamp_min(0)
         if self.cfg.attribute_head == "softmax":  # logits (2B, A, 2)
             ce = F.cross_entropy(logits.permute(0, 2, 1), tgt, reduction="none")
-        else:  # multilabel: logits (2B, A)
+        elif self.cfg.attribute_head == "multilabel":  # logits (2B, A)
             ce = F.binary_cross_entropy_with_logits(logits, tgt.float(), reduction="none")
+        else:  # regression: outputs (2B, A) against 0/1
+            ce = (logits - tgt.float()).pow(2)
         return (ce * known * self.attribute_alpha).sum()
 
 

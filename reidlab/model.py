@@ -90,7 +90,7 @@ class HeadsConfig:
 
     num_identities: int = 0
     num_attributes: int = 0
-    attribute_head: str = "softmax"  # "softmax": a 2-way classifier each; "multilabel": one BCE head
+    attribute_head: str = "softmax"  # "softmax": a 2-way classifier each; "multilabel"/"regression": one output each
     num_poses: int = 0
 
 
@@ -99,8 +99,8 @@ class TaskHeads(nn.Module):
 
     def __init__(self, feature_dim: int, cfg: HeadsConfig):
         super().__init__()
-        if cfg.attribute_head not in ("softmax", "multilabel"):
-            raise ValueError(f"attribute_head must be 'softmax' or 'multilabel', not {cfg.attribute_head!r}")
+        if cfg.attribute_head not in ("softmax", "multilabel", "regression"):
+            raise ValueError(f"attribute_head must be 'softmax', 'multilabel' or 'regression', not {cfg.attribute_head!r}")
         linear = lambda n: nn.Linear(feature_dim, n) if n else None  # noqa: E731
         self.identity = linear(cfg.num_identities)
         per_attribute = 2 if cfg.attribute_head == "softmax" else 1
@@ -114,7 +114,7 @@ class TaskHeads(nn.Module):
             out["identity"] = self.identity(z)
         if self.attributes is not None:
             logits = self.attributes(z)
-            # softmax heads: (N, A, 2); multilabel: (N, A)
+            # softmax heads: (N, A, 2); multilabel, regression: (N, A)
             out["attributes"] = logits.view(len(z), -1, 2) if self.cfg.attribute_head == "softmax" else logits
         if self.pose is not None:
             out["pose"] = self.pose(z)

@@ -291,7 +291,8 @@ class Run:
         out = {}
         if "attributes" in logits:
             a = logits["attributes"].cpu()
-            pred = (a.argmax(-1) if heads.cfg.attribute_head == "softmax" else (a > 0).long()).numpy()
+            head = heads.cfg.attribute_head  # a regression output predicts 1 above 0.5, a logit above 0
+            pred = (a.argmax(-1) if head == "softmax" else (a > (0.5 if head == "regression" else 0)).long()).numpy()
             target = data.attributes[rows]
             per = binary_attribute_metrics(pred, target, data.attribute_names)
             train_labels = self.train_data.attributes[self.train_rows]

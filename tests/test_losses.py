@@ -90,6 +90,15 @@ def test_multilabel_attributes_against_loop():
     assert got["attributes"].item() == pytest.approx(want, rel=1e-6)
 
 
+def test_regression_attributes_by_hand():
+    outputs = torch.tensor([[0.5, -1.0], [2.0, 0.0]])
+    target = torch.tensor([[1, 0], [-1, 1]])  # the -1 (unknown) contributes nothing
+    loss = MultiTaskLoss(LossConfig(tasks=("attributes",), attribute_head="regression"), np.array([0.25, 0.75]))
+    got = loss(torch.zeros(2, 3), {"attributes": outputs}, torch.tensor([True]), {"attributes": target})
+    want = 0.25 * (0.5 - 1) ** 2 + 0.75 * (-1.0 - 0) ** 2 + 0.75 * (0.0 - 1) ** 2  # one pair
+    assert got["attributes"].item() == pytest.approx(want, rel=1e-6)
+
+
 def test_entropy_weights_by_hand():
     attrs = np.array([[0, 1, 1], [1, 1, 0], [0, 1, -1], [1, 1, -1]])
     w = attribute_weights("entropy", attrs)
