@@ -21,6 +21,7 @@ CHOICES: dict[str, tuple] = {
     "verification_loss": ("contrastive", "hinge"),
     "attribute_weighting": ("none", "equal", "entropy", "given"),
     "attribute_head": ("softmax", "multilabel", "regression"),
+    "epoch_pairs": ("per-person", "all"),
     "attribute_set": (None, "peta", "layne"),
     "optimizer": ("sgd", "adam"),
     "normalisation": ("image", "dataset", "authors"),
@@ -72,6 +73,7 @@ class RunConfig:
     augment: bool = True                 # random 56x56 crop + horizontal flip
     crop_offset_min: int = 0             # training crops start at offsets min..min+7 (authors: 1..8)
     pairing: str = "cross-camera"        # negatives across cameras, shuffled; "authors": any camera, alternating
+    epoch_pairs: str = "per-person"      # positives per epoch: one per person (authors) or "all" image pairs (paper)
     # "dataset": (x - mean) / std with the training images' channel statistics; "image": each
     # image's own; "authors": (x - mean) / sqrt(std) per image and channel, and each crop's scalar
     # mean subtracted (training and test). The default since recipe "reidlab-v2" (see RECIPES).
@@ -168,7 +170,7 @@ class RunConfig:
 
 # keys added after the store began: the value that reproduces the behaviour before they existed
 LEGACY: dict = {"momentum_style": "torch", "crop_offset_min": 0, "pairing": "cross-camera", "padding": None,
-                "test_persons": None}
+                "test_persons": None, "epoch_pairs": "per-person"}
 
 # Fixes that changed what some configs compute, oldest first: (what, which configs). A config's
 # code version is the number of fixes that touch it; it is part of its identity (from 1 on), so

@@ -114,7 +114,18 @@ SCHEDULES = ('''table = report.protocol_table(frame)
 table.to_csv(out / "table.csv")
 display(table)''',
              '''fig = report.plot_cmc(frame, title="VIPeR CMC by training protocol")
-fig.savefig(out / "cmc.png", dpi=120)''')
+fig.savefig(out / "cmc.png", dpi=120)''',
+             '''from reidlab.schedule import pairs_table
+
+pairs = pairs_table(data_root)  # what an epoch is, per dataset (fold 0's training split)
+pairs.to_csv(out / "pairs_per_epoch.csv")
+display(pairs)
+if execute_runs:
+    run_item("epoch-pairs", profile, data_root, store, jobs=jobs, progress=False, overrides=overrides)
+epochs = report.runs_frame("epoch-pairs", profile, real, store, overrides)
+composition = report.mean_std(epochs, ["rank1", "rank10", "mAP"]).round(1)
+composition.to_csv(out / "epoch_pairs.csv")
+display(composition)''')
 
 FIDELITY = ('''import pandas as pd
 

@@ -144,7 +144,7 @@ class Run:
             images=self.train_images, identity=to(identity),
             attributes=to(data.attributes) if use_attr else None,
             pose=to(data.poses) if use_pose else None,
-            sampler=PairSampler(data.pids[rows], data.camids[rows], rows, cfg.pairing),
+            sampler=PairSampler(data.pids[rows], data.camids[rows], rows, cfg.pairing, cfg.epoch_pairs),
         )
 
     def final_weights(self) -> Path | None:

@@ -6,9 +6,8 @@ A training is counted once, under the first item (in book order) that declares i
 runs (Fig. 4's multi-task run is Table IV's "Ours"); Table V counts its VIPeR pre-training runs.
 Evaluation runs (0 epochs: a test-time variant, or a cross-dataset network on another test set or
 fold; ``study.plan``) are counted apart: they take seconds.
-Trained images per run = epochs x pairs per epoch x 2; pairs per epoch = 2 x the training persons
-(one positive and one negative pair each; exact where every training person has two images, as in
-VIPeR), from the run's split. The rates are measured ones (files below).
+Trained images per run = epochs x pairs per epoch x 2, the pairs counted by the run's own pair
+sampler on its split (``pairs_per_epoch``). The rates are measured ones (files below).
 """
 
 from __future__ import annotations
@@ -208,22 +207,40 @@ GPU_RATE = {1: 13_591, 8: 41_000}
 
 
 @lru_cache(maxsize=None)
-def _train_persons(dataset: str, test_dataset: str | None, protocol: str | None, seed: int, trial: int,
-                   data_root: str | None, persons: int) -> int:
+def pairs_per_epoch(dataset: str, test_dataset: str | None, protocol: str | None, seed: int, trial: int,
+                    data_root: str | None, persons: int, epoch_pairs: str = "per-person",
+                    attribute_set: str | None = None) -> int:
+    """Pairs an epoch presents (positives and as many negatives) on a run's training split."""
     from reidlab.config import RunConfig
     from reidlab.run import _load, _split
+    from reidlab.train import PairSampler
 
     cfg = RunConfig(dataset=dataset, test_dataset=test_dataset, protocol=protocol, split_seed=seed,
-                    trial=trial, synthetic_persons=persons)
+                    trial=trial, synthetic_persons=persons, attribute_set=attribute_set)
     train = _load(cfg, dataset, data_root)
-    split = _split(cfg, train, _load(cfg, test_dataset, data_root) if test_dataset else train)
-    return len(split.train_pids)
+    rows = _split(cfg, train, _load(cfg, test_dataset, data_root) if test_dataset else train).train_index(train)
+    return PairSampler(train.pids[rows], train.camids[rows], rows, epoch_pairs=epoch_pairs).pairs_per_epoch
 
 
-def trained_images(cfg, data_root: str | None) -> int:
-    persons = _train_persons(cfg.dataset, cfg.test_dataset, cfg.protocol, cfg.split_seed, cfg.trial,
-                             data_root, cfg.synthetic_persons)
-    return cfg.epochs * 2 * persons * 2
+def trained_images(cfg: RunConfig, data_root: str | None) -> int:
+    """Images a run trains on: epochs x pairs per epoch x 2."""
+    pairs = pairs_per_epoch(cfg.dataset, cfg.test_dataset, cfg.protocol, cfg.split_seed, cfg.trial,
+                            data_root, cfg.synthetic_persons, cfg.epoch_pairs, cfg.attribute_set)
+    return cfg.epochs * pairs * 2
+
+
+def pairs_table(data_root: str | None) -> pd.DataFrame:
+    """Pairs per epoch of each dataset (fold 0's training split), one positive pair per person
+    or all of them (``epoch_pairs``), and the ratio: what the two readings of an epoch cost."""
+    from reidlab.data.splits import DEFAULT_PROTOCOL
+
+    names = [n for n in ("viper", "ilids", "caviar", "3dpes", "prid", "cuhk01", "peta-reid") if n in DEFAULT_PROTOCOL]
+    rows = []
+    for name in names if data_root else ["synthetic"]:
+        count = {e: pairs_per_epoch(name, None, None, 0, 0, data_root, RunConfig.synthetic_persons, e)
+                 for e in ("per-person", "all")}
+        rows.append({"dataset": name, **count, "all / per-person": round(count["all"] / count["per-person"], 1)})
+    return pd.DataFrame(rows).set_index("dataset")
 
 
 def _rate(rates: dict[int, int], pairs_per_step: int) -> int:

@@ -32,6 +32,22 @@ def test_pair_sampler_epoch():
     assert (no_cams[0] != no_cams[1]).all()  # never an image paired with itself
 
 
+def test_an_epoch_of_all_positive_pairs():
+    # person 0: 2 images per camera -> 2x2 cross-camera pairs; person 1: 3 images, no camera ->
+    # 3 unordered pairs; person 2: one image (no positive pair); one negative per positive
+    pids = np.array([0, 0, 0, 0, 1, 1, 1, 2])
+    camids = np.array([0, 0, 1, 1, -1, -1, -1, -1])
+    sampler = PairSampler(pids, camids, epoch_pairs="all")
+    a, b, same = sampler.epoch(np.random.default_rng(0))
+    assert sampler.pairs_per_epoch == len(a) == 2 * (4 + 3) and same.sum() == 7
+    positives = {tuple(sorted(p)) for p in zip(a[same].tolist(), b[same].tolist())}
+    assert positives == {(0, 2), (0, 3), (1, 2), (1, 3), (4, 5), (4, 6), (5, 6)}  # each once
+    assert (pids[a][~same] != pids[b][~same]).all()
+    assert PairSampler(pids, camids).pairs_per_epoch == 2 * 2  # per person: persons 0 and 1
+    with pytest.raises(ValueError, match="epoch_pairs"):
+        PairSampler(pids, camids, epoch_pairs="most")
+
+
 def test_pair_sampler_with_several_images_per_side():
     pids = np.repeat(np.arange(5), 4)           # 4 images per person, 2 in each camera
     camids = np.tile([0, 0, 1, 1], 5)
