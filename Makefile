@@ -32,4 +32,4 @@ book-check: install  ## the book at the smoke profile on synthetic data, every p
 bench: install
 	$(PY) benchmarks/load_data.py
 	$(PY) benchmarks/train_eval.py
-	$(PY) benchmarks/protocols.py --runs 2 --epochs 1
+	$(PY) benchmarks/schedules.py --runs 2 --epochs 1

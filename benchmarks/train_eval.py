@@ -91,7 +91,7 @@ def main() -> None:
         r = train_rate(net, loss_fn, net_opt, 1, device, 100, bf16=bf16)
         print(f"train, 1 pair/step, {name}: {r:8.0f} images/s  ({r / rates[1]:.2f}x fp32 eager)")
     epoch_images = 2 * 632  # one VIPeR epoch: 316 positive + 316 negative pairs
-    print(f"  paper protocol on VIPeR (600 epochs at 1 pair/step): {600 * epoch_images / rates[1] / 60:.1f} min per run")
+    print(f"  paper schedule on VIPeR (600 epochs at 1 pair/step): {600 * epoch_images / rates[1] / 60:.1f} min per run")
     x = torch.randn(632, 3, 64, 64)
     dt = timed(lambda: extract_features(model.features, x, "ten-crop"), 3)
     print(f"features, ten-crop: {632 * 10 / dt:8.0f} crops/s  ({632 * 10 * fwd / dt / peak:6.1%} of matmul peak)")

@@ -1,6 +1,6 @@
 """Many runs of the same shape trained at once, as one batched model (``torch.func.vmap``).
 
-The paper's protocol takes one pair (two 56x56 images) per SGD step, which leaves a GPU idle.
+The paper's schedule takes one pair (two 56x56 images) per SGD step, which leaves a GPU idle.
 A :class:`RunGroup` stacks the parameters of R runs of one network shape, which may differ in
 fold, seeds, task set, losses, optimiser settings and pre-processing (``PER_RUN``), and takes the
 R runs' steps together: ``vmap(grad(loss))`` over the stacked parameters is one step of R
@@ -32,7 +32,7 @@ from reidlab.train import TrainingDiverged, check_finite, dampening, epoch_batch
 # config keys that may differ between the runs of a group; all others must be equal. Recipe keys
 # are per run too: a task a run lacks is a head it never trains (its loss term weighs 0 for that
 # run), and the loss, momentum, learning rate, pre-processing and pairing are per-run values.
-PER_RUN = ("trial", "split_seed", "seed", "attribute_weighting", "attribute_weights", "pretrained", "device",
+PER_RUN = ("fold", "split_seed", "seed", "attribute_weighting", "attribute_weights", "pretrained", "device",
            "tasks", "verification_loss", "margin", "momentum", "momentum_style", "lr_start", "lr_end",
            "normalisation", "pairing", "crop_offset_min")
 

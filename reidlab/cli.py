@@ -26,7 +26,7 @@ def cmd_prepare(args: argparse.Namespace) -> None:
     name = args.dataset or default_dataset(root)
     data = load_dataset(name, root)
     protocol = args.protocol or DEFAULT_PROTOCOL.get(name, "one-gallery-image")
-    splits = make_splits(data, protocol, seed=args.seed, trials=args.trials)
+    splits = make_splits(data, protocol, seed=args.seed, folds=args.folds)
     summary = data.summary()
     out = Path(args.out) / name
     # write everything first: an interrupted command leaves no half-set of results
@@ -39,9 +39,9 @@ def cmd_prepare(args: argparse.Namespace) -> None:
     if name == "synthetic":
         print("  NOTE: synthetic pedestrians (embedded default) — not real data; "
               "set REIDLAB_DATA_ROOT to use the real datasets.")
-    print(f"  protocol {protocol}, seed {args.seed}, {len(splits)} trials:")
+    print(f"  protocol {protocol}, seed {args.seed}, {len(splits)} folds:")
     for s in splits:
-        print("    trial {trial}: {train_persons} train persons, {queries} queries, "
+        print("    fold {fold}: {train_persons} train persons, {queries} queries, "
               "{gallery} gallery images".format(**s.summary()))
     print(f"  wrote {out}/ (summary.json, splits, contact_sheet.png)")
 
@@ -58,7 +58,7 @@ def cmd_run(args: argparse.Namespace) -> None:
         cfg = apply_overrides(cfg, [f"dataset={default_dataset(root)}"])
     run_dir = Path(args.out) / (args.name or f"{cfg.dataset}-{cfg.identity()}")
     print(f"run {run_dir}: {cfg.dataset}, tasks {cfg.tasks}, {cfg.epochs} epochs, "
-          f"{cfg.pairs_per_step} pair(s)/step, trial {cfg.trial}")
+          f"{cfg.pairs_per_step} pair(s)/step, fold {cfg.fold}")
     metrics = Run(cfg, run_dir, root, progress=not args.quiet).execute()
     cmc = metrics["cmc"]
     print(f"  CMC rank 1/5/10/20/50: {cmc['1']:.1f} / {cmc['5']:.1f} / {cmc['10']:.1f} / "
@@ -145,11 +145,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-root", help="folder holding PETA/ and CUHK01/ (default: $REIDLAB_DATA_ROOT)")
     p.add_argument("--protocol", help="split protocol (default: the dataset's own)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--trials", type=int, default=10)
+    p.add_argument("--folds", type=int, default=10)
     p.add_argument("--out", default="results/data")
     p.set_defaults(func=cmd_prepare)
     r = sub.add_parser("run", help=cmd_run.__doc__)
-    r.add_argument("--config", help="YAML file of RunConfig keys (default: the paper's protocol)")
+    r.add_argument("--config", help="YAML file of RunConfig keys (default: the paper's schedule)")
     r.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key (repeatable)")
     r.add_argument("--data-root", help="folder holding PETA/ and CUHK01/ (default: $REIDLAB_DATA_ROOT)")
     r.add_argument("--out", default="runs", help="parent of the run directory")

@@ -1,6 +1,6 @@
 """One run's configuration: every open detail of the method is a named option here.
 
-Defaults are the paper's protocol (Secs. III-V) and, where the paper is silent, the facts in
+Defaults are the paper's schedule (Secs. III-V) and, where the paper is silent, the facts in
 ``shared/paper/README.md`` (the authors' earlier code). Deviations are options, never defaults.
 """
 
@@ -41,7 +41,7 @@ class RunConfig:
     test_dataset: str | None = None      # set for cross-dataset runs (train on all of `dataset`)
     test_persons: int | None = None      # cross-dataset: test persons drawn (None: half, Sec. V-F)
     protocol: str | None = None          # None: the dataset's own (see data/splits.py)
-    trial: int = 0                       # which of the 10 folds
+    fold: int = 0                        # which of the 10 folds (stored configs say "trial": RENAMED)
     split_seed: int = 0
     attribute_set: str | None = None     # PETA subsets: "peta" or "layne" (None: dataset default)
     synthetic_persons: int = 632         # only for dataset "synthetic"
@@ -142,7 +142,7 @@ class RunConfig:
         behaviour before they existed), so the runs stored earlier keep their identities. The
         code version (``code_version``) enters once a fix has changed what this config computes,
         so a stored run never outlives a bug that touched it."""
-        keys = {k: v for k, v in self.to_dict().items()
+        keys = {RENAMED.get(k, k): v for k, v in self.to_dict().items()
                 if k != "device" and not (k in LEGACY and v == LEGACY[k])}
         if code_version(self):
             keys["code_version"] = code_version(self)
@@ -150,6 +150,7 @@ class RunConfig:
 
     @classmethod
     def from_dict(cls, values: dict) -> "RunConfig":
+        values = with_current_names(values)
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
@@ -169,6 +170,16 @@ class RunConfig:
 
 
 # keys added after the store began: the value that reproduces the behaviour before they existed
+# Keys renamed after the store began: new name -> the name stored configs and identities use
+RENAMED = {"fold": "trial"}
+
+
+def with_current_names(values: dict) -> dict:
+    """A config dict (e.g. a stored ``config.yaml``) with renamed keys under their current names."""
+    old = {v: k for k, v in RENAMED.items()}
+    return {old.get(k, k): v for k, v in values.items()}
+
+
 LEGACY: dict = {"momentum_style": "torch", "crop_offset_min": 0, "pairing": "cross-camera", "padding": None,
                 "test_persons": None, "epoch_pairs": "per-person"}
 
@@ -185,7 +196,7 @@ def code_version(cfg: "RunConfig") -> int:
     return sum(touches(cfg) for _, touches in FIXES)
 
 
-# Named recipes: complete sets of the recipe keys (the rest of a config is the protocol).
+# Named recipes: complete sets of the recipe keys (the rest of a config is the schedule, the data and the evaluation).
 # "reidlab-v1" is the recipe of every run stored before the fidelity study (issue 9);
 # "reidlab-v2" is the default (RunConfig's values);
 # "authors" is what the authors' Lua code does (shared/paper/authors_code.md, rows 4-6, 12, 15-16, 19).

@@ -43,7 +43,7 @@ __all__ = [
 # Ranking metrics
 # ---------------------------------------------------------------------------------------------
 
-# Evaluation protocols by name. Each maps to keyword arguments of :func:`cmc`; explicit keyword
+# Evaluation presets by name. Each maps to keyword arguments of :func:`cmc`; explicit keyword
 # arguments given to ``cmc`` override the preset's.
 NAMED_PRESETS: dict[str, dict[str, Any]] = {
     # One gallery image per identity, sampled `repeats` times (VIPeR/CUHK01/CUHK03 single-shot).

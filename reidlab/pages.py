@@ -12,7 +12,7 @@ from __future__ import annotations
 import nbformat as nbf
 import yaml
 
-PARAMETERS = '''profile = "smoke"   # smoke (seconds) | quick (CPU-affordable) | fast (the fast protocol) | paper (the paper's)
+PARAMETERS = '''profile = "smoke"   # smoke (seconds) | quick (CPU-affordable) | fast (the fast schedule) | paper (the paper's)
 data_root = None    # folder holding PETA/ and CUHK01/ (None: the embedded synthetic dataset)
 device = "auto"     # auto | cpu | cuda
 seed = 0            # training seed of every run
@@ -110,10 +110,10 @@ CLAIMS = ('''table = report.claims(profile, real, store)
 table.to_csv(out / "table.csv")
 display(table.style.hide(axis="index"))''',)
 
-SCHEDULES = ('''table = report.protocol_table(frame)
+SCHEDULES = ('''table = report.schedule_table(frame)
 table.to_csv(out / "table.csv")
 display(table)''',
-             '''fig = report.plot_cmc(frame, title="VIPeR CMC by training protocol")
+             '''fig = report.plot_cmc(frame, title="VIPeR CMC by training schedule")
 fig.savefig(out / "cmc.png", dpi=120)''',
              '''from reidlab.schedule import pairs_table
 

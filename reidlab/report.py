@@ -264,22 +264,22 @@ def plot_activation_images(positive, negative, seed: int = 0, count: int = 8):
     return fig
 
 
-MIN_FOLDS = 3  # the fewest common folds a protocol check decides on
+MIN_FOLDS = 3  # the fewest common folds a schedule check decides on
 
 
 def fold_noise(a: pd.Series, b: pd.Series) -> float:
-    """Fold-to-fold standard deviation pooled over two protocols' folds (each on all its folds),
-    as in a two-sample t-test: a 3-fold estimate of one protocol alone is too rough to judge by."""
+    """Fold-to-fold standard deviation pooled over two schedules' folds (each on all its folds),
+    as in a two-sample t-test: a 3-fold estimate of one schedule alone is too rough to judge by."""
     dof = len(a) + len(b) - 2
     squares = ((a - a.mean()) ** 2).sum() + ((b - b.mean()) ** 2).sum()
     return float(np.sqrt(squares / dof)) if dof > 0 else float("nan")
 
 
-def protocol_table(frame: pd.DataFrame, reference: str = "paper protocol") -> pd.DataFrame:
-    """The fast-protocol check: each protocol's CMC over folds, and its paired difference from
-    the ``reference`` protocol on the folds both have. A protocol *matches* when, on at least
+def schedule_table(frame: pd.DataFrame, reference: str = "paper schedule") -> pd.DataFrame:
+    """The fast-schedule check: each schedule's CMC over folds, and its paired difference from
+    the ``reference`` schedule on the folds both have. A schedule *matches* when, on at least
     ``MIN_FOLDS`` common folds, its mean rank-1 and mAP differences are both within the
-    fold-to-fold noise (``fold_noise`` of the two protocols)."""
+    fold-to-fold noise (``fold_noise`` of the two schedules)."""
     ref = frame[frame.variant == reference].set_index("fold")
     rows = []
     for variant, runs in frame.groupby("variant", sort=False):

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 import yaml
 
-from reidlab.config import LEGACY, RunConfig
+from reidlab.config import LEGACY, RunConfig, with_current_names
 from reidlab.data import load_dataset
 from reidlab.data.record import POSE_ANGLES
 from reidlab.data.splits import DEFAULT_PROTOCOL, cross_dataset, make_splits
@@ -45,9 +45,9 @@ def _load(cfg: RunConfig, name: str, data_root):
 def _split(cfg: RunConfig, train, test):
     """The run's split: cross-dataset when ``test_dataset`` is set, else the dataset's protocol."""
     if cfg.test_dataset:
-        return cross_dataset(train, test, cfg.split_seed, cfg.trial, test_persons=cfg.test_persons)
+        return cross_dataset(train, test, cfg.split_seed, cfg.fold, test_persons=cfg.test_persons)
     protocol = cfg.protocol or DEFAULT_PROTOCOL.get(cfg.dataset, "one-gallery-image")
-    return make_splits(train, protocol, cfg.split_seed, trials=cfg.trial + 1)[cfg.trial]
+    return make_splits(train, protocol, cfg.split_seed, folds=cfg.fold + 1)[cfg.fold]
 
 
 def _atomic_save(obj, path: Path) -> None:
@@ -252,7 +252,7 @@ class Run:
             _atomic_save({"model": self.model.state_dict(), "epoch": cfg.epochs}, self.run_dir / "checkpoints" / "final.pt")
         metrics = {**self.final_metrics(history, train_time), **(extra or {})}
         write_json_atomic(self.run_dir / "provenance.json", provenance(
-            self.device, {"seed": cfg.seed, "split_seed": cfg.split_seed, "trial": cfg.trial},
+            self.device, {"seed": cfg.seed, "split_seed": cfg.split_seed, "fold": cfg.fold},
             time.perf_counter() - t0, self.commit))
         write_json_atomic(self.run_dir / "metrics.json", metrics)
         return self.stored_metrics()
@@ -317,8 +317,9 @@ class Run:
     def _write_config(self) -> None:
         path = self.run_dir / "config.yaml"
         text = yaml.safe_dump(self.cfg.to_dict(), sort_keys=False)
-        # any device may resume; a key the stored config predates holds its LEGACY value
-        where = lambda d: {k: v for k, v in {**LEGACY, **d}.items() if k != "device"}  # noqa: E731
+        # any device may resume; a key the stored config predates holds its LEGACY value, and a
+        # renamed key is compared under its current name
+        where = lambda d: {k: v for k, v in {**LEGACY, **with_current_names(d)}.items() if k != "device"}  # noqa: E731
         if path.exists() and where(yaml.safe_load(path.read_text())) != where(self.cfg.to_dict()):
             raise ConfigError(f"{self.run_dir} holds a run of another config; choose another --name "
                               "or delete that directory")

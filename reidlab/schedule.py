@@ -199,15 +199,15 @@ def profile_record(profile: str, real_data: bool) -> dict:
 
 
 # images/s by pairs per step, measured on real VIPeR:
-# CPU: results/benchmarks/protocols_cpu-2core.txt (2 cores, one run alone);
-# GPU: batched groups; 1 pair/step results/benchmarks/protocols_nvidia-h200.txt (10 runs, H200),
+# CPU: results/benchmarks/schedules_cpu-2core.txt (2 cores, one run alone);
+# GPU: batched groups; 1 pair/step results/benchmarks/schedules_nvidia-h200.txt (10 runs, H200),
 # 8 pairs/step results/benchmarks/gpu_fidelity_h100.txt (27 runs, H100)
 CPU_RATE = {1: 327, 8: 552}
 GPU_RATE = {1: 13_591, 8: 41_000}
 
 
 @lru_cache(maxsize=None)
-def pairs_per_epoch(dataset: str, test_dataset: str | None, protocol: str | None, seed: int, trial: int,
+def pairs_per_epoch(dataset: str, test_dataset: str | None, protocol: str | None, seed: int, fold: int,
                     data_root: str | None, persons: int, epoch_pairs: str = "per-person",
                     attribute_set: str | None = None) -> int:
     """Pairs an epoch presents (positives and as many negatives) on a run's training split."""
@@ -216,7 +216,7 @@ def pairs_per_epoch(dataset: str, test_dataset: str | None, protocol: str | None
     from reidlab.train import PairSampler
 
     cfg = RunConfig(dataset=dataset, test_dataset=test_dataset, protocol=protocol, split_seed=seed,
-                    trial=trial, synthetic_persons=persons, attribute_set=attribute_set)
+                    fold=fold, synthetic_persons=persons, attribute_set=attribute_set)
     train = _load(cfg, dataset, data_root)
     rows = _split(cfg, train, _load(cfg, test_dataset, data_root) if test_dataset else train).train_index(train)
     return PairSampler(train.pids[rows], train.camids[rows], rows, epoch_pairs=epoch_pairs).pairs_per_epoch
@@ -224,7 +224,7 @@ def pairs_per_epoch(dataset: str, test_dataset: str | None, protocol: str | None
 
 def trained_images(cfg: RunConfig, data_root: str | None) -> int:
     """Images a run trains on: epochs x pairs per epoch x 2."""
-    pairs = pairs_per_epoch(cfg.dataset, cfg.test_dataset, cfg.protocol, cfg.split_seed, cfg.trial,
+    pairs = pairs_per_epoch(cfg.dataset, cfg.test_dataset, cfg.protocol, cfg.split_seed, cfg.fold,
                             data_root, cfg.synthetic_persons, cfg.epoch_pairs, cfg.attribute_set)
     return cfg.epochs * pairs * 2
 

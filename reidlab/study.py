@@ -6,11 +6,11 @@ is set beside and the claims decided from it. The runs (``plan``), the notebook 
 table of contents (``pages``, ``notebooks/_generate.py``), the page's paper table
 (``report.paper_frame``) and the verdicts (``report.claims``) all come from here.
 
-Profiles say how much of the paper's protocol a run follows; each is a named set of deviations,
+Profiles say how much of the paper's schedule a run follows; each is a named set of deviations,
 written into every result:
 
-* ``paper``: the paper's protocol (600 epochs, one pair per step, 10 folds, ten-crop test).
-* ``fast``: the paper's runs with the fast protocol ``FAST_PROTOCOL`` (several pairs per step,
+* ``paper``: the paper's schedule (600 epochs, one pair per step, 10 folds, ten-crop test).
+* ``fast``: the paper's runs with the fast schedule ``FAST_SCHEDULE`` (several pairs per step,
   learning rate scaled alike); the page "Methods check" says whether it matches the paper's.
 * ``quick``: CPU-affordable: 100 epochs, 3 folds, centre-crop curves; otherwise the paper's.
 * ``smoke``: seconds, for CI: 2 epochs, 1 fold, a 2-layer narrow network, 40 synthetic persons.
@@ -38,7 +38,7 @@ class Profile:
 
     def describe(self) -> str:
         if not self.overrides:
-            return f"{self.name}: the paper's protocol, {self.folds} folds"
+            return f"{self.name}: the paper's schedule, {self.folds} folds"
         changes = ", ".join(f"{k}={v}" for k, v in self.overrides.items())
         note = f" ({self.note})" if self.note else ""
         return f"{self.name}: {self.folds} fold(s); deviations from the paper: {changes}{note}"
@@ -51,7 +51,7 @@ PROFILES: dict[str, Profile] = {
                                   "synthetic_persons": 40, "test_views": "flip", "curve_every": 1}),
 }
 
-# The methods check of a faster protocol against the paper's, fold by fold (item "protocols").
+# The methods check of a faster schedule against the paper's, fold by fold (item "schedules").
 # Linear scaling: k pairs per step with k times the learning rate; fewer epochs cut CPU time.
 # ``epochs_fraction`` scales the profile's epochs (600 at the paper profile), so each profile
 # keeps its own ratio between the candidates.
@@ -64,7 +64,7 @@ FAST_CANDIDATES: dict[str, dict] = {
     "8 pairs/step, lr x8, 600 epochs": {"pairs_per_step": 8, "lr_start": 8e-3, "lr_end": 8e-5},
 }
 # the candidate the ``fast`` profile uses (its verdict: the book page "Methods check")
-FAST_PROTOCOL = "8 pairs/step, lr x8, 600 epochs"
+FAST_SCHEDULE = "8 pairs/step, lr x8, 600 epochs"
 # the reference pins the paper's step so that it stays the paper's under any profile
 PAPER_STEP = {"pairs_per_step": RunConfig.pairs_per_step, "lr_start": RunConfig.lr_start, "lr_end": RunConfig.lr_end}
 
@@ -73,11 +73,11 @@ def _candidate_profile(name: str) -> Profile:
     values = dict(FAST_CANDIDATES[name])
     if "epochs_fraction" in values:
         values["epochs"] = round(values.pop("epochs_fraction") * RunConfig.epochs)
-    note = f"the fast protocol '{name}'; whether it matches the paper's: see the page 'Methods check'"
+    note = f"the fast schedule '{name}'; whether it matches the paper's: see the page 'Methods check'"
     return Profile("fast", PROFILES["paper"].folds, values, note)
 
 
-PROFILES["fast"] = _candidate_profile(FAST_PROTOCOL)
+PROFILES["fast"] = _candidate_profile(FAST_SCHEDULE)
 
 # Folds: the paper cross-validates Tables II, IV, V, VI and VII over 10 folds; Figs. 5-8 and
 # Table III report one split. Those get 5 folds: a paired test of a claim then has 4 degrees of
@@ -116,7 +116,7 @@ class PaperItem:
 
 
 VIPER, PETA = {"dataset": "viper"}, {"dataset": "peta-reid", "tasks": "V+I+A"}
-# The check of the fast protocol was made with recipe "reidlab-v1" (before the fidelity study), and stays so.
+# The check of the fast schedule was made with recipe "reidlab-v1" (before the fidelity study), and stays so.
 V1 = {**VIPER, **RECIPES["reidlab-v1"]}
 
 # The fidelity study (issue 9; not a paper item). Each detail where reidlab's first recipe
@@ -132,9 +132,9 @@ def _with(recipe: str, detail: str, source: str) -> dict:
     return {**RECIPES[recipe], **{k: RECIPES[source][k] for k in DETAILS[detail]}}
 
 
-# The fidelity runs take the fast protocol's step under every profile (checked against the paper's
+# The fidelity runs take the fast schedule's step under every profile (checked against the paper's
 # on the page "Methods check"; epochs follow the profile), fewer curve points and checkpoints
-FIDELITY_RUN = {**VIPER, **FAST_CANDIDATES[FAST_PROTOCOL], "curve_every": 50, "checkpoint_every": 100}
+FIDELITY_RUN = {**VIPER, **FAST_CANDIDATES[FAST_SCHEDULE], "curve_every": 50, "checkpoint_every": 100}
 
 ITEMS: dict[str, PaperItem] = {
     "fig4": PaperItem(
@@ -243,22 +243,22 @@ ITEMS: dict[str, PaperItem] = {
         "folds; a claim holds when the difference exceeds twice its standard error. This page only "
         "reads the runs of the other chapters (run them first).",
         page=pages.CLAIMS, files=("table.csv",)),
-    "protocols": PaperItem(
-        "Methods check: a fast protocol against the paper's",
-        "The paper's protocol (600 epochs, one pair per SGD step) is slow on a CPU. Candidate faster protocols "
+    "schedules": PaperItem(
+        "Methods check: a fast schedule against the paper's",
+        "The paper's schedule (600 epochs, one pair per SGD step) is slow on a CPU. Candidate faster schedules "
         "(several pairs per step with the learning rate scaled alike, fewer epochs; `study.FAST_CANDIDATES`) "
-        "are run on the same VIPeR folds as the paper's protocol and compared fold by fold. A protocol *matches* "
-        "when, on at least 3 common folds, its mean rank-1 and mAP differ from the paper protocol's by no more "
-        "than the fold-to-fold noise: the standard deviation over folds pooled over both protocols "
+        "are run on the same VIPeR folds as the paper's schedule and compared fold by fold. A schedule *matches* "
+        "when, on at least 3 common folds, its mean rank-1 and mAP differ from the paper schedule's by no more "
+        "than the fold-to-fold noise: the standard deviation over folds pooled over both schedules "
         "(`report.fold_noise`; column *noise*). Training times are per run; runs trained in a batched group "
         "(`reidlab.batched`, on a GPU) share the group's time. Below: what an epoch is. The paper presents "
         "\"all matching image pairs once\" and as many random mismatching pairs; the authors' code (and "
         "reidlab's default, `epoch_pairs: per-person`) one positive pair per person, of random images. "
         "The two are the same on VIPeR and PRID, and far apart on the multi-image sets (table: pairs per "
         "epoch on fold 0's training split). Both are measured on three i-LIDS dev partitions (item "
-        "`epoch-pairs`; the profile's protocol); the default changes only if *all pairs* is better there "
+        "`epoch-pairs`; the profile's schedule); the default changes only if *all pairs* is better there "
         "by more than the partition-to-partition noise.",
-        {"paper protocol": {**V1, **PAPER_STEP}, **{k: {**V1, **v} for k, v in FAST_CANDIDATES.items()}},
+        {"paper schedule": {**V1, **PAPER_STEP}, **{k: {**V1, **v} for k, v in FAST_CANDIDATES.items()}},
         page=pages.SCHEDULES, files=("table.csv", "cmc.png", "pairs_per_epoch.csv", "epoch_pairs.csv")),
     "epoch-pairs": PaperItem(  # issue 10, B6: what an epoch is on the multi-image sets
         "Epoch composition: one positive pair per person, or all of them",
@@ -276,7 +276,7 @@ ITEMS: dict[str, PaperItem] = {
         "measured on three **dev partitions** of VIPeR (split seed 1, never the 10 test folds), paired partition "
         "by partition: added to v1, and (second item, `fidelity-attribution`, run after the choice) removed from "
         "the authors' recipe. The training set's channel statistics (*normalisation (dataset)*), the other "
-        "reading of the paper's words, is measured too. All runs take the fast protocol's step (8 pairs per "
+        "reading of the paper's words, is measured too. All runs take the fast schedule's step (8 pairs per "
         "step, learning rate x8; page *Methods check*) and the profile's epochs. **The default was chosen here, "
         "before any test-fold run of it**: the dev variant with the highest mean rank-1 (printed below) became "
         "recipe *reidlab-v2*. The last table shows Table IV on the test folds before and after.",
@@ -297,7 +297,7 @@ ITEMS: dict[str, PaperItem] = {
         folds=DEV_FOLDS, dev=True, page=()),
 }
 # The book's first part, in order: item names and pages under book/ (the paper items follow).
-STUDY_PART = ["claims", "book/methods", "protocols", "fidelity", "book/rerun"]
+STUDY_PART = ["claims", "book/methods", "schedules", "fidelity", "book/rerun"]
 # The analyses of Sec. V-D use the trained network of Table IV's "Ours".
 ANALYSIS_ITEMS = {"fig9": ("table4", "Ours"), "fig10": ("table4", "Ours")}
 
@@ -347,7 +347,7 @@ def plan(item: str, profile: str = "smoke", real_data: bool = False,
         source = values.pop("evaluates", None)
         for fold in range(item_folds(item, profile)):
             # the variant's own keys win: they are what the item measures
-            config = _synthetic_fallback({**prof.overrides, **(overrides or {}), **values, **dev, "trial": fold},
+            config = _synthetic_fallback({**prof.overrides, **(overrides or {}), **values, **dev, "fold": fold},
                                          real_data)
             if "epochs_fraction" in config:
                 fraction = config.pop("epochs_fraction")
@@ -366,7 +366,7 @@ def plan(item: str, profile: str = "smoke", real_data: bool = False,
 # An evaluation run: 0 epochs of its pretrained network (``Run.evaluation_only``)
 EVALUATION = {"epochs": 0, "curve_every": 0}
 # what a cross-dataset network's training does not depend on
-TEST_KEYS = ("test_dataset", "test_persons", "trial", "test_views", "distance")
+TEST_KEYS = ("test_dataset", "test_persons", "fold", "test_views", "distance")
 
 
 def _training_key(config: dict) -> str:
@@ -376,7 +376,7 @@ def _training_key(config: dict) -> str:
 def pretrain_config(prof: Profile, fold: int, real_data: bool) -> RunConfig:
     """Table V's pre-training run: VIPeR's training half of the same fold, PETA attributes."""
     values = _synthetic_fallback({**prof.overrides, "dataset": "viper", "tasks": "V+I+A",
-                                  "attribute_set": "peta", "trial": fold}, real_data)
+                                  "attribute_set": "peta", "fold": fold}, real_data)
     return RunConfig.from_dict(values)
 
 

@@ -31,7 +31,7 @@ def _close(a: dict, b: dict, tol: float = 1e-3) -> None:
 
 @pytest.mark.parametrize("extra", [{}, {"pairs_per_step": 5, "momentum": 0.9, "lr_start": 1e-4}])
 def test_group_equals_runs_alone(tmp_path, extra):
-    configs = [RunConfig(**{**TINY, **extra, "trial": t, "seed": s}) for t, s in ((0, 0), (1, 0), (0, 3))]
+    configs = [RunConfig(**{**TINY, **extra, "fold": t, "seed": s}) for t, s in ((0, 0), (1, 0), (0, 3))]
     alone, grouped = _alone_and_grouped(tmp_path, configs)
     for a, g in zip(alone, grouped):
         _close(a, g)
@@ -50,7 +50,7 @@ def test_mixed_recipes_group_equals_runs_alone(tmp_path):
 
     base = {**TINY, "pairs_per_step": 3, "lr_start": 2e-3}
     configs = [RunConfig(**{**base, **RECIPES["reidlab-v1"]}),
-               RunConfig(**{**base, **RECIPES["authors"], "trial": 1}),
+               RunConfig(**{**base, **RECIPES["authors"], "fold": 1}),
                RunConfig(**{**base, **RECIPES["authors"], "tasks": "V", "momentum_style": "torch",
                             "lr_start": 1e-3, "normalisation": "dataset", "margin": 1.0})]
     assert len({group_key(c.to_dict()) for c in configs}) == 1
@@ -90,7 +90,7 @@ def test_group_refuses_runs_of_different_shape(tmp_path):
         RunGroup([a, b])
     with pytest.raises(ValueError, match="SGD"):
         RunGroup([Run(RunConfig(**TINY, optimizer="adam"), tmp_path / "c", progress=False)])
-    assert group_key(RunConfig(trial=1).to_dict()) == group_key(RunConfig(trial=2, seed=5).to_dict())
+    assert group_key(RunConfig(fold=1).to_dict()) == group_key(RunConfig(fold=2, seed=5).to_dict())
     assert json.loads(group_key(RunConfig().to_dict()))["epochs"] == 600
 
 
@@ -99,7 +99,7 @@ def test_group_stops_at_its_deadline_and_resumes(tmp_path):
 
     from reidlab.batched import OutOfTime
 
-    configs = [RunConfig(**{**TINY, "trial": t, "checkpoint_every": 10}) for t in (0, 1)]
+    configs = [RunConfig(**{**TINY, "fold": t, "checkpoint_every": 10}) for t in (0, 1)]
     full = RunGroup([Run(c, tmp_path / f"full{i}", progress=False) for i, c in enumerate(configs)],
                     progress=False).execute()
     runs = lambda: [Run(c, tmp_path / f"cut{i}", progress=False) for i, c in enumerate(configs)]  # noqa: E731
@@ -115,7 +115,7 @@ def test_group_stops_at_its_deadline_and_resumes(tmp_path):
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_cuda_graph_group_equals_eager_group(tmp_path):
     """On a GPU the group replays one captured CUDA graph per step; it must train as eager does."""
-    configs = [RunConfig(**{**TINY, "device": "cuda", "trial": t}) for t in (0, 1)]
+    configs = [RunConfig(**{**TINY, "device": "cuda", "fold": t}) for t in (0, 1)]
     eager = RunGroup([Run(c, tmp_path / f"eager{i}", progress=False) for i, c in enumerate(configs)],
                      graphs=False, progress=False).execute()
     graph = RunGroup([Run(c, tmp_path / f"graph{i}", progress=False) for i, c in enumerate(configs)],
@@ -132,7 +132,7 @@ def test_group_resumes_momentum_runs_beside_a_plain_one(tmp_path):
 
     base = {**TINY, "pairs_per_step": 4, "lr_start": 5e-4}
     configs = [RunConfig(**base, momentum=0.9, momentum_style="lua"),
-               RunConfig(**base, momentum=0.5, trial=1), RunConfig(**base)]
+               RunConfig(**base, momentum=0.5, fold=1), RunConfig(**base)]
     alone = [Run(c, tmp_path / f"alone{i}", progress=False).execute() for i, c in enumerate(configs)]
     for i, c in enumerate(configs):
         run = Run(c, tmp_path / f"group{i}", progress=False)
@@ -153,7 +153,7 @@ def test_study_groups_runs_by_the_epoch_they_resume_from(tmp_path, monkeypatch):
     from reidlab import schedule
     from reidlab.train import train_epoch
 
-    configs = [RunConfig(**TINY), RunConfig(**TINY, trial=1)]
+    configs = [RunConfig(**TINY), RunConfig(**TINY, fold=1)]
     run = Run(configs[0], tmp_path / "a", progress=False)
     history, _, _ = run.resume()
     run.end_epoch(1, train_epoch(run.model, run.loss, run.optimizer, run.trainset, configs[0], 1), history, 0.0,

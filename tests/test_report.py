@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from reidlab.study import ITEMS
-from reidlab.report import beside_paper, mean_std, paper_frame, protocol_table, verdict
+from reidlab.report import beside_paper, mean_std, paper_frame, schedule_table, verdict
 
 
 @pytest.mark.parametrize("item", ["table2", "table3", "table4", "table5", "table6", "table7"])
@@ -41,12 +41,12 @@ def test_verdict_rules():
     assert np.isfinite(paper_frame("table3").loc["16/64/64 f128", "rank1"])
 
 
-def test_protocol_table_matches_within_the_pooled_fold_noise():
+def test_schedule_table_matches_within_the_pooled_fold_noise():
     def runs(variant, rank1, mAP):
         return [{"variant": variant, "fold": f, "rank1": r, "rank10": 50.0, "mAP": m,
                  "metrics": {"train_time_s": 10.0}} for f, (r, m) in enumerate(zip(rank1, mAP))]
 
-    frame = pd.DataFrame(runs("paper protocol", [20, 22, 24], [30, 32, 34])    # std 2
+    frame = pd.DataFrame(runs("paper schedule", [20, 22, 24], [30, 32, 34])    # std 2
                          + runs("close", [21, 23, 24], [31, 32, 35])           # +0.7, +0.7
                          + runs("far", [15, 17, 19], [25, 27, 29])             # -5
                          + runs("two folds", [20, 22], [30, 32])
@@ -54,7 +54,7 @@ def test_protocol_table_matches_within_the_pooled_fold_noise():
                          + runs("noisy, 5 folds", [18, 20, 22, 26, 14], [30, 32, 34, 30, 30])
                          + runs("steady but off", [23, 25, 27], [33, 35, 37]))  # +3 > 2
 
-    table = protocol_table(frame)
+    table = schedule_table(frame)
     assert table.loc["close", "verdict"] == "matches"
     assert table.loc["far", "verdict"] == "does not match" and table.loc["far", "rank-1 diff"] == "-5.0 ± 0.0"
     assert table.loc["two folds", "verdict"] == "inconclusive (2 common folds)"
@@ -62,7 +62,7 @@ def test_protocol_table_matches_within_the_pooled_fold_noise():
     assert table.loc["noisy, 5 folds", "verdict"] == "matches"
     assert table.loc["steady but off", "verdict"] == "does not match"
     assert table.loc["far", "common folds"] == "3"
-    assert table.loc["paper protocol", "rank1"] == "22.0 ± 2.0"
+    assert table.loc["paper schedule", "rank1"] == "22.0 ± 2.0"
 
 
 def test_averages_by_hand():

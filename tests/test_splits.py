@@ -19,30 +19,30 @@ def _check_disjoint(split, train_data, test_data):
 
 
 def test_viper_protocol(viper):
-    splits = make_splits(viper, seed=0, trials=10)
+    splits = make_splits(viper, seed=0, folds=10)
     assert len(splits) == 10
     for s in splits:
         assert len(s.train_pids) == 316 and len(s.query) == 316 and len(s.gallery) == 316
         ev = _check_disjoint(s, viper, viper)
         assert (viper.camids[ev.query] == 0).all() and (viper.camids[ev.gallery] == 1).all()
         assert len(s.train_index(viper)) == 632
-    assert len({tuple(s.train_pids) for s in splits}) == 10  # trials differ
-    rev = make_splits(viper, seed=0, trials=1, reverse=True)[0]
+    assert len({tuple(s.train_pids) for s in splits}) == 10  # folds differ
+    rev = make_splits(viper, seed=0, folds=1, reverse=True)[0]
     ev = rev.eval_set(viper)
     assert (viper.camids[ev.query] == 1).all() and rev.train_pids == splits[0].train_pids
 
 
 def test_same_seed_same_split_different_seed_different(synthetic):
-    a = make_splits(synthetic, seed=3, trials=2)
-    b = make_splits(synthetic, seed=3, trials=2)
-    c = make_splits(synthetic, seed=4, trials=2)
+    a = make_splits(synthetic, seed=3, folds=2)
+    b = make_splits(synthetic, seed=3, folds=2)
+    c = make_splits(synthetic, seed=4, folds=2)
     assert a == b and a != c
 
 
 @pytest.mark.parametrize("name", ["ilids", "caviar", "3dpes"])
 def test_small_dataset_protocol(data_root, name):
     data = load_dataset(name, data_root)
-    s = make_splits(data, seed=0, trials=1)[0]
+    s = make_splits(data, seed=0, folds=1)[0]
     ev = _check_disjoint(s, data, data)
     test_pids = np.unique(data.pids[ev.gallery])
     assert len(ev.gallery) == len(test_pids)  # one gallery image per test person
@@ -52,7 +52,7 @@ def test_small_dataset_protocol(data_root, name):
 
 def test_cross_dataset_prid_has_distractors(data_root, viper):
     prid = load_dataset("prid", data_root)
-    s = cross_dataset(viper, prid, seed=0, trial=0)
+    s = cross_dataset(viper, prid, seed=0, fold=0)
     ev = _check_disjoint(s, viper, prid)
     assert len(s.train_pids) == 632 and len(ev.query) == 100
     assert len(ev.gallery) == 100 + 549  # + persons seen only by camera B
@@ -61,18 +61,18 @@ def test_cross_dataset_prid_has_distractors(data_root, viper):
 
 def test_cross_dataset_cuhk01(data_root, viper):
     cuhk = load_dataset("cuhk01", data_root)
-    s = cross_dataset(viper, cuhk, seed=0, trial=0)
+    s = cross_dataset(viper, cuhk, seed=0, fold=0)
     ev = _check_disjoint(s, viper, cuhk)
     assert len(np.unique(cuhk.pids[ev.query])) == round(0.5 * 971)
     assert (cuhk.camids[ev.query] == 0).all() and (cuhk.camids[ev.gallery] == 1).all()
-    table7 = cross_dataset(viper, cuhk, seed=0, trial=0, test_persons=908).eval_set(cuhk)  # Table VII's p
+    table7 = cross_dataset(viper, cuhk, seed=0, fold=0, test_persons=908).eval_set(cuhk)  # Table VII's p
     assert len(np.unique(cuhk.pids[table7.query])) == 908
     with pytest.raises(ConfigError, match="cuhk01 has 971 persons seen by both cameras"):
-        cross_dataset(viper, cuhk, seed=0, trial=0, test_persons=972)
+        cross_dataset(viper, cuhk, seed=0, fold=0, test_persons=972)
 
 
 def test_json_round_trip_has_no_absolute_paths(viper, tmp_path):
-    splits = make_splits(viper, seed=1, trials=2)
+    splits = make_splits(viper, seed=1, folds=2)
     save_splits(splits, tmp_path / "s.json")
     text = (tmp_path / "s.json").read_text()
     assert str(viper.filenames[0]) in text and '"/' not in text
@@ -81,6 +81,6 @@ def test_json_round_trip_has_no_absolute_paths(viper, tmp_path):
 
 def test_protocol_needs_cameras(data_root):
     with pytest.raises(ConfigError, match="one-gallery-image"):
-        make_splits(load_dataset("ilids", data_root), "two-camera", trials=1)
+        make_splits(load_dataset("ilids", data_root), "two-camera", folds=1)
     with pytest.raises(ConfigError, match="protocol must be one of"):
-        make_splits(load_dataset("ilids", data_root), "nope", trials=1)
+        make_splits(load_dataset("ilids", data_root), "nope", folds=1)

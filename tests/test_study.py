@@ -7,7 +7,7 @@ import pytest
 from reidlab.errors import ConfigError
 from reidlab.schedule import run_item
 from reidlab.store import stored
-from reidlab.study import DEV_SPLIT_SEED, FAST_PROTOCOL, ITEMS, PROFILES, item_folds, plan, pretrain_config
+from reidlab.study import DEV_SPLIT_SEED, FAST_SCHEDULE, ITEMS, PROFILES, item_folds, plan, pretrain_config
 
 
 @pytest.mark.parametrize("item", list(ITEMS))
@@ -15,7 +15,7 @@ def test_every_item_plans_valid_configs(item):
     for profile in PROFILES:
         runs = plan(item, profile, real_data=True)
         assert len(runs) == len(ITEMS[item].variants) * item_folds(item, profile)
-        if (item, profile) != ("protocols", "smoke"):  # at 2 epochs, 1/4 and 1/2 of them are both 1
+        if (item, profile) != ("schedules", "smoke"):  # at 2 epochs, 1/4 and 1/2 of them are both 1
             assert len({r.identity for r in runs}) == len(runs)  # distinct configs, distinct ids
     synthetic = plan(item, "smoke", real_data=False)
     assert all(r.config.dataset == "synthetic" and r.config.test_dataset is None for r in synthetic)
@@ -29,23 +29,23 @@ def test_dev_items_never_touch_the_test_folds():
 
 
 def test_fast_candidates_scale_the_profiles_epochs():
-    epochs = {r.variant: r.config.epochs for r in plan("protocols", "paper", real_data=True) if r.fold == 0}
-    assert epochs == {"paper protocol": 600, "8 pairs/step, lr x8, 300 epochs": 300,
+    epochs = {r.variant: r.config.epochs for r in plan("schedules", "paper", real_data=True) if r.fold == 0}
+    assert epochs == {"paper schedule": 600, "8 pairs/step, lr x8, 300 epochs": 300,
                       "lr x4, 150 epochs": 150, "8 pairs/step, lr x8, 150 epochs": 150,
                       "8 pairs/step, lr x8, 600 epochs": 600}
-    assert {r.config.epochs for r in plan("protocols", "quick", real_data=True)} == {100, 50, 25}
+    assert {r.config.epochs for r in plan("schedules", "quick", real_data=True)} == {100, 50, 25}
 
 
-def test_fast_profile_is_the_fast_protocol_and_keeps_the_reference():
-    fast = {r.variant: r.config for r in plan("protocols", "fast", real_data=True) if r.fold == 0}
-    paper = {r.variant: r.config for r in plan("protocols", "paper", real_data=True) if r.fold == 0}
+def test_fast_profile_is_the_fast_schedule_and_keeps_the_reference():
+    fast = {r.variant: r.config for r in plan("schedules", "fast", real_data=True) if r.fold == 0}
+    paper = {r.variant: r.config for r in plan("schedules", "paper", real_data=True) if r.fold == 0}
     step = lambda c: (c.pairs_per_step, c.lr_start, c.lr_end)  # noqa: E731
     # the reference keeps the paper's step (at the profile's epochs, like every profile)
-    assert step(fast["paper protocol"]) == step(paper["paper protocol"]) == (1, 1e-3, 1e-5)
+    assert step(fast["paper schedule"]) == step(paper["paper schedule"]) == (1, 1e-3, 1e-5)
     ours = plan("table4", "fast", real_data=True)[0].config
     # Table IV at the fast profile takes the checked candidate's step (the check itself stays v1's)
-    assert step(ours) == step(paper[FAST_PROTOCOL]) and ours.epochs == paper[FAST_PROTOCOL].epochs
-    assert ours.pairs_per_step > 1 and paper[FAST_PROTOCOL].normalisation == "image" != ours.normalisation
+    assert step(ours) == step(paper[FAST_SCHEDULE]) and ours.epochs == paper[FAST_SCHEDULE].epochs
+    assert ours.pairs_per_step > 1 and paper[FAST_SCHEDULE].normalisation == "image" != ours.normalisation
     assert "Methods check" in PROFILES["fast"].describe()
 
 
@@ -54,7 +54,7 @@ def test_profiles_change_only_what_they_declare():
     assert (paper.epochs, paper.pairs_per_step, paper.test_views) == (600, 1, "ten-crop")
     quick = plan("table4", "quick", real_data=True)[0].config
     assert quick.epochs == 100 and quick.test_views == "ten-crop"
-    assert "deviations" in PROFILES["quick"].describe() and "paper's protocol" in PROFILES["paper"].describe()
+    assert "deviations" in PROFILES["quick"].describe() and "paper's schedule" in PROFILES["paper"].describe()
 
 
 def test_shared_runs_have_one_identity():

@@ -257,8 +257,9 @@ def test_recipes_and_legacy_identities():
 
     assert {tuple(sorted(r)) for r in RECIPES.values()} == {tuple(sorted(RECIPES["authors"]))}  # same keys
     assert all(getattr(RunConfig(), k) == v for k, v in RECIPES["reidlab-v2"].items())  # the default
-    # keys added later do not change the identities of runs stored before them (Table IV fold 0, v1)
+    # keys added or renamed later do not change the identities of runs stored before them (Table IV fold 0, v1)
     assert RunConfig(dataset="viper", **RECIPES["reidlab-v1"]).identity() == "9e31156bace8"
+    assert RunConfig.from_dict({"dataset": "viper", "trial": 3}).fold == 3  # a stored config.yaml
     assert RunConfig(dataset="viper", **{**RECIPES["reidlab-v1"], "pairing": "authors"}).identity() != "9e31156bace8"
     with pytest.raises(ConfigError, match="crop_offset_min"):
         RunConfig(crop_offset_min=2).validate()

@@ -1,7 +1,7 @@
 """Seeded split protocols. Every protocol reduces to train persons plus query and gallery images.
 
-Trial ``t`` of seed ``s`` draws from ``numpy.random.default_rng([s, t])``: trials are independent,
-and the same (seed, trial) always gives the same split. A ``Split`` is saved as JSON holding only
+Fold ``t`` of seed ``s`` draws from ``numpy.random.default_rng([s, t])``: folds are independent,
+and the same (seed, fold) always gives the same split. A ``Split`` is saved as JSON holding only
 the protocol, seed, dataset names and relative file names, never absolute paths.
 
 Protocols:
@@ -54,7 +54,7 @@ class Split:
     protocol: str
     dataset: str  # the test dataset
     seed: int
-    trial: int
+    fold: int
     train_dataset: str
     train_pids: list[int]
     query: list[str]
@@ -76,12 +76,12 @@ class Split:
                               "was the split made for another dataset or layout?") from None
 
     def summary(self) -> dict:
-        return {"protocol": self.protocol, "trial": self.trial, "train_persons": len(self.train_pids),
+        return {"protocol": self.protocol, "fold": self.fold, "train_persons": len(self.train_pids),
                 "queries": len(self.query), "gallery": len(self.gallery)}
 
 
-def _rng(seed: int, trial: int) -> np.random.Generator:
-    return np.random.default_rng([seed, trial])
+def _rng(seed: int, fold: int) -> np.random.Generator:
+    return np.random.default_rng([seed, fold])
 
 
 def _halve(pids: np.ndarray, rng: np.random.Generator, n_train: int | None) -> tuple[np.ndarray, np.ndarray]:
@@ -118,28 +118,28 @@ def _one_gallery_image(data: ReidDataset, persons: np.ndarray, rng: np.random.Ge
     return query, gallery
 
 
-def two_camera(data: ReidDataset, seed: int, trial: int, n_train: int | None = None,
+def two_camera(data: ReidDataset, seed: int, fold: int, n_train: int | None = None,
                reverse: bool = False) -> Split:
     paired, distractors = _camera_persons(data)
-    train, test = _halve(paired, _rng(seed, trial), n_train)
+    train, test = _halve(paired, _rng(seed, fold), n_train)
     query, gallery = _camera_query_gallery(data, test, distractors, reverse)
-    return Split("two-camera", data.name, seed, trial, data.name, train.tolist(), query, gallery,
+    return Split("two-camera", data.name, seed, fold, data.name, train.tolist(), query, gallery,
                  {"n_train": n_train, "reverse": reverse})
 
 
-def one_gallery_image(data: ReidDataset, seed: int, trial: int, n_train: int | None = None) -> Split:
-    rng = _rng(seed, trial)
+def one_gallery_image(data: ReidDataset, seed: int, fold: int, n_train: int | None = None) -> Split:
+    rng = _rng(seed, fold)
     train, test = _halve(data.pids, rng, n_train)
     query, gallery = _one_gallery_image(data, test, rng)
-    return Split("one-gallery-image", data.name, seed, trial, data.name, train.tolist(), query,
+    return Split("one-gallery-image", data.name, seed, fold, data.name, train.tolist(), query,
                  gallery, {"n_train": n_train})
 
 
-def cross_dataset(train_data: ReidDataset, test_data: ReidDataset, seed: int, trial: int,
+def cross_dataset(train_data: ReidDataset, test_data: ReidDataset, seed: int, fold: int,
                   test_fraction: float = 0.5, reverse: bool = False, test_persons: int | None = None) -> Split:
     if not 0 < test_fraction <= 1:
         raise ConfigError(f"test_fraction must be in (0, 1], not {test_fraction}")
-    rng = _rng(seed, trial)
+    rng = _rng(seed, fold)
     two_cameras = DEFAULT_PROTOCOL.get(test_data.name) == "two-camera"
     persons, distractors = (_camera_persons(test_data) if two_cameras
                             else (np.unique(test_data.pids), np.array([], dtype=np.int64)))
@@ -150,20 +150,20 @@ def cross_dataset(train_data: ReidDataset, test_data: ReidDataset, seed: int, tr
     test = np.sort(rng.choice(persons, size=size, replace=False))
     query, gallery = (_camera_query_gallery(test_data, test, distractors, reverse) if two_cameras
                       else _one_gallery_image(test_data, test, rng))
-    return Split("cross-dataset", test_data.name, seed, trial, train_data.name,
+    return Split("cross-dataset", test_data.name, seed, fold, train_data.name,
                  np.unique(train_data.pids).tolist(), query, gallery,
                  {"test_fraction": test_fraction, "reverse": reverse, "test_persons": test_persons})
 
 
-def make_splits(data: ReidDataset, protocol: str | None = None, seed: int = 0, trials: int = 10,
+def make_splits(data: ReidDataset, protocol: str | None = None, seed: int = 0, folds: int = 10,
                 **options) -> list[Split]:
-    """``trials`` splits of ``data`` under ``protocol`` (default: the dataset's own)."""
+    """``folds`` splits of ``data`` under ``protocol`` (default: the dataset's own)."""
     protocol = protocol or DEFAULT_PROTOCOL.get(data.name, "one-gallery-image")
     makers = {"two-camera": two_camera, "one-gallery-image": one_gallery_image}
     if protocol not in makers:
         raise ConfigError(f"protocol must be one of {', '.join(makers)} "
                           f"(cross-dataset splits come from cross_dataset()), not '{protocol}'")
-    return [makers[protocol](data, seed, t, **options) for t in range(trials)]
+    return [makers[protocol](data, seed, t, **options) for t in range(folds)]
 
 
 def save_splits(splits: list[Split], path: str | Path) -> None:
@@ -176,4 +176,6 @@ def save_splits(splits: list[Split], path: str | Path) -> None:
 
 
 def load_splits(path: str | Path) -> list[Split]:
-    return [Split(**s) for s in json.loads(Path(path).read_text())]
+    # files written before "trial" was renamed "fold" load too
+    return [Split(**{("fold" if k == "trial" else k): v for k, v in s.items()})
+            for s in json.loads(Path(path).read_text())]

@@ -1,13 +1,13 @@
 """Training throughput of the study's protocols, alone and batched, against the FLOP limit.
 
-    python benchmarks/protocols.py [--device cpu|cuda] [--runs R] [--epochs E] [--fast NAME]
+    python benchmarks/schedules.py [--device cpu|cuda] [--runs R] [--epochs E] [--fast NAME]
 
 On VIPeR (with ``$REIDLAB_DATA_ROOT``; else the synthetic default, which has VIPeR's shape: 632
 persons, two cameras, 15 attributes, pose) it times, with the real training code:
 
-* the paper protocol (one pair per step) trained alone (``train.train_epoch``);
-* the same protocol for R runs at once (``batched.RunGroup``; a CUDA graph per step on a GPU);
-* the fast protocol (``study.FAST_CANDIDATES[NAME]``), alone and batched;
+* the paper schedule (one pair per step) trained alone (``train.train_epoch``);
+* the same schedule for R runs at once (``batched.RunGroup``; a CUDA graph per step on a GPU);
+* the fast schedule (``study.FAST_CANDIDATES[NAME]``), alone and batched;
 
 and prints images/s (R runs x images/s for a group), the fraction of the machine's measured
 fp32 matmul FLOP/s that this is, and the training time of a full 10-fold VIPeR Table IV at each
@@ -30,7 +30,7 @@ from train_eval import matmul_flops_per_s  # noqa: E402
 from reidlab.batched import RunGroup  # noqa: E402
 from reidlab.config import RunConfig  # noqa: E402
 from reidlab.data import resolve_data_root  # noqa: E402
-from reidlab.study import FAST_CANDIDATES, FAST_PROTOCOL, plan  # noqa: E402
+from reidlab.study import FAST_CANDIDATES, FAST_SCHEDULE, plan  # noqa: E402
 from reidlab.flops import train_flops  # noqa: E402
 from reidlab.run import Run  # noqa: E402
 from reidlab.train import train_epoch  # noqa: E402
@@ -57,7 +57,7 @@ def rate_alone(cfg: RunConfig, out: Path, epochs: int) -> tuple[float, Run]:
 
 
 def rate_group(cfg: RunConfig, out: Path, runs: int, epochs: int) -> float:
-    group = RunGroup([Run(RunConfig(**{**cfg.to_dict(), "trial": t}), out / f"g{t}", resolve_data_root(None),
+    group = RunGroup([Run(RunConfig(**{**cfg.to_dict(), "fold": t}), out / f"g{t}", resolve_data_root(None),
                           progress=False)
                       for t in range(runs)], progress=False)
     group.train_epoch(1)  # warm-up (and CUDA-graph capture)
@@ -74,13 +74,13 @@ def main() -> None:
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--runs", type=int, default=10, help="runs in the batched group")
     parser.add_argument("--epochs", type=int, default=2, help="timed epochs per measurement")
-    parser.add_argument("--fast", default=FAST_PROTOCOL, choices=list(FAST_CANDIDATES))
+    parser.add_argument("--fast", default=FAST_SCHEDULE, choices=list(FAST_CANDIDATES))
     args = parser.parse_args()
     device = torch.device(args.device)
     peak = matmul_flops_per_s(device)
     real = resolve_data_root(None) is not None
     base = RunConfig(dataset="viper" if real else "synthetic", device=args.device)
-    fast = next(r.config for r in plan("protocols", "paper", real) if r.variant == args.fast)
+    fast = next(r.config for r in plan("schedules", "paper", real) if r.variant == args.fast)
     fast = RunConfig(**{**fast.to_dict(), "dataset": base.dataset, "device": args.device})
     print(f"device {device} ({torch.get_num_threads()} CPU threads), fp32 matmul peak measured "
           f"{peak / 1e12:.2f} TFLOP/s; {base.dataset} data, full task set (V+I+A+P)")
@@ -89,15 +89,15 @@ def main() -> None:
         out = Path(tmp)
         alone, run = rate_alone(base, out / "paper", args.epochs)
         flops = train_flops(run.model.features)
-        rows.append(("paper protocol, alone", base, 1, alone))
-        rows.append((f"paper protocol, {args.runs} runs batched", base, args.runs,
+        rows.append(("paper schedule, alone", base, 1, alone))
+        rows.append((f"paper schedule, {args.runs} runs batched", base, args.runs,
                      rate_group(base, out / "paper", args.runs, args.epochs)))
         rows.append((f"fast ({args.fast}), alone", fast, 1, rate_alone(fast, out / "fast", args.epochs)[0]))
         rows.append((f"fast ({args.fast}), {args.runs} runs batched", fast, args.runs,
                      rate_group(fast, out / "fast", args.runs, args.epochs)))
     print(f"model: ~{flops / 1e6:.0f} MFLOP per training image (forward + backward)")
     images_per_run = lambda cfg: cfg.epochs * 2 * 632  # noqa: E731  VIPeR: 316 + 316 pairs/epoch
-    print(f"{'protocol':52s} {'images/s':>10s} {'of peak':>8s} {'10-fold Table IV':>17s} {'vs paper alone':>15s}")
+    print(f"{'schedule':52s} {'images/s':>10s} {'of peak':>8s} {'10-fold Table IV':>17s} {'vs paper alone':>15s}")
     for name, cfg, runs, rate in rows:
         seconds = FOLDS * images_per_run(cfg) / rate
         ratio = FOLDS * images_per_run(base) / alone / seconds
