@@ -27,7 +27,8 @@ from tqdm import tqdm
 from reidlab.errors import ReidlabError
 from reidlab.model import HeadsConfig, MultiTaskSiamese
 from reidlab.run import Run
-from reidlab.train import TrainingDiverged, check_finite, dampening, epoch_batch, learning_rate
+from reidlab.train import (TrainingDiverged, check_finite, dampening, epoch_batch, forward_precision, learning_rate,
+                           losses_in_fp32)
 
 # config keys that may differ between the runs of a group; all others must be equal. Recipe keys
 # are per run too: a task a run lacks is a head it never trains (its loss term weighs 0 for that
@@ -84,7 +85,9 @@ class RunGroup:
 
     # --- one step of every run ----------------------------------------------------------------
     def _loss(self, params, per_run, x, keep, same, labels):
-        z, heads = functional_call(self.base, {**params, "features.centring": per_run["centring"]}, (x, keep))
+        with forward_precision(self.cfg, self.device):
+            z, heads = functional_call(self.base, {**params, "features.centring": per_run["centring"]}, (x, keep))
+        z, heads = losses_in_fp32(z, heads)
         out: dict = {}
         for k, loss in enumerate(self.losses.values()):  # each run's own loss weighs 1, the others 0
             terms = functional_call(loss, {"attribute_alpha": per_run["alpha"]}, (z, heads, same, labels))

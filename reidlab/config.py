@@ -22,6 +22,7 @@ CHOICES: dict[str, tuple] = {
     "attribute_weighting": ("none", "equal", "entropy", "given"),
     "attribute_head": ("softmax", "multilabel", "regression"),
     "epoch_pairs": ("per-person", "all"),
+    "precision": ("fp32", "bf16"),
     "attribute_set": (None, "peta", "layne"),
     "optimizer": ("sgd", "adam"),
     "normalisation": ("image", "dataset", "authors"),
@@ -70,6 +71,7 @@ class RunConfig:
     momentum: float = 0.0
     momentum_style: str = "torch"
     grad_clip: float | None = 5.0        # each gradient element clipped to +-grad_clip
+    precision: str = "fp32"              # the training forward pass: "fp32" or "bf16" (autocast; losses in fp32)
     augment: bool = True                 # random 56x56 crop + horizontal flip
     crop_offset_min: int = 0             # training crops start at offsets min..min+7 (authors: 1..8)
     pairing: str = "cross-camera"        # negatives across cameras, shuffled; "authors": any camera, alternating
@@ -181,7 +183,7 @@ def with_current_names(values: dict) -> dict:
 
 
 LEGACY: dict = {"momentum_style": "torch", "crop_offset_min": 0, "pairing": "cross-camera", "padding": None,
-                "test_persons": None, "epoch_pairs": "per-person"}
+                "test_persons": None, "epoch_pairs": "per-person", "precision": "fp32"}
 
 # Fixes that changed what some configs compute, oldest first: (what, which configs). A config's
 # code version is the number of fixes that touch it; it is part of its identity (from 1 on), so

@@ -118,6 +118,11 @@ fig.savefig(out / "cmc.png", dpi=120)''',
              '''again = report.revalidation(store, real)  # under the default recipe (Table IV "Ours")
 again.to_csv(out / "revalidation.csv")
 display(again)''',
+             '''if execute_runs:
+    run_item("precision", profile, data_root, store, jobs=jobs, progress=False, overrides=overrides)
+precision = report.schedule_table(report.runs_frame("precision", profile, real, store, overrides), "fp32")
+precision.to_csv(out / "precision.csv")
+display(precision)''',
              '''from reidlab.schedule import pairs_table
 
 pairs = pairs_table(data_root)  # what an epoch is, per dataset (fold 0's training split)

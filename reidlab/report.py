@@ -291,6 +291,8 @@ def schedule_table(frame: pd.DataFrame, reference: str = "paper schedule") -> pd
     the ``reference`` schedule on the folds both have. A schedule *matches* when, on at least
     ``MIN_FOLDS`` common folds, its mean rank-1 and mAP differences are both within the
     fold-to-fold noise (``fold_noise`` of the two schedules)."""
+    if frame.empty:
+        return pd.DataFrame({"runs": [NOT_RUN]})
     ref = frame[frame.variant == reference].set_index("fold")
     rows = []
     for variant, runs in frame.groupby("variant", sort=False):

@@ -253,7 +253,9 @@ ITEMS: dict[str, PaperItem] = {
         "(`report.fold_noise`; column *noise*). Training times are per run; runs trained in a batched group "
         "(`reidlab.batched`, on a GPU) share the group's time. The check was made with recipe v1; the "
         "second table makes it again under the default recipe, on Table IV's own runs (*Ours* at the paper's "
-        "and at the fast schedule, the folds both have). Below: what an epoch is. The paper presents "
+        "and at the fast schedule, the folds both have). The third checks the training precision the same way: "
+        "bf16 autocast (for GPU throughput) against fp32 on Table IV's first 3 folds (item `precision`). "
+        "Below: what an epoch is. The paper presents "
         "\"all matching image pairs once\" and as many random mismatching pairs; the authors' code (and "
         "reidlab's default, `epoch_pairs: per-person`) one positive pair per person, of random images. "
         "The two are the same on VIPeR and PRID, and far apart on the multi-image sets (table: pairs per "
@@ -262,7 +264,11 @@ ITEMS: dict[str, PaperItem] = {
         "by more than the partition-to-partition noise.",
         {"paper schedule": {**V1, **PAPER_STEP}, **{k: {**V1, **v} for k, v in FAST_CANDIDATES.items()}},
         page=pages.SCHEDULES,
-        files=("table.csv", "cmc.png", "revalidation.csv", "pairs_per_epoch.csv", "epoch_pairs.csv")),
+        files=("table.csv", "cmc.png", "revalidation.csv", "precision.csv", "pairs_per_epoch.csv",
+               "epoch_pairs.csv")),
+    "precision": PaperItem(  # issue 11: bf16 training against fp32, on Table IV's own runs
+        "Training precision: bf16 autocast against fp32", "Shown on the page Methods check.",
+        {"fp32": {**VIPER}, "bf16": {**VIPER, "precision": "bf16"}}, folds=3, page=()),
     "epoch-pairs": PaperItem(  # issue 10, B6: what an epoch is on the multi-image sets
         "Epoch composition: one positive pair per person, or all of them",
         "Shown on the page Methods check.",

@@ -211,6 +211,16 @@ def dropout_keep(rows: int, width: int, p: float, seed: int, device: torch.devic
     return (torch.rand(rows, width, generator=gen, device=device) >= p).float()
 
 
+def forward_precision(cfg: RunConfig, device: torch.device):
+    """The context of a training forward pass: bf16 autocast (``precision: bf16``) or plain fp32.
+    The losses are computed in fp32 either way (``losses_in_fp32``)."""
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
+
+
+def losses_in_fp32(z: torch.Tensor, heads: dict[str, torch.Tensor]) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    return z.float(), {k: v.float() for k, v in heads.items()}
+
+
 def step_rows(start: int, stop: int, pairs: int, device: torch.device) -> torch.Tensor:
     """Rows of an :class:`EpochBatch` holding both images of pairs ``start..stop-1``."""
     return torch.cat([torch.arange(start, stop), torch.arange(pairs + start, pairs + stop)]).to(device)
@@ -228,7 +238,9 @@ def train_epoch(model: MultiTaskSiamese, loss_fn: MultiTaskLoss, opt: torch.opti
     for s in range(0, n, step):
         e = min(s + step, n)
         idx = step_rows(s, e, n, batch.views.device)
-        z, heads = model(batch.views[idx], None if batch.keep is None else batch.keep[idx])
+        with forward_precision(cfg, batch.views.device):
+            z, heads = model(batch.views[idx], None if batch.keep is None else batch.keep[idx])
+        z, heads = losses_in_fp32(z, heads)
         terms = loss_fn(z, heads, batch.same[s:e], {k: v[idx] for k, v in batch.labels.items()})
         opt.zero_grad(set_to_none=True)
         terms["total"].backward()

@@ -43,6 +43,15 @@ def test_group_equals_runs_alone(tmp_path, extra):
     assert alone[0]["cmc_curve"] != alone[1]["cmc_curve"]
 
 
+def test_a_bf16_group_trains_as_its_runs_alone(tmp_path):
+    """bf16 autocast inside the vmapped step: the same arithmetic as alone, to bf16 tolerance."""
+    configs = [RunConfig(**{**TINY, "precision": "bf16", "fold": t}) for t in (0, 1)]
+    alone, grouped = _alone_and_grouped(tmp_path, configs)
+    for a, g in zip(alone, grouped):
+        for ea, eb in zip(a["history"]["epochs"], g["history"]["epochs"], strict=True):
+            assert ea["total"] == pytest.approx(eb["total"], rel=2e-2)
+
+
 def test_mixed_recipes_group_equals_runs_alone(tmp_path):
     """Runs that differ in every recipe key (task set, loss, momentum form, lr, normalisation,
     pairing, crops) share one group, and each still trains exactly as it would alone."""

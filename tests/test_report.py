@@ -76,3 +76,10 @@ def test_averages_by_hand():
     assert out.loc["Average x", "rank1"] == 20.0 and out.loc["Average x", "mAP"] == 15.0
     assert out.loc["Average y", "rank1"] == 7.0
     assert out.loc["Average x", "curve"].tolist() == [2.0, 3.0]  # over the ranks both curves have
+
+
+def test_a_check_of_no_runs_says_so():
+    from reidlab.report import NOT_RUN, runs_frame
+
+    empty = runs_frame("precision", "smoke", False, store=__import__("pathlib").Path("/nonexistent"))
+    assert schedule_table(empty, "fp32").iloc[0, 0] == NOT_RUN

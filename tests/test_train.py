@@ -301,3 +301,16 @@ def test_evidence_names_its_code(tmp_path, monkeypatch):
     unknown = [p.parent.name for p in committed.glob("*/provenance.json")
                if json.loads(p.read_text())["git_commit"] == "unknown"]
     assert not unknown, f"stored runs without their code version: {unknown}"
+
+
+def test_bf16_training_is_an_option_of_its_own(tmp_path):
+    from reidlab.train import forward_precision
+
+    layer = torch.nn.Linear(4, 2)
+    for precision, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
+        with forward_precision(RunConfig(precision=precision), torch.device("cpu")):
+            assert layer(torch.ones(1, 4)).dtype == dtype
+    fp32, bf16 = RunConfig(**TINY), RunConfig(**{**TINY, "precision": "bf16"})
+    assert fp32.identity() == RunConfig(**{**TINY, "precision": "fp32"}).identity() != bf16.identity()
+    metrics = Run(RunConfig(**{**TINY, "epochs": 1, "precision": "bf16"}), tmp_path / "r", progress=False).execute()
+    assert np.isfinite(metrics["history"]["epochs"][0]["total"])
