@@ -6,7 +6,7 @@ STAMP := $(ENV_DIR)/.reidlab-installed
 # torch 2.14.1 + torchvision 0.29.1 are a matching pair on PyPI (the CUDA build also runs on CPU).
 TORCH := torch==2.14.1 torchvision==0.29.1
 
-.PHONY: install study test book-check bench
+.PHONY: install study test book-check bench gpu-study
 install: $(STAMP)
 
 $(PY):
@@ -33,3 +33,6 @@ bench: install
 	$(PY) benchmarks/load_data.py
 	$(PY) benchmarks/train_eval.py
 	$(PY) benchmarks/schedules.py --runs 2 --epochs 1
+
+gpu-study:  ## on a lent GPU machine: benchmark, then the study's pending queue to a deadline (scripts/gpu_study.sh)
+	scripts/gpu_study.sh

@@ -8,10 +8,13 @@ persons, two cameras, 15 attributes, pose) it times, with the real training code
 * the paper schedule (one pair per step) trained alone (``train.train_epoch``);
 * the same schedule for R runs at once (``batched.RunGroup``; a CUDA graph per step on a GPU);
 * the fast schedule (``study.FAST_CANDIDATES[NAME]``), alone and batched;
+* the fast schedule batched in bf16 (``precision: bf16``), with R and with ``--big`` runs;
 
 and prints images/s (R runs x images/s for a group), the fraction of the machine's measured
-fp32 matmul FLOP/s that this is, and the training time of a full 10-fold VIPeR Table IV at each
-(training only; evaluation adds seconds per run). Timings exclude one warm-up epoch.
+matmul FLOP/s (fp32, or bf16 for bf16 rows) that this is, the training time of a full 10-fold
+VIPeR Table IV at each (training only; evaluation adds seconds per run), and the minutes the
+study's pending trainings would take at that rate (``reidlab plan`` at the fast profile).
+Timings exclude one warm-up epoch.
 """
 
 from __future__ import annotations
@@ -75,15 +78,17 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10, help="runs in the batched group")
     parser.add_argument("--epochs", type=int, default=2, help="timed epochs per measurement")
     parser.add_argument("--fast", default=FAST_SCHEDULE, choices=list(FAST_CANDIDATES))
+    parser.add_argument("--big", type=int, default=0, help="also a bf16 group of this many runs (GPU)")
     args = parser.parse_args()
     device = torch.device(args.device)
-    peak = matmul_flops_per_s(device)
+    peak = {"fp32": matmul_flops_per_s(device), "bf16": matmul_flops_per_s(device, dtype=torch.bfloat16)}
     real = resolve_data_root(None) is not None
     base = RunConfig(dataset="viper" if real else "synthetic", device=args.device)
     fast = next(r.config for r in plan("schedules", "paper", real) if r.variant == args.fast)
     fast = RunConfig(**{**fast.to_dict(), "dataset": base.dataset, "device": args.device})
-    print(f"device {device} ({torch.get_num_threads()} CPU threads), fp32 matmul peak measured "
-          f"{peak / 1e12:.2f} TFLOP/s; {base.dataset} data, full task set (V+I+A+P)")
+    print(f"device {device} ({torch.get_num_threads()} CPU threads), matmul peak measured "
+          f"{peak['fp32'] / 1e12:.2f} TFLOP/s fp32, {peak['bf16'] / 1e12:.2f} bf16; {base.dataset} data, "
+          "full task set (V+I+A+P)")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
@@ -95,13 +100,29 @@ def main() -> None:
         rows.append((f"fast ({args.fast}), alone", fast, 1, rate_alone(fast, out / "fast", args.epochs)[0]))
         rows.append((f"fast ({args.fast}), {args.runs} runs batched", fast, args.runs,
                      rate_group(fast, out / "fast", args.runs, args.epochs)))
+        bf16 = RunConfig(**{**fast.to_dict(), "precision": "bf16"})
+        for runs in sorted({args.runs, args.big} - {0}):
+            rows.append((f"fast, {runs} runs batched, bf16", bf16, runs, rate_group(bf16, out / f"bf16-{runs}", runs,
+                                                                                    args.epochs)))
     print(f"model: ~{flops / 1e6:.0f} MFLOP per training image (forward + backward)")
     images_per_run = lambda cfg: cfg.epochs * 2 * 632  # noqa: E731  VIPeR: 316 + 316 pairs/epoch
-    print(f"{'schedule':52s} {'images/s':>10s} {'of peak':>8s} {'10-fold Table IV':>17s} {'vs paper alone':>15s}")
+    study = study_images()
+    print(f"study: {study / 1e6:.0f}M trained images pending at the fast profile (reidlab plan)")
+    print(f"{'schedule':44s} {'images/s':>10s} {'of peak':>8s} {'10-fold Table IV':>17s} {'vs paper alone':>15s} "
+          f"{'study':>10s}")
     for name, cfg, runs, rate in rows:
         seconds = FOLDS * images_per_run(cfg) / rate
         ratio = FOLDS * images_per_run(base) / alone / seconds
-        print(f"{name:52s} {rate:10.0f} {rate * flops / peak:8.2%} {seconds / 60:14.1f} min {ratio:14.1f}x")
+        print(f"{name:44s} {rate:10.0f} {rate * flops / peak[cfg.precision]:8.2%} {seconds / 60:14.1f} min "
+              f"{ratio:14.1f}x {study / rate / 60:6.0f} min")
+
+
+def study_images() -> float:
+    """Trained images of the study's pending runs at the fast profile (0 without data)."""
+    from reidlab.schedule import summary
+
+    root = resolve_data_root(None)
+    return 0.0 if root is None else summary("fast", str(root)).loc["total", "pending images (M)"] * 1e6
 
 
 if __name__ == "__main__":

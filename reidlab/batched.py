@@ -2,11 +2,13 @@
 
 The paper's schedule takes one pair (two 56x56 images) per SGD step, which leaves a GPU idle.
 A :class:`RunGroup` stacks the parameters of R runs of one network shape, which may differ in
-fold, seeds, task set, losses, optimiser settings and pre-processing (``PER_RUN``), and takes the
-R runs' steps together: ``vmap(grad(loss))`` over the stacked parameters is one step of R
+fold, seeds, task set, losses, optimiser settings, pre-processing and data (``PER_RUN``), and
+takes the R runs' steps together: ``vmap(grad(loss))`` over the stacked parameters is one step of R
 independent runs (the convolutions become grouped convolutions). A head that a run lacks is
 stacked as zeros that its own loss never touches (the other runs' losses see it with weight 0);
-each run's loss is its own (one-hot weights over the group's distinct losses).
+each run's loss is its own (one-hot weights over the group's distinct losses). Runs on data of
+different sizes are padded: heads to the largest (identity logits beyond a run's own persons
+masked), epochs to the longest (padding pairs weigh 0; a run whose epoch is over takes no step).
 Each run keeps its own data split, initial weights, pairs, crops and dropout masks
 (``train.epoch_batch``), curves, checkpoints and run directory, so each result equals, to
 float tolerance, the same run trained alone (``tests/test_batched.py``). On CUDA the step is
@@ -35,7 +37,11 @@ from reidlab.train import (TrainingDiverged, check_finite, dampening, epoch_batc
 # run), and the loss, momentum, learning rate, pre-processing and pairing are per-run values.
 PER_RUN = ("fold", "split_seed", "seed", "attribute_weighting", "attribute_weights", "pretrained", "device",
            "tasks", "verification_loss", "margin", "momentum", "momentum_style", "lr_start", "lr_end",
-           "normalisation", "pairing", "crop_offset_min")
+           "normalisation", "pairing", "crop_offset_min",
+           # data: a group pads every run's epoch to the longest (padding pairs weigh 0 and a run
+           # takes no step once its own pairs are done), and its heads to the largest
+           "dataset", "test_dataset", "test_persons", "attribute_set", "protocol", "synthetic_persons",
+           "epoch_pairs")
 
 
 def group_key(config: dict) -> str:
@@ -44,12 +50,10 @@ def group_key(config: dict) -> str:
 
 
 def _union_model(runs: list[Run]) -> torch.nn.Module:
-    """A model with every head any run has: the template the group's step calls."""
+    """A model with every head any run has, each as large as the largest (a run's identity
+    logits beyond its own persons are masked; attributes it lacks weigh 0): the template the
+    group's step calls."""
     heads = [r.model.heads.cfg for r in runs]
-    for name in ("num_identities", "num_attributes", "num_poses"):
-        sizes = {getattr(h, name) for h in heads} - {0}
-        if len(sizes) > 1:
-            raise ValueError(f"runs of a group must have equal head sizes ({name}: {sorted(sizes)})")
     union = HeadsConfig(*(max(getattr(h, n) for h in heads) for n in ("num_identities", "num_attributes")),
                         heads[0].attribute_head, max(h.num_poses for h in heads))
     base = runs[0].model
@@ -84,13 +88,15 @@ class RunGroup:
         self.graph: torch.cuda.CUDAGraph | None = None
 
     # --- one step of every run ----------------------------------------------------------------
-    def _loss(self, params, per_run, x, keep, same, labels):
+    def _loss(self, params, per_run, x, keep, same, labels, weight):
         with forward_precision(self.cfg, self.device):
             z, heads = functional_call(self.base, {**params, "features.centring": per_run["centring"]}, (x, keep))
         z, heads = losses_in_fp32(z, heads)
+        if "identity" in heads:  # only the run's own persons: exp(-1e9) is exactly 0
+            heads = {**heads, "identity": heads["identity"] + per_run["identity_mask"]}
         out: dict = {}
         for k, loss in enumerate(self.losses.values()):  # each run's own loss weighs 1, the others 0
-            terms = functional_call(loss, {"attribute_alpha": per_run["alpha"]}, (z, heads, same, labels))
+            terms = functional_call(loss, {"attribute_alpha": per_run["alpha"]}, (z, heads, same, labels, weight))
             for name, value in terms.items():
                 out[name] = out.get(name, 0.0) + per_run["choice"][k] * value
         return out["total"], out
@@ -98,20 +104,23 @@ class RunGroup:
     def _stack(self) -> None:
         named = [dict(r.model.named_parameters()) for r in self.runs]
         template = dict(self.base.named_parameters())  # a head a run lacks: zeros, never trained
-        self.params = {k: torch.stack([n[k].detach() if k in n else torch.zeros_like(t) for n in named]).contiguous()
+        self.params = {k: torch.stack([_padded(n[k].detach(), t) if k in n else torch.zeros_like(t)
+                                       for n in named]).contiguous()
                        for k, t in template.items()}
         self.momentum = torch.tensor([r.cfg.momentum for r in self.runs], device=self.device)
         self.dampening = torch.tensor([dampening(r.cfg) for r in self.runs], device=self.device)
         self.started = torch.tensor([float(_momentum(r, next(r.model.parameters())) is not None) for r in self.runs],
                                     device=self.device)
-        self.buffers = {k: torch.stack([_momentum_or_zero(r, n.get(k), t) for r, n in zip(self.runs, named)])
+        self.buffers = {k: torch.stack([_padded(_momentum_or_zero(r, n.get(k), t), t) for r, n in zip(self.runs, named)])
                         for k, t in template.items()} if any(r.cfg.momentum for r in self.runs) else {}
-        width = self.base.heads.cfg.num_attributes
+        width, persons = self.base.heads.cfg.num_attributes, self.base.heads.cfg.num_identities
+        pad = lambda a: torch.cat([a, torch.zeros(width - len(a), device=self.device)])  # noqa: E731
+        own = torch.tensor([r.model.heads.cfg.num_identities or persons for r in self.runs], device=self.device)
         self.per_run = {
-            "alpha": torch.stack([r.loss.attribute_alpha if len(r.loss.attribute_alpha) == width
-                                  else torch.zeros(width, device=self.device) for r in self.runs]),
+            "alpha": torch.stack([pad(r.loss.attribute_alpha) for r in self.runs]),
             "centring": torch.stack([r.model.features.centring for r in self.runs]),
             "choice": self.choice,
+            "identity_mask": torch.where(torch.arange(persons, device=self.device) < own[:, None], 0.0, -1e9),
         }
 
     def _unstack(self) -> None:
@@ -120,53 +129,64 @@ class RunGroup:
         with torch.no_grad():
             for i, run in enumerate(self.runs):
                 for k, p in run.model.named_parameters():
-                    p.copy_(self.params[k][i])
+                    own = (i, *(slice(0, d) for d in p.shape))  # a head as large as the run's own
+                    p.copy_(self.params[k][own])
                     if self.buffers and run.cfg.momentum and started[i]:
-                        run.optimizer.state[p]["momentum_buffer"] = self.buffers[k][i].clone()
+                        run.optimizer.state[p]["momentum_buffer"] = self.buffers[k][own].clone()
 
-    def _step(self, size: int) -> None:
-        """Pairs ``counter*k .. +size`` of the epoch buffers, for every run; SGD update in place."""
+    def _step(self) -> None:
+        """Pairs ``counter*k .. +k`` of the epoch buffers, for every run; SGD update in place. A
+        run's pairs beyond its own epoch weigh 0, and a run whose epoch is done takes no step."""
         s = self.counter * self.cfg.pairs_per_step
-        ar = self.arange[:size] + s
+        ar = self.arange + s
         idx = torch.cat([ar, ar + self.n])
+        step = self.counter.view(1)
+        weight, active = self.weight.index_select(0, step)[0], self.active.index_select(0, step)[0]
         grads, terms = self._vgrad(self.params, self.per_run, self.views.index_select(1, idx),
                                    self.keep.index_select(1, idx), self.same.index_select(1, ar),
-                                   {k: v.index_select(1, idx) for k, v in self.labels.items()})
-        with torch.no_grad():  # SGD on every run at once, each with its own lr and momentum
+                                   {k: v.index_select(1, idx) for k, v in self.labels.items()}, weight)
+        with torch.no_grad():  # SGD on every active run at once, each with its own lr and momentum
             g = [grads[k] for k in self.params]
             if self.cfg.grad_clip:
                 torch._foreach_clamp_min_(g, -self.cfg.grad_clip)
                 torch._foreach_clamp_max_(g, self.cfg.grad_clip)
             if self.buffers:  # buf = m buf + (1 - d) g, the first step buf = g (as optim.SGD)
-                keep, gain = self.momentum * self.started, 1 - self.dampening * self.started
+                keep = (self.momentum * self.started - 1) * active + 1  # an idle run keeps its buffer
+                gain = (1 - self.dampening * self.started) * active
                 bufs = list(self.buffers.values())
                 for b, gk in zip(bufs, g):
                     b.mul_(_per_run(keep, b)).add_(gk * _per_run(gain, b))
                 g = bufs
-                self.started.fill_(1.0)
+                self.started.copy_(torch.maximum(self.started, active))
             for p, gk in zip(self.params.values(), g):
-                p.sub_(gk * _per_run(self.lr, p))
-            self.sums += torch.stack([terms[t] for t in self.term_names], 1) * size
+                p.sub_(gk * _per_run(self.lr * active, p))
+            self.sums += torch.stack([terms[t] for t in self.term_names], 1) * (weight > 0).sum(1, keepdim=True)
             self.counter += 1
 
     # --- epochs -------------------------------------------------------------------------------
     def _load_epoch(self, epoch: int) -> None:
-        """Draw every run's epoch (as it would alone) into the static buffers the steps read."""
-        fc = self.base.features.fc_inputs
+        """Draw every run's epoch (as it would alone) into the static buffers the steps read, each
+        padded to the group's epoch length ``n`` (a multiple of the step)."""
+        fc, k = self.base.features.fc_inputs, self.cfg.pairs_per_step
         batches = [epoch_batch(r.trainset, r.cfg, epoch, fc) for r in self.runs]
-        fields = {"views": [b.views for b in batches], "same": [b.same for b in batches],
-                  "keep": [b.keep if b.keep is not None else torch.ones(len(b.views), fc, device=self.device)
+        if not hasattr(self, "views"):
+            self.pairs = [b.pairs for b in batches]
+            self.n = -(-max(self.pairs) // k) * k
+        pad = lambda x, fill: _pad_pairs(x, self.n, fill)  # noqa: E731
+        fields = {"views": [pad(b.views, 0) for b in batches],
+                  "same": [torch.cat([b.same, b.same.new_zeros(self.n - b.pairs)]) for b in batches],
+                  "keep": [pad(b.keep if b.keep is not None else torch.ones(len(b.views), fc, device=self.device), 1)
                            for b in batches]}
-        labels = {k: [b.labels.get(k, _unknown(batches, k)) for b in batches]
-                  for k in {k for b in batches for k in b.labels}}  # a label a run lacks: unknown (-1)
+        labels = {name: [pad(_labels(b, batches, name, self.base.heads.cfg.num_attributes), 0) for b in batches]
+                  for name in {name for b in batches for name in b.labels}}  # a label a run lacks: unknown (-1)
         if not hasattr(self, "views"):  # first epoch: allocate (CUDA graphs need fixed addresses)
-            self.n = batches[0].pairs
             for name, parts in fields.items():
                 setattr(self, name, torch.stack(parts))
-            self.labels = {k: torch.stack(v) for k, v in labels.items()}
-            self.arange = torch.arange(self.cfg.pairs_per_step, device=self.device)
+            self.labels = {name: torch.stack(v) for name, v in labels.items()}
+            self.arange = torch.arange(k, device=self.device)
             self.counter = torch.zeros((), dtype=torch.long, device=self.device)
             self.lr = torch.zeros(len(self.runs), device=self.device)
+            self.weight, self.active = _step_weights(self.pairs, self.n, k, self.device)
             return
         for name, parts in fields.items():
             getattr(self, name).copy_(torch.stack(parts))
@@ -196,11 +216,11 @@ class RunGroup:
             with torch.cuda.stream(side):
                 for _ in range(3):
                     self.counter.zero_()
-                    self._step(self.cfg.pairs_per_step)
+                    self._step()
             torch.cuda.current_stream().wait_stream(side)
             graph = torch.cuda.CUDAGraph()
             with torch.cuda.graph(graph):
-                self._step(self.cfg.pairs_per_step)
+                self._step()
         finally:  # also when capture fails: the eager steps must start from the true state
             with torch.no_grad():
                 for t, s in zip(state, saved):
@@ -214,7 +234,7 @@ class RunGroup:
             self._init_terms()
         self._load_epoch(epoch)
         k = self.cfg.pairs_per_step
-        if self.graph is None and self.graphs and self.n // k:
+        if self.graph is None and self.graphs:
             try:
                 self.graph = self._capture()
             except RuntimeError as exc:  # keep going, slowly, rather than lose the runs
@@ -224,10 +244,8 @@ class RunGroup:
         self.counter.zero_()
         self.sums.zero_()
         for _ in range(self.n // k):
-            self.graph.replay() if self.graph is not None else self._step(k)
-        if self.n % k:
-            self._step(self.n % k)
-        means = (self.sums / self.n).tolist()
+            self.graph.replay() if self.graph is not None else self._step()
+        means = (self.sums / torch.tensor(self.pairs, device=self.device)[:, None]).tolist()
         return [{t: v for t, v in zip(self.term_names, m) if t in own} for m, own in zip(means, self.own_terms)]
 
     def execute(self, deadline: float | None = None) -> list[dict]:
@@ -286,10 +304,47 @@ def _momentum_or_zero(run: Run, p: torch.Tensor | None, like: torch.Tensor) -> t
     return torch.zeros_like(like) if buf is None else buf.detach().clone()
 
 
-def _unknown(batches, key: str) -> torch.Tensor:
-    """Labels ``key`` of a run that has none: all unknown (-1), shaped as another run's."""
+def _padded(t: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """``t`` zero-padded at the end of each dimension to the shape of ``like`` (a larger head)."""
+    if t.shape == like.shape:
+        return t
+    out = torch.zeros_like(like)
+    out[tuple(slice(0, d) for d in t.shape)] = t
+    return out
+
+
+def _labels(batch, batches, key: str, attributes: int) -> torch.Tensor:
+    """A run's labels ``key``; all unknown (-1) if it has none; attribute columns it lacks unknown."""
     like = next(b.labels[key] for b in batches if key in b.labels)
-    return torch.full_like(like, -1)
+    if key not in batch.labels:
+        like = torch.full((len(batch.views), *like.shape[1:]), -1, dtype=like.dtype, device=like.device)
+        return like if key != "attributes" else _pad_columns(like, attributes)
+    return _pad_columns(batch.labels[key], attributes) if key == "attributes" else batch.labels[key]
+
+
+def _pad_columns(labels: torch.Tensor, width: int) -> torch.Tensor:
+    missing = width - labels.shape[1]
+    return labels if not missing else torch.cat([labels, labels.new_full((len(labels), missing), -1)], 1)
+
+
+def _pad_pairs(x: torch.Tensor, n: int, fill) -> torch.Tensor:
+    """Rows ``[x1 of every pair; x2 of every pair]`` of ``len(x) // 2`` pairs, padded to ``n`` pairs."""
+    pairs = len(x) // 2
+    if pairs == n:
+        return x
+    filler = torch.full((n - pairs, *x.shape[1:]), fill, dtype=x.dtype, device=x.device)
+    return torch.cat([x[:pairs], filler, x[pairs:], filler])
+
+
+def _step_weights(pairs: list[int], n: int, k: int, device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per step and run: each pair's weight (1/size of the run's own step, 0 for padding), and
+    whether the run takes the step at all (its epoch is not over)."""
+    steps = n // k
+    pair = torch.arange(n, device=device).view(steps, 1, k)  # the pair each step reads
+    own = torch.tensor(pairs, device=device).view(1, -1, 1)
+    valid = (pair < own).float()  # (steps, R, k)
+    size = valid.sum(-1, keepdim=True)
+    return valid / size.clamp_min(1), (size[..., 0] > 0).float()
 
 
 def _per_run(values: torch.Tensor, like: torch.Tensor) -> torch.Tensor:

@@ -107,30 +107,35 @@ class MultiTaskLoss(torch.nn.Module):
         self.register_buffer("attribute_alpha", alpha)
 
     def forward(self, z: torch.Tensor, heads: dict[str, torch.Tensor], same: torch.Tensor,
-                labels: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        """``z`` (2B, D); ``heads`` logits of the 2B images; ``labels`` per image (-1 = unknown)."""
+                labels: dict[str, torch.Tensor], weight: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """``z`` (2B, D); ``heads`` logits of the 2B images; ``labels`` per image (-1 = unknown).
+        ``weight`` (B,): each pair's share of the batch's cost (default 1/B each; 0 for the padding
+        pairs of a batched group, ``reidlab.batched``)."""
         pairs = len(same)
+        w = torch.full((pairs,), 1.0 / pairs, device=z.device) if weight is None else weight
+        per_pair = lambda per_image: (w * (per_image[:pairs] + per_image[pairs:])).sum()  # noqa: E731
         terms: dict[str, torch.Tensor] = {}
         if "verification" in self.cfg.tasks:
-            terms["verification"] = verification_loss(
-                z[:pairs], z[pairs:], same, self.cfg.verification, self.cfg.margin).mean()
+            terms["verification"] = (w * verification_loss(
+                z[:pairs], z[pairs:], same, self.cfg.verification, self.cfg.margin)).sum()
         # auxiliary costs: summed over the two images of a pair, averaged over pairs
         if "identity" in self.cfg.tasks:
-            terms["identity"] = self.cfg.alpha_identity * _per_pair(
-                F.cross_entropy(heads["identity"], labels["identity"], reduction="sum"), pairs)
+            terms["identity"] = self.cfg.alpha_identity * per_pair(
+                F.cross_entropy(heads["identity"], labels["identity"], reduction="none"))
         if "pose" in self.cfg.tasks:
-            terms["pose"] = self.cfg.alpha_pose * _per_pair(_masked_ce(heads["pose"], labels["pose"]), pairs)
+            terms["pose"] = self.cfg.alpha_pose * per_pair(_masked_ce(heads["pose"], labels["pose"]))
         if "attributes" in self.cfg.tasks:
-            terms["attributes"] = _per_pair(self._attribute_cost(heads["attributes"], labels["attributes"]), pairs)
+            terms["attributes"] = per_pair(self._attribute_cost(heads["attributes"], labels["attributes"]))
         terms["total"] = sum(terms.values())
         # diagnostics, not costs: over an epoch (half its pairs positive) these average to the mean
         # distance of positive and of negative pairs, to read against the margin
         d = pair_distance(z[:pairs], z[pairs:]).detach()
-        terms["distance_same"] = 2 * (d * same).sum() / pairs
-        terms["distance_different"] = 2 * (d * ~same).sum() / pairs
+        terms["distance_same"] = 2 * (w * d * same).sum()
+        terms["distance_different"] = 2 * (w * d * ~same).sum()
         return terms
 
     def _attribute_cost(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Per image: the weighted sum of its attribute costs (unknown labels: 0)."""
         known = target >= 0
         tgt = target.clamp_min(0)
         if self.cfg.attribute_head == "softmax":  # logits (2B, A, 2)
@@ -139,15 +144,11 @@ class MultiTaskLoss(torch.nn.Module):
             ce = F.binary_cross_entropy_with_logits(logits, tgt.float(), reduction="none")
         else:  # regression: outputs (2B, A) against 0/1
             ce = (logits - tgt.float()).pow(2)
-        return (ce * known * self.attribute_alpha).sum()
+        return (ce * known * self.attribute_alpha).sum(-1)
 
 
 def _masked_ce(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    # multiply by the mask instead of indexing: no data-dependent shapes, so it runs under vmap
-    # and inside a CUDA graph
+    """Per image; unknown labels cost 0. Multiplying by the mask instead of indexing keeps shapes
+    fixed, so it runs under vmap and inside a CUDA graph."""
     known = target >= 0
-    return (F.cross_entropy(logits, target.clamp_min(0), reduction="none") * known).sum()
-
-
-def _per_pair(total: torch.Tensor, pairs: int) -> torch.Tensor:
-    return total / pairs
+    return F.cross_entropy(logits, target.clamp_min(0), reduction="none") * known

@@ -43,6 +43,19 @@ def test_group_equals_runs_alone(tmp_path, extra):
     assert alone[0]["cmc_curve"] != alone[1]["cmc_curve"]
 
 
+def test_runs_of_different_sizes_share_a_group(tmp_path):
+    """Datasets of different sizes (epochs of 12, 15 and 9 pairs; 12, 15 and 9 identities) in one
+    group, with steps of 5 pairs and momentum: padding pairs weigh 0, a run whose epoch is over
+    takes no step (its momentum buffer waits), identity logits beyond a run's own are masked."""
+    base = {**TINY, "pairs_per_step": 5, "momentum": 0.9, "lr_start": 1e-4}
+    configs = [RunConfig(**{**base, "synthetic_persons": p, "fold": i}) for i, p in enumerate((24, 30, 18))]
+    assert len({group_key(c.to_dict()) for c in configs}) == 1
+    alone, grouped = _alone_and_grouped(tmp_path, configs)
+    for a, g in zip(alone, grouped):
+        _close(a, g)
+    assert len({len(a["cmc_curve"]) for a in alone}) == 3  # three sizes indeed
+
+
 def test_a_bf16_group_trains_as_its_runs_alone(tmp_path):
     """bf16 autocast inside the vmapped step: the same arithmetic as alone, to bf16 tolerance."""
     configs = [RunConfig(**{**TINY, "precision": "bf16", "fold": t}) for t in (0, 1)]

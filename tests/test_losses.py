@@ -130,3 +130,16 @@ def test_distance_diagnostics_are_not_costs():
     assert terms["distance_different"] == pytest.approx(5.0)  # 2 * (5 / 2 pairs): the negatives' mean
     assert terms["distance_same"] == pytest.approx(0.0, abs=1e-5)
     assert terms["total"] == pytest.approx(terms["verification"].item())  # diagnostics add nothing
+
+
+def test_pair_weights_by_hand():
+    """Weights 1/2, 1/2, 0: the cost of the first two pairs alone (the third is a batched group's padding)."""
+    torch.manual_seed(0)
+    z, logits = torch.randn(6, 4), torch.randn(6, 5)
+    same, ids = torch.tensor([True, False, True]), torch.tensor([0, 1, 2, 0, 3, 4])
+    loss = MultiTaskLoss(LossConfig(tasks=("verification", "identity")))
+    weighted = loss(z, {"identity": logits}, same, {"identity": ids}, torch.tensor([0.5, 0.5, 0.0]))
+    rows = torch.tensor([0, 1, 3, 4])  # pairs 0 and 1: images x1 = 0, 1 and x2 = 3, 4
+    alone = loss(z[rows], {"identity": logits[rows]}, same[:2], {"identity": ids[rows]})
+    for name in alone:
+        assert weighted[name].item() == pytest.approx(alone[name].item(), rel=1e-6)

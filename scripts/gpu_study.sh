@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The study's GPU call, as one command on a lent GPU machine (`make gpu-study`): the throughput
+# benchmark, then the pending queue of the study to a deadline, everything under $OUT.
+#
+#   scripts/gpu_prepare.sh VIPeR i-LIDS          # here, before the call (data + commit into .gpu-data)
+#   OUT=... MINUTES=8 make gpu-study             # there (the device tool's command; carry .gpu-data)
+#
+# ITEMS: the queue, most wanted first (default: what issues 9-11 still wait for, then the
+# study in book order); PROFILE (default fast); MINUTES of training (default 8); BENCH=0 skips the
+# benchmark (~1 minute). Output: $OUT/benchmark.txt, and what scripts/gpu_call.sh writes.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out=${OUT:-/tmp/reidlab-out}
+mkdir -p "$out"
+export REIDLAB_DATA_ROOT=${REIDLAB_DATA_ROOT:-$PWD/.gpu-data}
+[ -f .gpu-data/COMMIT ] && export REIDLAB_GIT_COMMIT=$(cat .gpu-data/COMMIT)
+items=${ITEMS:-"fig4 table4 precision fidelity-attribution epoch-pairs fig5 table1 fig6 table2 table3 fig7 fig8 table5 table6 table7"}
+if [ "${BENCH:-1}" = 1 ]; then
+  timeout 150 python3 benchmarks/schedules.py --device cuda --runs 10 --big 64 --epochs 2 > "$out/benchmark.txt" 2>&1
+fi
+KEEP_LAST=${KEEP_LAST:-1} scripts/gpu_call.sh "$items" "${PROFILE:-fast}" "${MINUTES:-8}" "$REIDLAB_DATA_ROOT" \
+  "${BATCH:-64}"
