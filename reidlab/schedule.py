@@ -150,6 +150,8 @@ def _run_batched(work: list[tuple[RunConfig, Path]], data_root, batch: int, prog
             groups.setdefault((group_key(cfg.to_dict()), resume_epoch(run_dir)), []).append((cfg, run_dir))
     # cheapest groups first, so a deadline cuts the fewest groups short
     for members in sorted(groups.values(), key=lambda m: m[0][0].epochs / m[0][0].pairs_per_step):
+        # runs on the same data side by side: a group pads every run to its longest epoch
+        members.sort(key=lambda m: (m[0].dataset, m[0].epoch_pairs))
         for i in range(0, len(members), batch):
             chunk = members[i:i + batch]
             while chunk:
