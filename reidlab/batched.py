@@ -254,6 +254,7 @@ class RunGroup:
         ``deadline`` (a ``time.time()``): past it, checkpoint every run and raise :class:`OutOfTime`
         (a later ``execute`` resumes)."""
         for run in self.runs:
+            run._refuse_evidence_without_commit()
             run._write_config()
         states = [run.resume() for run in self.runs]
         if len({start for _, start, _ in states}) > 1:

@@ -171,7 +171,6 @@ class RunConfig:
         return cls.from_dict(values)
 
 
-# keys added after the store began: the value that reproduces the behaviour before they existed
 # Keys renamed after the store began: new name -> the name stored configs and identities use
 RENAMED = {"fold": "trial"}
 
@@ -182,6 +181,7 @@ def with_current_names(values: dict) -> dict:
     return {old.get(k, k): v for k, v in values.items()}
 
 
+# keys added after the store began: the value that reproduces the behaviour before they existed
 LEGACY: dict = {"momentum_style": "torch", "crop_offset_min": 0, "pairing": "cross-camera", "padding": None,
                 "test_persons": None, "epoch_pairs": "per-person", "precision": "fp32"}
 

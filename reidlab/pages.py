@@ -55,7 +55,7 @@ display(table)''',
 fig.savefig(out / "cmc.png", dpi=120)''')
 
 # the same, with the per-fold mean over an item's variants of each setting ("Average <setting>")
-CMC_AVERAGED = ("frame = report.with_averages(frame)", CMC[0],
+CMC_AVERAGED = ("frame = report.with_averages(frame, ITEM)", CMC[0],
                 '''fig = report.plot_cmc(frame[frame.variant.str.startswith("Average")], paper, title=TITLE)
 fig.savefig(out / "cmc.png", dpi=120)''')
 

@@ -38,16 +38,21 @@ def runs_frame(item: str, profile: str, real_data: bool, store: Path = STORE,
     return pd.DataFrame(rows, columns=columns)
 
 
-def with_averages(frame: pd.DataFrame) -> pd.DataFrame:
+def with_averages(frame: pd.DataFrame, item: str | list[str]) -> pd.DataFrame:
     """``frame`` plus a variant ``"Average <setting>"`` per setting (a variant's last word, e.g.
     Table VI's weighting): per fold, the mean of each number and curve over the variants of the
-    setting that have that fold (the paper's "Average" rows)."""
+    setting (the paper's "Average" rows), for the folds where every variant of the setting that
+    ``item`` declares (or the list given) is stored: an average of some pairs is no average."""
     if frame.empty:
         return frame
+    declared = list(ITEMS[item].variants) if isinstance(item, str) else item
+    needed = pd.Series(declared).str.rsplit(" ", n=1).str[-1].value_counts()
     setting = frame.variant.str.rsplit(" ", n=1).str[-1]
     numbers = ["mAP", "cmc_auc"] + [f"rank{r}" for r in RANKS]
     rows = []
     for (s, fold), group in frame.groupby([setting, "fold"], sort=False):
+        if group.variant.nunique() < needed.get(s, 0):
+            continue
         n = min(len(c) for c in group.curve)
         rows.append({"variant": f"Average {s}", "fold": fold, "dataset": "average", "run": "-",
                      "curve": np.mean([c[:n] for c in group.curve], axis=0), "metrics": {},
@@ -217,7 +222,7 @@ def claims(profile: str, real_data: bool, store: Path = STORE) -> pd.DataFrame:
         text, a, b = claim.text, claim.a, claim.b
         frame = runs_frame(item, profile, real_data, store)
         if a.startswith("Average "):  # a mean over the item's variants (``with_averages``)
-            frame = with_averages(frame)
+            frame = with_averages(frame, item)
         ra = _rank1(frame, a)
         rb = b if isinstance(b, float) else _rank1(frame, b)
         if ra is None or rb is None:

@@ -323,5 +323,6 @@ class Run:
         if path.exists() and where(yaml.safe_load(path.read_text())) != where(self.cfg.to_dict()):
             raise ConfigError(f"{self.run_dir} holds a run of another config; choose another --name "
                               "or delete that directory")
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+        if not path.exists():  # a stored config stays as it was committed
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)

@@ -84,7 +84,11 @@ def run_items(items: list[str], profile: str = "smoke", data_root: str | None = 
         unknown = set(variants) - {r.variant for runs in plans.values() for r in runs}
         if unknown:
             raise ConfigError(f"no variant(s) {sorted(unknown)} in {', '.join(items)}")
-        plans = {item: [r for r in runs if r.variant in variants] for item, runs in plans.items()}
+        # the chosen variants, and the networks their evaluation runs evaluate
+        chosen = {item: [r for r in runs if r.variant in variants] for item, runs in plans.items()}
+        needed = {(r.config.pretrained or "")[len(STORE_REF):] for runs in chosen.values() for r in runs}
+        plans = {item: [r for r in runs if r.variant in variants or r.identity in needed]
+                 for item, runs in plans.items()}
     if "table5" in items:  # the pre-training runs first
         folds = range(item_folds("table5", profile))
         sources = {c.identity(): c for c in (pretrain_config(PROFILES[profile], f, real) for f in folds)}
@@ -128,6 +132,8 @@ def _evaluable(evaluations: list[tuple[RunConfig, Path]], store: Path) -> list[t
         elif (source / "metrics.json").exists():
             print(f"  {run_dir.name}: waits: its network {source.name} is stored without its weights "
                   f"(trained before they were kept); move {source.name}/metrics.json away to train it again")
+        else:
+            print(f"  {run_dir.name}: waits: its network {source.name} is not trained yet (a deadline, or it diverged)")
     return ready
 
 
@@ -150,8 +156,8 @@ def _run_batched(work: list[tuple[RunConfig, Path]], data_root, batch: int, prog
             groups.setdefault((group_key(cfg.to_dict()), resume_epoch(run_dir)), []).append((cfg, run_dir))
     # cheapest groups first, so a deadline cuts the fewest groups short
     for members in sorted(groups.values(), key=lambda m: m[0][0].epochs / m[0][0].pairs_per_step):
-        # runs on the same data side by side: a group pads every run to its longest epoch
-        members.sort(key=lambda m: (m[0].dataset, m[0].epoch_pairs))
+        # runs of similar epoch lengths side by side: a group pads every run to its longest epoch
+        members.sort(key=lambda m: _epoch_pairs(m[0], data_root))
         for i in range(0, len(members), batch):
             chunk = members[i:i + batch]
             while chunk:
@@ -224,11 +230,14 @@ def pairs_per_epoch(dataset: str, test_dataset: str | None, protocol: str | None
     return PairSampler(train.pids[rows], train.camids[rows], rows, epoch_pairs=epoch_pairs).pairs_per_epoch
 
 
+def _epoch_pairs(cfg: RunConfig, data_root: str | None) -> int:
+    return pairs_per_epoch(cfg.dataset, cfg.test_dataset, cfg.protocol, cfg.split_seed, cfg.fold,
+                           data_root, cfg.synthetic_persons, cfg.epoch_pairs, cfg.attribute_set)
+
+
 def trained_images(cfg: RunConfig, data_root: str | None) -> int:
     """Images a run trains on: epochs x pairs per epoch x 2."""
-    pairs = pairs_per_epoch(cfg.dataset, cfg.test_dataset, cfg.protocol, cfg.split_seed, cfg.fold,
-                            data_root, cfg.synthetic_persons, cfg.epoch_pairs, cfg.attribute_set)
-    return cfg.epochs * pairs * 2
+    return cfg.epochs * _epoch_pairs(cfg, data_root) * 2
 
 
 def pairs_table(data_root: str | None) -> pd.DataFrame:

@@ -363,13 +363,26 @@ def plan(item: str, profile: str = "smoke", real_data: bool = False,
                 config["epochs"] = max(1, round(fraction * prof.overrides.get("epochs", RunConfig.epochs)))
             if config.get("pretrained") == "@viper":
                 config["pretrained"] = f"{STORE_REF}{pretrain_config(prof, fold, real_data).identity()}"
-            trainer = runs[(source, fold)].config if source else None
+            trainer = _source(item, variant, source, config, runs, fold) if source else None
             if config.get("test_dataset"):  # trained on all of A: one network for every test set and fold
                 trainer = networks.setdefault(_training_key(config), RunConfig.from_dict(config))
             if trainer is not None and trainer.to_dict() != RunConfig.from_dict(config).to_dict():
                 config = {**config, **EVALUATION, "pretrained": f"{STORE_REF}{trainer.identity()}"}
             runs[(variant, fold)] = PlannedRun(item, variant, fold, RunConfig.from_dict(config))
     return list(runs.values())
+
+
+def _source(item: str, variant: str, source: str, config: dict, runs: dict, fold: int) -> RunConfig:
+    """The network a test-time variant evaluates: ``source``'s run of the same fold, declared
+    before it and differing from it in test settings only."""
+    if (source, fold) not in runs:
+        raise ConfigError(f"{item}: variant '{variant}' evaluates '{source}', which must be declared before it")
+    trainer = runs[(source, fold)].config
+    differ = {k for k, v in RunConfig.from_dict(config).to_dict().items() if trainer.to_dict()[k] != v}
+    if differ - set(TEST_KEYS):
+        raise ConfigError(f"{item}: variant '{variant}' differs from '{source}' in {sorted(differ - set(TEST_KEYS))}, "
+                          "not only in test settings: it would not be an evaluation of that network")
+    return trainer
 
 
 # An evaluation run: 0 epochs of its pretrained network (``Run.evaluation_only``)

@@ -193,3 +193,14 @@ def test_study_groups_runs_by_the_epoch_they_resume_from(tmp_path, monkeypatch):
     schedule._run_batched([(configs[0], tmp_path / "a"), (configs[1], tmp_path / "b")], None, 4, False, None)
     assert sorted(sizes) == [1, 1]
     assert (tmp_path / "a/metrics.json").exists() and (tmp_path / "b/metrics.json").exists()
+
+
+def test_a_group_refuses_evidence_without_its_code_version(tmp_path, monkeypatch):
+    from reidlab import run as run_module, store
+    from reidlab.errors import ConfigError
+
+    monkeypatch.setattr(store, "STORE", tmp_path)
+    monkeypatch.setattr(run_module, "git_commit", lambda: "unknown")
+    runs = [Run(RunConfig(**{**TINY, "fold": t}), tmp_path / f"r{t}", progress=False) for t in (0, 1)]
+    with pytest.raises(ConfigError, match="code version is unknown"):
+        RunGroup(runs, progress=False).execute()

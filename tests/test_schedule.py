@@ -34,3 +34,11 @@ def test_evaluation_runs_follow_their_network_and_keep_its_weights(tmp_path):
     assert (network / "weights.pt").is_file()  # kept: the evaluation can be made again anywhere
     table = summary("smoke", None, tmp_path, ["fig8"])
     assert table.loc["fig8", "trainings"] == 2 and table.loc["fig8", "evaluations"] == 2
+
+
+def test_choosing_an_evaluation_variant_trains_its_network(tmp_path):
+    from reidlab.schedule import run_items
+
+    plans = run_items(["fig8"], "smoke", None, tmp_path, progress=False, variants=["DA train"])
+    assert {r.variant for r in plans["fig8"]} == {"DA train", "DA train+test"}
+    assert all((tmp_path / r.identity / "metrics.json").is_file() for r in plans["fig8"])

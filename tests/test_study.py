@@ -205,3 +205,17 @@ def test_test_time_variants_and_cross_dataset_folds_evaluate_trained_networks():
     assert all(names[r.config.pretrained] == r.config.dataset for r in table7 if not r.config.epochs)
     # without real data the sets are one synthetic set: every run trains
     assert all(r.config.epochs for r in plan("table7", "smoke", real_data=False))
+
+
+def test_a_test_time_variant_must_differ_in_test_settings_only(monkeypatch):
+    from reidlab import study
+
+    item = study.PaperItem("t", "x", {"a": {"dataset": "viper"},
+                                      "b": {"dataset": "viper", "augment": False, "evaluates": "a"},
+                                      "c": {"dataset": "viper", "evaluates": "d"}})
+    monkeypatch.setitem(study.ITEMS, "tmp", item)
+    with pytest.raises(ConfigError, match="differs from 'a' in \\['augment'\\]"):
+        plan("tmp", "paper", True)
+    monkeypatch.setitem(study.ITEMS, "tmp", study.PaperItem("t", "x", {"c": {"evaluates": "d"}}))
+    with pytest.raises(ConfigError, match="must be declared before it"):
+        plan("tmp", "paper", True)
