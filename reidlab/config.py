@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -165,7 +166,7 @@ class RunConfig:
         if not path.is_file():
             raise ConfigError(f"config file {path} not found")
         try:
-            values = yaml.safe_load(path.read_text()) or {}
+            values = load_yaml(path.read_text()) or {}
         except yaml.YAMLError as exc:
             raise ConfigError(f"config file {path} is not valid YAML: {exc}") from None
         return cls.from_dict(values)
@@ -217,6 +218,24 @@ RECIPES: dict[str, dict] = {
                 "crop_offset_min": 1},
 }
 
+class _Yaml12Loader(yaml.SafeLoader):
+    """YAML 1.2's floats: ``8e-3`` and ``1e-3`` are numbers (YAML 1.1, PyYAML's, reads strings)."""
+
+
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+    |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+    |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""", re.X),
+    list("-+0123456789."))
+
+
+def load_yaml(text: str):
+    return yaml.load(text, Loader=_Yaml12Loader)
+
+
 _TYPES = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,),
           "list[int]": (list,), "list[float]": (list,)}
 
@@ -240,5 +259,5 @@ def apply_overrides(cfg: RunConfig, overrides: list[str]) -> RunConfig:
         if "=" not in item:
             raise ConfigError(f"override {item!r} is not key=value")
         key, raw = item.split("=", 1)
-        values[key.strip()] = yaml.safe_load(raw)
+        values[key.strip()] = load_yaml(raw)
     return RunConfig.from_dict(values)

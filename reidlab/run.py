@@ -17,7 +17,7 @@ import numpy as np
 import torch
 import yaml
 
-from reidlab.config import LEGACY, RunConfig, with_current_names
+from reidlab.config import LEGACY, RunConfig, load_yaml, with_current_names
 from reidlab.data import load_dataset
 from reidlab.data.record import POSE_ANGLES
 from reidlab.data.splits import DEFAULT_PROTOCOL, cross_dataset, make_splits
@@ -320,7 +320,7 @@ class Run:
         # any device may resume; a key the stored config predates holds its LEGACY value, and a
         # renamed key is compared under its current name
         where = lambda d: {k: v for k, v in {**LEGACY, **with_current_names(d)}.items() if k != "device"}  # noqa: E731
-        if path.exists() and where(yaml.safe_load(path.read_text())) != where(self.cfg.to_dict()):
+        if path.exists() and where(load_yaml(path.read_text())) != where(self.cfg.to_dict()):
             raise ConfigError(f"{self.run_dir} holds a run of another config; choose another --name "
                               "or delete that directory")
         if not path.exists():  # a stored config stays as it was committed

@@ -152,6 +152,13 @@ def test_finished_run_is_not_retrained(tmp_path):
         Run(RunConfig(**{**TINY, "epochs": 2}), tmp_path / "r", progress=False).execute()
 
 
+def test_floats_as_yaml_1_2_reads_them(tmp_path):
+    assert apply_overrides(RunConfig(), ["lr_start=8e-3"]).lr_start == 0.008  # YAML 1.1: the string "8e-3"
+    (tmp_path / "c.yaml").write_text("lr_start: 1e-3\nlr_end: 1.0e-05\nepochs: 20\ntasks: V+I\n")
+    cfg = RunConfig.load(tmp_path / "c.yaml")
+    assert (cfg.lr_start, cfg.lr_end, cfg.epochs, cfg.tasks) == (0.001, 1e-05, 20, "V+I")
+
+
 def test_config_errors_name_the_key(tmp_path):
     with pytest.raises(ConfigError, match="'verification_loss'.*allowed"):
         RunConfig(verification_loss="triplet").validate()
