@@ -57,6 +57,17 @@ def _atomic_save(obj, path: Path) -> None:
     tmp.replace(path)
 
 
+def load_checkpoint(path: Path, device) -> dict:
+    """A checkpoint or weights file: tensors and plain values only (``weights_only``), so a file
+    from elsewhere (committed ``last.pt`` files are) cannot run code when loaded."""
+    try:
+        return torch.load(path, map_location=device, weights_only=True)
+    except Exception as exc:  # a pickle that is more than data, or a truncated file
+        raise ConfigError(f"{path} is not a readable checkpoint ({type(exc).__name__}: {str(exc)[:120]}); "
+                          "delete it (the run starts again from its previous checkpoint or from "
+                          "scratch)") from None
+
+
 def final_weights(run_dir: Path) -> Path | None:
     """A finished run's final weights: ``weights.pt`` (kept, committed) or ``checkpoints/final.pt``."""
     for path in (run_dir / "weights.pt", run_dir / "checkpoints" / "final.pt"):
@@ -70,14 +81,14 @@ def keep_weights(run_dir: Path) -> None:
     for the runs that analyses use, so that no one has to train them again."""
     source, kept = final_weights(run_dir), run_dir / "weights.pt"
     if source is not None and source != kept:
-        _atomic_save({"model": torch.load(source, map_location="cpu")["model"]}, kept)
+        _atomic_save({"model": load_checkpoint(source, "cpu")["model"]}, kept)
 
 
 def write_progress(run_dir: Path, state: dict | None = None) -> dict:
     """``progress.json`` of an unfinished run: the epoch reached and its per-epoch history, so how
     far a run got is committed even while its checkpoints are not."""
     if state is None:
-        state = torch.load(run_dir / "checkpoints" / "last.pt", map_location="cpu", weights_only=False)
+        state = load_checkpoint(run_dir / "checkpoints" / "last.pt", "cpu")
     progress = {"epoch": state["epoch"], "elapsed_s": round(state["elapsed"], 1),
                 "git_commit": state.get("commit"), "history": state["history"]}
     write_json_atomic(run_dir / "progress.json", progress)
@@ -156,7 +167,7 @@ class Run:
         if path is None:
             raise ConfigError(f"{self.run_dir} has no final weights (checkpoints are not committed; "
                               "weights.pt is kept only for the runs analyses use)")
-        self.model.load_state_dict(torch.load(path, map_location=self.device)["model"])
+        self.model.load_state_dict(load_checkpoint(path, self.device)["model"])
         self.model.eval()
 
     def pretrained_dir(self) -> Path:
@@ -175,7 +186,7 @@ class Run:
         if path is None:
             raise ConfigError(f"pretrained run {run_dir} has no final weights (weights.pt or "
                               "checkpoints/final.pt); train it first")
-        state = torch.load(path, map_location="cpu")["model"]
+        state = load_checkpoint(path, "cpu")["model"]
         self.model.features.load_state_dict({k[len("features."):]: v for k, v in state.items()
                                              if k.startswith("features.")})
 
@@ -219,7 +230,7 @@ class Run:
         history, start, elapsed = {"epochs": [], "curve": []}, 1, 0.0
         last = self.run_dir / "checkpoints" / "last.pt"
         if last.exists():
-            state = torch.load(last, map_location=self.device, weights_only=False)
+            state = load_checkpoint(last, self.device)
             self.model.load_state_dict(state["model"])
             self.optimizer.load_state_dict(state["optimizer"])
             history, start, elapsed = state["history"], state["epoch"] + 1, state["elapsed"]

@@ -321,3 +321,26 @@ def test_bf16_training_is_an_option_of_its_own(tmp_path):
     assert fp32.identity() == RunConfig(**{**TINY, "precision": "fp32"}).identity() != bf16.identity()
     metrics = Run(RunConfig(**{**TINY, "epochs": 1, "precision": "bf16"}), tmp_path / "r", progress=False).execute()
     assert np.isfinite(metrics["history"]["epochs"][0]["total"])
+
+
+def test_a_planted_pickle_is_refused(tmp_path):
+    """A checkpoint is input from elsewhere (unfinished runs' last.pt are committed): loading it
+    must never run code."""
+    import os
+    import pickle
+
+    class Planted:
+        def __reduce__(self):
+            return os.system, (f"touch {tmp_path / 'pwned'}",)
+
+    Run(RunConfig(**{**TINY, "epochs": 2, "checkpoint_every": 1}), tmp_path / "r", progress=False).execute()
+    last = tmp_path / "r" / "checkpoints" / "last.pt"
+    (tmp_path / "r" / "metrics.json").unlink()  # unfinished again: the next start resumes from last.pt
+    with open(last, "wb") as f:
+        pickle.dump({"model": Planted()}, f)
+    with pytest.raises(ConfigError, match="not a readable checkpoint.*delete it"):
+        Run(RunConfig(**{**TINY, "epochs": 2, "checkpoint_every": 1}), tmp_path / "r", progress=False).execute()
+    assert not (tmp_path / "pwned").exists()
+    last.write_bytes(b"truncated")
+    with pytest.raises(ConfigError, match="last.pt is not a readable checkpoint"):
+        Run(RunConfig(**{**TINY, "epochs": 2, "checkpoint_every": 1}), tmp_path / "r", progress=False).execute()
