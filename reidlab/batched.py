@@ -19,6 +19,7 @@ is already busy with one run).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 
@@ -28,7 +29,7 @@ from tqdm import tqdm
 
 from reidlab.errors import ReidlabError
 from reidlab.model import HeadsConfig, MultiTaskSiamese
-from reidlab.run import Run
+from reidlab.run import Run, run_lock
 from reidlab.train import (TrainingDiverged, check_finite, dampening, epoch_batch, forward_precision, learning_rate,
                            losses_in_fp32)
 
@@ -255,6 +256,13 @@ class RunGroup:
         (a later ``execute`` resumes)."""
         for run in self.runs:
             run._refuse_evidence_without_commit()
+        with contextlib.ExitStack() as locks:
+            for run in self.runs:
+                locks.enter_context(run_lock(run.run_dir))
+            return self._execute(deadline)
+
+    def _execute(self, deadline: float | None) -> list[dict]:
+        for run in self.runs:
             run._write_config()
         states = [run.resume() for run in self.runs]
         if len({start for _, start, _ in states}) > 1:

@@ -57,6 +57,8 @@ def cmd_run(args: argparse.Namespace) -> None:
     if args.config is None and not any(s.startswith("dataset=") for s in args.set or []):
         cfg = apply_overrides(cfg, [f"dataset={default_dataset(root)}"])
     run_dir = Path(args.out) / (args.name or f"{cfg.dataset}-{cfg.identity()}")
+    if not run_dir.resolve().is_relative_to(Path(args.out).resolve()) or run_dir.resolve() == Path(args.out).resolve():
+        raise ReidlabError(f"--name {args.name!r} leaves --out {args.out}: give a plain folder name")
     print(f"run {run_dir}: {cfg.dataset}, tasks {cfg.tasks}, {cfg.epochs} epochs, "
           f"{cfg.pairs_per_step} pair(s)/step, fold {cfg.fold}")
     metrics = Run(cfg, run_dir, root, progress=not args.quiet).execute()

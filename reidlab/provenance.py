@@ -64,7 +64,7 @@ def provenance(device: torch.device, seeds: dict, wall_time_s: float, commit: st
 def write_json_atomic(path: Path, obj) -> None:
     """Write JSON to a temp file, then rename: a killed process never leaves half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # two writers never share a temporary file
     tmp.write_text(json.dumps(obj, indent=1, default=_plain) + "\n")
     tmp.replace(path)
 

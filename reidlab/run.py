@@ -9,7 +9,9 @@ for finished runs. Re-running a finished run returns its metrics; an unfinished 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import time
 from pathlib import Path
 
@@ -52,9 +54,43 @@ def _split(cfg: RunConfig, train, test):
 
 def _atomic_save(obj, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # two writers never share a temporary file
     torch.save(obj, tmp)
     tmp.replace(path)
+
+
+@contextlib.contextmanager
+def run_lock(run_dir: Path):
+    """One trainer per run directory: a second process is told which process holds it (a lock
+    whose process has died is taken over)."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    lock = run_dir / ".lock"
+    for attempt in (1, 2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            break
+        except FileExistsError:
+            holder = lock.read_text().strip() if lock.exists() else ""
+            if attempt == 2 or (holder.isdigit() and _alive(int(holder))):
+                raise ConfigError(f"{run_dir} is being trained by process {holder or '?'}; wait for it to "
+                                  "finish, or stop it (then this command resumes the run)") from None
+            lock.unlink(missing_ok=True)  # its process died: a stale lock
+    os.write(fd, str(os.getpid()).encode())
+    os.close(fd)
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def load_checkpoint(path: Path, device) -> dict:
@@ -199,6 +235,10 @@ class Run:
 
     def execute(self) -> dict:
         self._refuse_evidence_without_commit()
+        with run_lock(self.run_dir):
+            return self._execute()
+
+    def _execute(self) -> dict:
         self._write_config()  # refuses a run directory that holds another config
         if self.finished:
             return self.stored_metrics()

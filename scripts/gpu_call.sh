@@ -27,7 +27,7 @@ python3 -m reidlab study $items --profile "$profile" --batch "$batch" --device "
 changed=$(cd "$store" && find . -newer "$marker" -type f \( -name '*.json' -o -name '*.yaml' \) \
   -not -path '*/checkpoints/*' | cut -d/ -f2 | sort -u)
 if [ -n "$changed" ]; then
-  keep=(--exclude='checkpoints/epoch_*' --exclude='checkpoints/final.pt' --exclude='*.tmp')
+  keep=(--exclude='checkpoints/epoch_*' --exclude='checkpoints/final.pt' --exclude='*.tmp' --exclude='.lock')
   [ "${KEEP_LAST:-0}" = 1 ] || keep=(--exclude=checkpoints)
   # shellcheck disable=SC2086
   (cd "$store" && tar czf "$out/store.tgz" "${keep[@]}" $changed)

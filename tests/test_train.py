@@ -344,3 +344,34 @@ def test_a_planted_pickle_is_refused(tmp_path):
     last.write_bytes(b"truncated")
     with pytest.raises(ConfigError, match="last.pt is not a readable checkpoint"):
         Run(RunConfig(**{**TINY, "epochs": 2, "checkpoint_every": 1}), tmp_path / "r", progress=False).execute()
+
+
+def test_one_trainer_per_run_directory(tmp_path):
+    import os
+    import subprocess
+
+    from reidlab.run import run_lock
+
+    holder = subprocess.Popen(["sleep", "60"])
+    try:
+        (tmp_path / "r").mkdir()
+        (tmp_path / "r" / ".lock").write_text(str(holder.pid))
+        with pytest.raises(ConfigError, match=f"being trained by process {holder.pid}"):
+            Run(RunConfig(**{**TINY, "epochs": 1}), tmp_path / "r", progress=False).execute()
+    finally:
+        holder.kill()
+        holder.wait()
+    # its process gone, the lock is stale: the run goes on, and leaves no lock behind
+    assert Run(RunConfig(**{**TINY, "epochs": 1}), tmp_path / "r", progress=False).execute()["mAP"] >= 0
+    assert not (tmp_path / "r" / ".lock").exists()
+    with run_lock(tmp_path / "s"):
+        assert (tmp_path / "s" / ".lock").read_text() == str(os.getpid())
+
+
+def test_a_run_name_cannot_leave_out(tmp_path, capsys):
+    from reidlab.cli import main
+
+    for name in ("../escape", str(tmp_path / "abs"), "."):
+        assert main(["run", "--out", str(tmp_path / "runs"), "--name", name, "--set", "epochs=1"]) == 2
+        assert "leaves --out" in capsys.readouterr().err
+    assert not (tmp_path / "escape").exists()
