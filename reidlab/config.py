@@ -109,8 +109,14 @@ class RunConfig:
             parse_tasks(self.tasks)
         except ValueError as exc:
             raise ConfigError(f"config key 'tasks': {exc}") from None
-        if not 1 <= len(self.widths) <= 4:
-            raise ConfigError(f"config key 'widths' = {self.widths}; give 1 to 4 conv layer widths")
+        if not 1 <= len(self.widths) <= 4 or min(self.widths) < 1:
+            raise ConfigError(f"config key 'widths' = {self.widths}; give 1 to 4 conv layer widths, each >= 1")
+        for key, low in MINIMA.items():  # before any data is loaded or folder made
+            value = getattr(self, key)
+            if value is not None and value < low:
+                raise ConfigError(f"config key '{key}' must be >= {low}, not {value}")
+        if self.lr_start <= 0 or self.lr_end <= 0:
+            raise ConfigError(f"config keys 'lr_start', 'lr_end' must be > 0, not {self.lr_start}, {self.lr_end}")
         if self.test_persons is not None and (not self.test_dataset or self.test_persons < 1):
             raise ConfigError(f"config key 'test_persons' = {self.test_persons}: give a number >= 1 of "
                               "persons of the test_dataset (cross-dataset runs only), or null for half")
@@ -169,6 +175,9 @@ class RunConfig:
             values = load_yaml(path.read_text()) or {}
         except yaml.YAMLError as exc:
             raise ConfigError(f"config file {path} is not valid YAML: {exc}") from None
+        if not isinstance(values, dict):
+            raise ConfigError(f"config file {path} holds a {type(values).__name__}, not a mapping of "
+                              "config keys to values (e.g. 'epochs: 100')")
         return cls.from_dict(values)
 
 
@@ -235,6 +244,10 @@ _Yaml12Loader.add_implicit_resolver(
 def load_yaml(text: str):
     return yaml.load(text, Loader=_Yaml12Loader)
 
+
+# the smallest valid value of numeric keys (a split of synthetic persons needs two per side)
+MINIMA = {"fold": 0, "split_seed": 0, "seed": 0, "checkpoint_every": 1, "curve_every": 0, "synthetic_persons": 4,
+          "margin": 1e-12, "grad_clip": 1e-12}
 
 _TYPES = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,),
           "list[int]": (list,), "list[float]": (list,)}

@@ -375,3 +375,20 @@ def test_a_run_name_cannot_leave_out(tmp_path, capsys):
         assert main(["run", "--out", str(tmp_path / "runs"), "--name", name, "--set", "epochs=1"]) == 2
         assert "leaves --out" in capsys.readouterr().err
     assert not (tmp_path / "escape").exists()
+
+
+@pytest.mark.parametrize("override, key", [("widths=[0]", "widths"), ("checkpoint_every=0", "checkpoint_every"),
+                                           ("fold=-1", "fold"), ("lr_start=-1.0", "lr_start"),
+                                           ("synthetic_persons=1", "synthetic_persons"),
+                                           ("curve_every=-2", "curve_every")])
+def test_bad_values_are_refused_before_any_work(tmp_path, override, key):
+    with pytest.raises(ConfigError, match=f"'{key}'"):
+        Run(apply_overrides(RunConfig(**TINY), [override]), tmp_path / "r", progress=False)
+    assert not (tmp_path / "r").exists()  # no half-made run folder blocks the corrected rerun
+
+
+def test_a_config_file_must_be_a_mapping(tmp_path):
+    for text in ("- 3\n- 4\n", "3\n"):
+        (tmp_path / "c.yaml").write_text(text)
+        with pytest.raises(ConfigError, match="not a mapping"):
+            RunConfig.load(tmp_path / "c.yaml")
