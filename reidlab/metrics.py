@@ -50,10 +50,11 @@ NAMED_PRESETS: dict[str, dict[str, Any]] = {
     "single-shot": {"single_gallery_shot": True},
     # Every gallery image of an identity is used; the best-ranked correct one counts.
     "multi-shot": {"single_gallery_shot": False},
-    # Market-style: a query is never matched against images from its own camera. NOTE: the
-    # official Market-1501 script only drops *same-id* same-camera images (and junk pid -1);
-    # this preset drops all same-camera gallery images, like open-reid's separate_camera_set.
-    "market": {"exclude_same_camera": True, "single_gallery_shot": False},
+    # Every gallery image from the query's own camera dropped (open-reid's separate_camera_set).
+    "cross-camera": {"exclude_same_camera": True, "single_gallery_shot": False},
+    # The Market-1501 rule (its official script, torchreid's eval_market1501): only the query
+    # person's own images from the query's camera dropped; other persons' stay.
+    "market-1501": {"exclude_same_camera": "same-person", "single_gallery_shot": False},
     # open-reid's CUHK03 protocol: cross-camera and single-shot.
     "cuhk03": {"exclude_same_camera": True, "single_gallery_shot": True},
 }
@@ -104,7 +105,7 @@ def _check_ranking_inputs(
     gallery_pids: Any,
     query_camids: Any,
     gallery_camids: Any,
-    exclude_same_camera: bool,
+    exclude_same_camera: bool | str,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Validate inputs; return (dist, match, keep) with match/keep boolean (Q, G) masks."""
     dist = np.asarray(dist, dtype=np.float64)
@@ -120,9 +121,11 @@ def _check_ranking_inputs(
         )
     match = qp[:, None] == gp[None, :]
     keep = np.ones((q, g), dtype=bool)
+    if exclude_same_camera not in (False, True, "same-person"):
+        raise ValueError(f"exclude_same_camera must be False, True or 'same-person'; got {exclude_same_camera!r}")
     if exclude_same_camera:
         if query_camids is None or gallery_camids is None:
-            raise ValueError("exclude_same_camera=True needs query_camids and gallery_camids")
+            raise ValueError("exclude_same_camera needs query_camids and gallery_camids")
         qc, gc = np.asarray(query_camids).ravel(), np.asarray(gallery_camids).ravel()
         if qc.shape != (q,) or gc.shape != (g,):
             raise ValueError(
@@ -130,7 +133,7 @@ def _check_ranking_inputs(
             )
         # Equal and the query's camera known implies the gallery camera is known too.
         same = (qc[:, None] == gc[None, :]) & (qc[:, None] != UNKNOWN_CAMERA)
-        keep &= ~same
+        keep &= ~(same & match) if exclude_same_camera == "same-person" else ~same
     return dist, match, keep
 
 
@@ -205,7 +208,7 @@ def cmc(
     query_camids: Any = None,
     gallery_camids: Any = None,
     *,
-    exclude_same_camera: bool | None = None,
+    exclude_same_camera: bool | str | None = None,
     single_gallery_shot: bool | None = None,
     ties: str | None = None,
     repeats: int | None = None,
@@ -220,7 +223,8 @@ def cmc(
         query_camids, gallery_camids: camera ids (``-1`` = unknown); needed only for
             ``exclude_same_camera``.
         exclude_same_camera: drop from each query's gallery the entries taken by the query's own
-            camera, where both cameras are known (open-reid's ``separate_camera_set``).
+            camera, where both cameras are known (open-reid's ``separate_camera_set``); with
+            ``"same-person"`` only the query person's own such entries (the Market-1501 rule).
             Default False.
         single_gallery_shot: single-shot protocol. For each query, one image per gallery
             identity is drawn uniformly at random among its remaining images; this is repeated
@@ -260,7 +264,7 @@ def cmc(
 
     dist, match, keep = _check_ranking_inputs(
         dist, query_pids, gallery_pids, query_camids, gallery_camids,
-        bool(opts["exclude_same_camera"]),
+        opts["exclude_same_camera"],
     )
     pessimistic = opts["ties"] == "pessimistic"
     num_gallery = dist.shape[1]
@@ -290,7 +294,7 @@ def mean_average_precision(
     query_camids: Any = None,
     gallery_camids: Any = None,
     *,
-    exclude_same_camera: bool = False,
+    exclude_same_camera: bool | str = False,
 ) -> float:
     """Mean over valid queries of the non-interpolated average precision, as a fraction.
 

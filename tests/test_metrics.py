@@ -242,17 +242,17 @@ def test_single_shot_is_seeded():
 
 
 def test_presets():
-    assert {"single-shot", "multi-shot", "market"} <= set(NAMED_PRESETS)
+    assert {"single-shot", "multi-shot", "cross-camera", "market-1501"} <= set(NAMED_PRESETS)
     dist, qp, gp, qc, gc = random_problem(1)
     np.testing.assert_array_equal(
-        cmc(dist, qp, gp, qc, gc, preset="market").curve,
+        cmc(dist, qp, gp, qc, gc, preset="cross-camera").curve,
         cmc(dist, qp, gp, qc, gc, exclude_same_camera=True).curve)
     np.testing.assert_array_equal(
         cmc(dist, qp, gp, preset="single-shot").curve,
         cmc(dist, qp, gp, single_gallery_shot=True).curve)
     # Explicit keyword arguments override the preset.
     np.testing.assert_array_equal(
-        cmc(dist, qp, gp, qc, gc, preset="market", exclude_same_camera=False).curve,
+        cmc(dist, qp, gp, qc, gc, preset="cross-camera", exclude_same_camera=False).curve,
         cmc(dist, qp, gp).curve)
     with pytest.raises(ValueError, match="multi-shot"):
         cmc(dist, qp, gp, preset="nope")
@@ -435,3 +435,26 @@ def test_multiclass_hand_case():
     assert m["confusion"].sum() == 6 and m["confusion"][2, 0] == 1
     with pytest.raises(ValueError):
         multiclass_metrics([5], [0], num_classes=5)
+
+
+def test_market_1501_rule_against_a_loop():
+    """Only the query person's own same-camera images leave the gallery (torchreid's
+    eval_market1501); other persons' same-camera images stay and can outrank the match."""
+    from reidlab.metrics import mean_average_precision
+
+    for seed in range(20):
+        dist, qp, gp, qc, gc = random_problem(seed)
+        ranks, aps = [], []
+        for i in range(len(qp)):
+            keep = [j for j in range(len(gp)) if not (gp[j] == qp[i] and gc[j] == qc[i] and qc[i] != -1)]
+            order = sorted(keep, key=lambda j: (dist[i, j], gp[j] == qp[i]))  # ties: wrong first
+            hits = [k for k, j in enumerate(order) if gp[j] == qp[i]]
+            if not hits:
+                continue
+            ranks.append(hits[0])
+            aps.append(np.mean([(n + 1) / (k + 1) for n, k in enumerate(hits)]))
+        curve = np.array([np.mean(np.array(ranks) <= r) for r in range(len(gp))])
+        got = cmc(dist, qp, gp, qc, gc, preset="market-1501")
+        np.testing.assert_allclose(got.curve, curve)
+        assert mean_average_precision(dist, qp, gp, qc, gc, exclude_same_camera="same-person") == \
+            pytest.approx(np.mean(aps))
