@@ -12,6 +12,10 @@ class DatasetNotFoundError(ReidlabError):
     """A dataset is not where the data root says it should be."""
 
 
+class DatasetFormatError(ReidlabError):
+    """A dataset's files are there but do not follow its layout (names, labels)."""
+
+
 class ImageReadError(ReidlabError):
     """An image file exists but cannot be decoded."""
 

@@ -154,3 +154,40 @@ def test_cli_errors_are_one_clear_line(tmp_path, capsys):
     assert main(["prepare", "--data-root", str(tmp_path / "missing")]) == 2
     assert "is not a folder" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def _small_viper(data_root, tmp_path, label_lines):
+    """A PETA tree holding 4 of VIPeR's images and the given Label.txt lines."""
+    src = data_root / PETA_DIR / "VIPeR" / "archive"
+    archive = tmp_path / PETA_DIR / "VIPeR" / "archive"
+    names = sorted(p.name for p in src.glob("*.bmp"))[:4]
+    for n in names:
+        _copy(src / n, archive / n)
+    (archive / "Label.txt").write_text("\n".join(label_lines) + "\n")
+    return archive, names
+
+
+@pytest.mark.parametrize("lines, message", [
+    (["x12 personalMale"], "line 1: person id 'x12' is not a number"),
+    (["12 personalMale", "12 personalFemale"], "line 2: person 12 is labelled twice"),
+    (["12 personalMael"], "line 1: unknown attribute name.*personalMael"),
+])
+def test_bad_labels_name_the_line(data_root, tmp_path, lines, message):
+    from reidlab.errors import DatasetFormatError
+
+    _small_viper(data_root, tmp_path, lines)
+    with pytest.raises(DatasetFormatError, match=message):
+        load_dataset("viper", tmp_path, use_cache=False)
+
+
+def test_a_bad_file_name_or_a_missing_label_file_is_named(data_root, tmp_path):
+    from reidlab.errors import DatasetFormatError
+
+    archive, names = _small_viper(data_root, tmp_path, ["1 personalMale"])
+    _copy(archive / names[0], archive / "000_front.bmp")
+    with pytest.raises(DatasetFormatError, match="000_front.bmp: the file name does not follow VIPeR's pattern"):
+        load_dataset("viper", tmp_path, use_cache=False)
+    (archive / "000_front.bmp").unlink()
+    (archive / "Label.txt").unlink()
+    with pytest.raises(DatasetFormatError, match="Label.txt is missing"):
+        load_dataset("viper", tmp_path, use_cache=False)

@@ -38,6 +38,7 @@ from reidlab.data.attributes import (
 )
 from reidlab.data.listing import Listing, files_matching, require_dir
 from reidlab.data.record import POSE_ANGLES, UNKNOWN
+from reidlab.errors import DatasetFormatError
 
 PETA_DIR = Path("PETA") / "PETA dataset"
 PETA_SOURCE = "PETA, http://mmlab.ie.cuhk.edu.hk/projects/PETA.html (Deng et al., ACM MM 2014)"
@@ -76,26 +77,56 @@ class PetaSubset:
     camera: Callable[[str], int]
     has_pose: bool = False
     default_attributes: str = "peta"  # "peta" (105 columns) or "layne" (VIPeR's 15)
+    names: str = "PPPP_....jpg"  # the file names, for error messages
 
 
 PETA_SUBSETS: dict[str, PetaSubset] = {
-    "viper": PetaSubset("VIPeR", _viper_camera, has_pose=True, default_attributes="layne"),
+    "viper": PetaSubset("VIPeR", _viper_camera, has_pose=True, default_attributes="layne",
+                        names="NNN_ANGLE_C.bmp (e.g. 001_45_1.bmp)"),
     "ilids": PetaSubset("i-LID", _no_camera),
     "caviar": PetaSubset("CAVIAR4REID", _no_camera),
     "3dpes": PetaSubset("3DPeS", _no_camera),
-    "prid": PetaSubset("PRID", _prid_camera),
-    "grid": PetaSubset("GRID", _grid_camera),
+    "prid": PetaSubset("PRID", _prid_camera, names="PPPP_a.png or PPPP_b.png"),
+    "grid": PetaSubset("GRID", _grid_camera, names="PPPP_C_....jpeg (C: camera 1-8)"),
 }
+# attribute names in PETA's own Label.txt files outside the 105 the study uses (ignored)
+PETA_EXTRA_ATTRIBUTES = {"accessoryShawl", "accessoryFaceMask", "lowerBodyLogo"}
 
 
 def read_labels(path: Path) -> dict[int, set[str]]:
-    """``Label.txt`` as {person id: positive attribute names}."""
-    labels = {}
-    for line in path.read_text().splitlines():
-        if line.strip():
-            pid, positives = parse_label_line(line)
-            labels[int(pid)] = positives
+    """``Label.txt`` as {person id: positive attribute names}; a line with a non-numeric id, an
+    unknown attribute name or a person already labelled is an error that names the line."""
+    known = set(PETA_ATTRIBUTES) | PETA_EXTRA_ATTRIBUTES
+    labels: dict[int, set[str]] = {}
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        pid, positives = parse_label_line(line)
+        where = f"{path}, line {number}"
+        if not pid.isdigit():
+            raise DatasetFormatError(f"{where}: person id {pid!r} is not a number (expected '<id> <attributes...>')")
+        if int(pid) in labels:
+            raise DatasetFormatError(f"{where}: person {pid} is labelled twice")
+        if positives - known:
+            raise DatasetFormatError(f"{where}: unknown attribute name(s) {sorted(positives - known)}; "
+                                       "PETA's names are listed in reidlab.data.attributes.PETA_ATTRIBUTES")
+        labels[int(pid)] = positives & set(PETA_ATTRIBUTES)
     return labels
+
+
+def _parse_names(subset: PetaSubset, archive: Path, names: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Person ids, cameras and poses from the file names, or an error naming the file."""
+    try:
+        pids, cams, poses = [], [], []
+        for name in names:
+            pids.append(int(name.split("_")[0]))
+            cams.append(subset.camera(name))
+            poses.append(viper_pose(name) if subset.has_pose else 0)
+    except (IndexError, ValueError, KeyError):
+        raise DatasetFormatError(f"{archive / name}: the file name does not follow {subset.folder}'s "
+                                   f"pattern {subset.names}; rename or remove it") from None
+    as_array = lambda x: np.array(x, dtype=np.int64)  # noqa: E731
+    return as_array(pids), as_array(cams), as_array(poses) if subset.has_pose else None
 
 
 def read_peta_subset(root: Path, key: str, attribute_set: str | None = None) -> Listing:
@@ -110,8 +141,11 @@ def read_peta_subset(root: Path, key: str, attribute_set: str | None = None) -> 
         f"{PETA_DIR}/{subset.folder}/archive/<images> + Label.txt", PETA_SOURCE,
     )
     names = files_matching(archive, IMAGE_FILE, key)
-    pids = np.array([int(n.split("_")[0]) for n in names], dtype=np.int64)
-    labels = read_labels(archive / "Label.txt") if (archive / "Label.txt").exists() else {}
+    pids, camids, poses = _parse_names(subset, archive, names)
+    if not (archive / "Label.txt").is_file():
+        raise DatasetFormatError(f"{archive / 'Label.txt'} is missing: PETA's attribute labels of "
+                                   f"{subset.folder} ({PETA_SOURCE})")
+    labels = read_labels(archive / "Label.txt")
     peta = np.stack([peta_vector(labels.get(int(p))) for p in pids])
     attribute_set = attribute_set or subset.default_attributes
     if attribute_set == "layne":
@@ -121,9 +155,9 @@ def read_peta_subset(root: Path, key: str, attribute_set: str | None = None) -> 
     return Listing(
         relpaths=[str(PETA_DIR / subset.folder / "archive" / n) for n in names],
         pids=pids,
-        camids=np.array([subset.camera(n) for n in names], dtype=np.int64),
+        camids=camids,
         layout="peta",
-        poses=np.array([viper_pose(n) for n in names], dtype=np.int64) if subset.has_pose else None,
+        poses=poses,
         attributes=attributes,
         attribute_names=attribute_names,
     )
