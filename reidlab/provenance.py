@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import platform
@@ -10,6 +12,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import torch
+
+from reidlab.errors import ReidlabError
 
 PACKAGES = ("reidlab", "torch", "torchvision", "numpy", "scipy", "pillow")
 
@@ -65,8 +69,32 @@ def write_json_atomic(path: Path, obj) -> None:
     """Write JSON to a temp file, then rename: a killed process never leaves half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # two writers never share a temporary file
-    tmp.write_text(json.dumps(obj, indent=1, default=_plain) + "\n")
+    text = json.dumps(obj, indent=1, default=_plain) + "\n"
+    with writing(tmp):
+        tmp.write_text(text)
     tmp.replace(path)
+
+
+@contextlib.contextmanager
+def writing(path: Path):
+    """Writes to ``path``; a full disk (or any write failure) is said plainly, and the partial
+    file removed."""
+    try:
+        yield
+    except (OSError, RuntimeError) as exc:
+        path.unlink(missing_ok=True)
+        full = getattr(exc, "errno", None) == errno.ENOSPC or "enforce fail" in str(exc) or "No space" in str(exc)
+        hint = "the disk is full: free space and run again (the run resumes)" if full else str(exc)[:200]
+        raise ReidlabError(f"could not write {path.with_suffix('')}: {hint}") from None
+
+
+def read_json(path: Path):
+    """A JSON file the project wrote; a damaged one is named, with what to do."""
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ReidlabError(f"{path} is damaged ({exc}); restore it (git checkout -- {path}) or delete it "
+                           "(its run is then trained again)") from None
 
 
 def _plain(value):

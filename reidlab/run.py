@@ -10,7 +10,6 @@ for finished runs. Re-running a finished run returns its metrics; an unfinished 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import time
 from pathlib import Path
@@ -28,7 +27,7 @@ from reidlab.evaluate import evaluate, train_eval_set
 from reidlab.losses import LossConfig, MultiTaskLoss, attribute_weights, parse_tasks
 from reidlab.metrics import binary_attribute_metrics, label_entropy, mean_accuracy_ma, multiclass_metrics
 from reidlab.model import HeadsConfig, ModelConfig, MultiTaskSiamese, count_parameters
-from reidlab.provenance import git_commit, provenance, write_json_atomic
+from reidlab.provenance import git_commit, provenance, read_json, write_json_atomic, writing
 from reidlab.train import PairSampler, TrainSet, TrainingDiverged, fit, make_optimizer
 from reidlab.transforms import centre_crop, channel_stats, preprocess, rgb_to_yuv, to_float
 
@@ -55,7 +54,8 @@ def _split(cfg: RunConfig, train, test):
 def _atomic_save(obj, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # two writers never share a temporary file
-    torch.save(obj, tmp)
+    with writing(tmp):
+        torch.save(obj, tmp)
     tmp.replace(path)
 
 
@@ -309,7 +309,7 @@ class Run:
         return self.stored_metrics()
 
     def stored_metrics(self) -> dict:
-        return json.loads((self.run_dir / "metrics.json").read_text())
+        return read_json(self.run_dir / "metrics.json")
 
     def final_metrics(self, history: dict, train_time: float) -> dict:
         t = time.perf_counter()

@@ -55,7 +55,9 @@ def book_out_for(profile: str, real_data: bool) -> Path:
 def stored(config: RunConfig, store: Path = STORE) -> dict | None:
     """The stored metrics of a run, or None if it has not finished."""
     path = store / config.identity() / "metrics.json"
-    return json.loads(path.read_text()) if path.exists() else None
+    from reidlab.provenance import read_json
+
+    return read_json(path) if path.exists() else None
 
 
 def resume_epoch(run_dir: Path) -> int:

@@ -191,3 +191,13 @@ def test_a_bad_file_name_or_a_missing_label_file_is_named(data_root, tmp_path):
     (archive / "Label.txt").unlink()
     with pytest.raises(DatasetFormatError, match="Label.txt is missing"):
         load_dataset("viper", tmp_path, use_cache=False)
+
+
+def test_a_read_only_cache_is_skipped_with_a_warning(data_root, tmp_path, monkeypatch):
+    src = data_root / PETA_DIR / "VIPeR" / "archive"
+    rel = sorted(p.name for p in src.glob("*.bmp"))[:2]
+    (tmp_path / "cache").write_text("a file where the cache folder should be")  # cannot be written
+    monkeypatch.setenv("REIDLAB_CACHE", str(tmp_path / "cache"))
+    with pytest.warns(UserWarning, match="image cache .* not written"):
+        images = read_images(src, rel, (64, 64))
+    assert images.shape == (2, 64, 64, 3)

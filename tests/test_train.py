@@ -392,3 +392,21 @@ def test_a_config_file_must_be_a_mapping(tmp_path):
         (tmp_path / "c.yaml").write_text(text)
         with pytest.raises(ConfigError, match="not a mapping"):
             RunConfig.load(tmp_path / "c.yaml")
+
+
+def test_damaged_results_and_a_full_disk_are_said_plainly(tmp_path, monkeypatch):
+    from reidlab.errors import ReidlabError
+    from reidlab.store import stored
+
+    cfg = RunConfig(**{**TINY, "epochs": 1})
+    Run(cfg, tmp_path / cfg.identity(), progress=False).execute()
+    (tmp_path / cfg.identity() / "metrics.json").write_text('{"cmc": {"1": 3')  # torn by hand
+    with pytest.raises(ReidlabError, match="metrics.json is damaged.*git checkout"):
+        stored(cfg, tmp_path)
+
+    def full(*args, **kwargs):
+        raise RuntimeError("[enforce fail at inline_container.cc:672] . PytorchStreamWriter failed writing file")
+    monkeypatch.setattr(torch, "save", full)
+    with pytest.raises(ReidlabError, match="the disk is full"):
+        Run(RunConfig(**{**TINY, "epochs": 1}), tmp_path / "other", progress=False).execute()
+    assert not list((tmp_path / "other").rglob("*.tmp"))  # no partial file left

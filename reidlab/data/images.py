@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -53,9 +54,13 @@ def read_images(root: Path, relpaths: list[str], size: Size, use_cache: bool = T
     with ThreadPoolExecutor(max_workers=4) as pool:  # PIL decoding releases the GIL
         images = np.stack(list(pool.map(lambda rel: read_image(root / rel, size), relpaths)))
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as f:
-            np.save(f, images)
-        os.replace(tmp, path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            with open(tmp, "wb") as f:
+                np.save(f, images)
+            os.replace(tmp, path)
+        except OSError as exc:  # the cache only saves time: go on without it
+            warnings.warn(f"image cache {path.parent} not written ({exc.strerror or exc}); set REIDLAB_CACHE "
+                          "to a writable folder to decode the images once only", stacklevel=2)
     return images
