@@ -2,7 +2,9 @@
 # The study's GPU call, as one command on a lent GPU machine (`make gpu-study`): the throughput
 # benchmark, then the pending queue of the study to a deadline, everything under $OUT.
 #
-#   scripts/gpu_prepare.sh VIPeR i-LIDS          # here, before the call (data + commit into .gpu-data)
+#   scripts/gpu_prepare.sh VIPeR i-LID           # here, before the call (data + commit into .gpu-data;
+#                                                # carry is 64 MiB: VIPeR 25M, i-LID 2M, CAVIAR4REID 6M,
+#                                                # PRID 15M, 3DPeS 38M; CUHK01 75M does not fit)
 #   OUT=... MINUTES=8 make gpu-study             # there (the device tool's command; carry .gpu-data)
 #
 # ITEMS: the queue, most wanted first (default: what issues 9-11 still wait for, then the
