@@ -8,7 +8,7 @@
 #   OUT=... MINUTES=8 make gpu-study             # there (the device tool's command; carry .gpu-data)
 #
 # ITEMS: the queue, most wanted first (default: what issues 9-11 still wait for, then the
-# study in book order); PROFILE (default fast); MINUTES of training (default 8); BENCH=0 skips the
+# VIPeR items of the study); PROFILE (default fast); MINUTES of training (default 8); BENCH=0 skips the
 # benchmark (~1 minute). Output: $OUT/benchmark.txt, and what scripts/gpu_call.sh writes.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +16,8 @@ out=${OUT:-/tmp/reidlab-out}
 mkdir -p "$out"
 export REIDLAB_DATA_ROOT=${REIDLAB_DATA_ROOT:-$PWD/.gpu-data}
 [ -f .gpu-data/COMMIT ] && export REIDLAB_GIT_COMMIT=$(cat .gpu-data/COMMIT)
-items=${ITEMS:-"fig4 table4 precision fidelity-attribution epoch-pairs fig5 table1 fig6 table2 table3 fig7 fig8 table5 table6 table7"}
+# (the default needs VIPeR and i-LID only; items on other sets need their data carried too)
+items=${ITEMS:-"fig4 table4 precision fidelity-attribution epoch-pairs fig8 fig7 table3 fig6"}
 if [ "${BENCH:-1}" = 1 ]; then
   timeout 150 python3 benchmarks/schedules.py --device cuda --runs 10 --big 64 --epochs 2 > "$out/benchmark.txt" 2>&1
 fi
