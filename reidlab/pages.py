@@ -47,8 +47,7 @@ CHECK = '''for name in {files}:
 
 # a page of CMC numbers: the table beside the paper's, and the curves
 CMC = ('''paper = report.paper_frame(ITEM)
-summary = report.mean_std(frame, [f"rank{r}" for r in report.RANKS] + ["mAP"])
-table = report.beside_paper(summary, paper) if paper is not None else summary.round(1)
+table = report.cmc_table(frame, ITEM)  # every declared variant; "not run yet" where none is stored
 table.to_csv(out / "table.csv")
 display(table)''',
        '''fig = report.plot_cmc(frame, paper, title=TITLE)

@@ -80,9 +80,14 @@ def mean_std(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return pd.concat({"mean": mean, "std": std}, axis=1)
 
 
-def beside_paper(reproduced: pd.DataFrame, paper: pd.DataFrame, ranks=RANKS) -> pd.DataFrame:
+def beside_paper(reproduced: pd.DataFrame, paper: pd.DataFrame, ranks=RANKS,
+                 variants: list[str] | None = None) -> pd.DataFrame:
     """``reproduced`` (from ``mean_std``) and ``paper`` (index variant, columns rank1...) side by
-    side: paper, reproduced mean ± std, and the difference, per rank."""
+    side: paper, reproduced mean ± std, and the difference, per rank. ``variants``: the rows, in
+    order (a variant with no runs is a "not run yet" row, never dropped); "–" where a number is
+    missing."""
+    if variants is not None:
+        reproduced = reproduced.reindex(variants)
     out = {}
     for r in ranks:
         col = f"rank{r}"
@@ -90,9 +95,34 @@ def beside_paper(reproduced: pd.DataFrame, paper: pd.DataFrame, ranks=RANKS) -> 
         std = reproduced[("std", col)]
         p = paper[col].reindex(mean.index) if col in paper else pd.Series(np.nan, index=mean.index)
         out[(f"CMC {r}", "paper")] = p
-        out[(f"CMC {r}", "reproduced")] = [f"{m:.1f} ± {s:.1f}" for m, s in zip(mean, std)]
+        out[(f"CMC {r}", "reproduced")] = [NOT_RUN_ROW if np.isnan(m) else f"{m:.1f} ± {s:.1f}"
+                                           for m, s in zip(mean, std)]
         out[(f"CMC {r}", "diff")] = (mean - p).round(1)
-    return pd.DataFrame(out)
+    return _dashes(pd.DataFrame(out))
+
+
+NOT_RUN_ROW = "not run yet"
+
+
+def _dashes(table: pd.DataFrame) -> pd.DataFrame:
+    """Missing numbers as "–" (not NaN)."""
+    return table.astype(object).where(table.notna(), "–")
+
+
+def cmc_table(frame: pd.DataFrame, item: str) -> pd.DataFrame:
+    """The page table of a CMC item: every declared variant (and any derived row, e.g. an
+    average) with its CMC and mAP, beside the paper's numbers where the paper gives them."""
+    summary = mean_std(frame, [f"rank{r}" for r in RANKS] + ["mAP"])
+    declared = list(ITEMS[item].variants)
+    rows = [v for v in summary.index if v not in declared] + declared
+    paper = paper_frame(item)
+    if paper is not None:
+        return beside_paper(summary, paper, variants=rows)
+    table = summary.reindex(rows).round(1)
+    missing = table.isna().all(axis=1)
+    table = _dashes(table)
+    table.loc[missing] = NOT_RUN_ROW
+    return table
 
 
 def profile_note(profile: str, real_data: bool, item: str | None = None) -> str:

@@ -85,3 +85,18 @@ def test_a_check_of_no_runs_says_so():
 
     empty = runs_frame("precision", "smoke", False, store=__import__("pathlib").Path("/nonexistent"))
     assert schedule_table(empty, "fp32").iloc[0, 0] == NOT_RUN
+
+
+def test_a_variant_without_runs_is_a_row_that_says_so():
+    from reidlab.report import cmc_table
+
+    frame = pd.DataFrame({"variant": ["Ours", "Ours"], "fold": [0, 1], "mAP": [40.0, 42.0],
+                          **{f"rank{r}": [30.0, 34.0] for r in (1, 5, 10, 20, 50)}})
+    table = cmc_table(frame, "table4")
+    assert list(table.index) == ["Ours", "Ours Multi-Label"]
+    assert table.loc["Ours Multi-Label", ("CMC 1", "reproduced")] == "not run yet"
+    assert table.loc["Ours Multi-Label", ("CMC 1", "diff")] == "–"
+    assert table.loc["Ours", ("CMC 1", "reproduced")] == "32.0 ± 2.8"
+    plain = cmc_table(frame.assign(variant=["VIPeR V", "VIPeR V"]), "fig5")  # no paper table
+    assert plain.loc["PETA V+I+A"].tolist() == ["not run yet"] * plain.shape[1]
+    assert plain.loc["VIPeR V", ("mean", "rank1")] == 32.0
