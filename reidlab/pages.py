@@ -105,7 +105,9 @@ else:
                '''fig = report.unavailable_figure() if run is None else report.plot_activation_images(pos, neg, seed=seed)
 fig.savefig(out / "activations.png", dpi=120)''')
 
-CLAIMS = ('''table = report.claims(profile, real, store)
+CLAIMS = ('''from reidlab import verdicts
+
+table = verdicts.claims(profile, real, store)
 table.to_csv(out / "table.csv")
 display(table.style.hide(axis="index"))''',)
 

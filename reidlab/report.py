@@ -14,7 +14,7 @@ import pandas as pd
 
 from reidlab.paper import paper_table
 from reidlab.store import STORE, stored
-from reidlab.study import FAST_SCHEDULE, ITEMS, PROFILES, claims as declared_claims, item_folds, plan
+from reidlab.study import FAST_SCHEDULE, ITEMS, PROFILES, item_folds, plan
 
 RANKS = (1, 5, 10, 20, 50)
 
@@ -219,51 +219,6 @@ def plot_relative_auc(rel: pd.Series):
     ax.axhline(1.0, color="k", lw=0.8)
     ax.figure.tight_layout()
     return ax.figure
-
-
-def _rank1(frame: pd.DataFrame, variant: str) -> tuple[float, float, int] | None:
-    values = frame.loc[frame.variant == variant, "rank1"] if len(frame) else pd.Series(dtype=float)
-    if values.empty:
-        return None
-    return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0, len(values)
-
-
-def verdict(a: tuple[float, float, int], b) -> str:
-    """A claim holds if the difference exceeds the fold-to-fold spread (2 standard errors of the
-    difference); it fails if the difference has the wrong sign beyond that; else inconclusive.
-    Against a paper number: it holds if the number lies within 2 standard errors (or 2 points)."""
-    mean, std, n = a
-    if isinstance(b, float):
-        margin = max(2.0, 2 * std / np.sqrt(n))
-        return "holds" if abs(mean - b) <= margin else ("lower than the paper" if mean < b else "higher than the paper")
-    diff = mean - b[0]
-    margin = 2 * np.sqrt(std ** 2 / n + b[1] ** 2 / b[2]) if n > 1 and b[2] > 1 else np.inf
-    if diff > margin:
-        return "holds"
-    if diff < -margin:
-        return "does not hold"
-    return "inconclusive (needs more folds)" if margin == np.inf else "inconclusive"
-
-
-def claims(profile: str, real_data: bool, store: Path = STORE) -> pd.DataFrame:
-    """One row per claim: paper, reproduced (mean ± std of rank-1 over folds) and the verdict."""
-    rows = []
-    for item, claim in declared_claims():
-        text, a, b = claim.text, claim.a, claim.b
-        frame = runs_frame(item, profile, real_data, store)
-        if a.startswith("Average "):  # a mean over the item's variants (``with_averages``)
-            frame = with_averages(frame, item)
-        ra = _rank1(frame, a)
-        rb = b if isinstance(b, float) else _rank1(frame, b)
-        if ra is None or rb is None:
-            rows.append({"claim": text, "reproduced": "not run yet", "verdict": "-"})
-            continue
-        shown = f"{ra[0]:.1f} ± {ra[1]:.1f} (n={ra[2]})"
-        if not isinstance(b, float):
-            shown += f" vs {rb[0]:.1f} ± {rb[1]:.1f}"
-        rows.append({"claim": text, "reproduced": shown,
-                     "verdict": verdict(ra, rb) if real_data else "no verdict: synthetic data"})
-    return pd.DataFrame(rows)
 
 
 def plot_occlusion(image: np.ndarray, heatmap: np.ndarray):

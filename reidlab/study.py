@@ -239,9 +239,12 @@ ITEMS: dict[str, PaperItem] = {
         paper=paper.table7),
     "claims": PaperItem(
         "Verdicts: which claims hold",
-        "Each of the paper's headline claims, decided from the stored runs: rank-1 mean ± std over "
-        "folds; a claim holds when the difference exceeds twice its standard error. This page only "
-        "reads the runs of the other chapters (run them first).",
+        "Each of the paper's claims, decided from the stored runs (`reidlab.verdicts`): the paired "
+        "difference of rank-1 over the folds both sides have, its 95% t interval, n and the p of a paired "
+        "t-test. A comparison *holds* when the interval lies above 0, is *contradicted* below it, and is "
+        "*inconclusive* otherwise (with the folds that would decide it); against a number the paper "
+        "reports, it holds when the number lies in the interval. This page only reads the runs of the "
+        "other chapters (run them first).",
         page=pages.CLAIMS, files=("table.csv",)),
     "schedules": PaperItem(
         "Methods check: a fast schedule against the paper's",

@@ -1,0 +1,32 @@
+"""Verdicts on the paper's claims: paired statistics recomputed by hand on tiny inputs."""
+
+import pandas as pd
+import pytest
+
+from reidlab.verdicts import folds_to_decide, paired_effect, verdict
+
+
+def test_paired_effect_by_hand():
+    a = pd.Series([30.0, 32.0, 34.0, 99.0], index=[0, 1, 2, 3])
+    b = pd.Series([28.0, 31.0, 33.0], index=[0, 1, 2])  # fold 3 has A only: left out
+    e = paired_effect(a, b)
+    # d = 2, 1, 1: mean 4/3, sd sqrt(1/3), se 1/3; t(0.975, 2) = 4.3027; t = 4, p = 0.0572
+    assert (e.n, e.mean) == (3, pytest.approx(4 / 3))
+    assert (e.low, e.high) == (pytest.approx(4 / 3 - 4.3027 / 3, abs=1e-3), pytest.approx(4 / 3 + 4.3027 / 3, abs=1e-3))
+    assert e.p == pytest.approx(0.0572, abs=1e-3)
+    assert verdict(e).startswith("inconclusive (about")
+    # (1.96 sd / mean)^2 = 0.72 folds: already decided by that rule, so one fold more than now
+    assert folds_to_decide(e) == 4
+
+
+def test_verdict_rules():
+    up = paired_effect(pd.Series([30.0, 31.0, 32.0, 33.0]), pd.Series([20.0, 20.5, 21.0, 22.0]))
+    assert verdict(up) == "holds"
+    down = paired_effect(pd.Series([20.0, 20.5, 21.0, 22.0]), pd.Series([30.0, 31.0, 32.0, 33.0]))
+    assert verdict(down) == "contradicted"
+    assert verdict(paired_effect(pd.Series([30.0]), pd.Series([20.0]))).startswith("inconclusive (1 fold")
+    near = paired_effect(pd.Series([31.0, 33.0, 35.0]), 33.6)  # the paper's number inside the interval
+    assert verdict(near, against_number=True) == "holds"
+    low = paired_effect(pd.Series([23.0, 23.5, 24.0]), 33.6)
+    assert verdict(low, against_number=True) == "lower than the paper"
+    assert paired_effect(pd.Series(dtype=float), 33.6) is None
