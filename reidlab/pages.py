@@ -36,7 +36,7 @@ store = Path(store) if store else store_for(profile, real)  # synthetic/smoke: n
 out = (Path(output_dir) if output_dir else book_out_for(profile, real)) / ITEM
 out.mkdir(parents=True, exist_ok=True)
 {run}
-print(report.profile_note(profile, real, ITEM))'''
+print(report.profile_note(profile, real, ITEM, locals().get("frame")))'''
 
 RUN = '''if execute_runs:
     run_item(ITEM, profile, data_root, store, jobs=jobs, progress=False, overrides=overrides)

@@ -125,14 +125,20 @@ def cmc_table(frame: pd.DataFrame, item: str) -> pd.DataFrame:
     return table
 
 
-def profile_note(profile: str, real_data: bool, item: str | None = None) -> str:
-    """The line every page prints above its numbers: profile, folds and data."""
+def profile_note(profile: str, real_data: bool, item: str | None = None, frame: pd.DataFrame | None = None) -> str:
+    """The lines every page prints above its numbers: profile, folds (stored of declared, per
+    variant, when ``frame`` holds the page's runs) and data."""
     data = "real data" if real_data else "SYNTHETIC data (embedded default, not the paper's datasets)"
     folds = ""
     if item is not None and ITEMS[item].variants:
         kind = "dev partitions" if ITEMS[item].dev else "test folds"
-        folds = f" This page: {item_folds(item, profile)} {kind} per variant."
-    return f"Profile {PROFILES[profile].describe()}.{folds} Data: {data}."
+        declared = item_folds(item, profile)
+        folds = f"\nThis page: {declared} {kind} per variant declared"
+        if frame is not None:
+            done = frame.groupby("variant").size().reindex(list(ITEMS[item].variants), fill_value=0)
+            folds += "; stored: " + ", ".join(f"{v} {n}/{declared}" for v, n in done.items())
+        folds += "."
+    return f"Profile {PROFILES[profile].describe()}.{folds}\nData: {data}."
 
 
 def paper_frame(item: str) -> pd.DataFrame | None:

@@ -90,3 +90,12 @@ def test_a_variant_without_runs_is_a_row_that_says_so():
     plain = cmc_table(frame.assign(variant=["VIPeR V", "VIPeR V"]), "fig5")  # no paper table
     assert plain.loc["PETA V+I+A"].tolist() == ["not run yet"] * plain.shape[1]
     assert plain.loc["VIPeR V", ("mean", "rank1")] == 32.0
+
+
+def test_every_page_says_how_many_folds_are_stored_of_those_declared():
+    from reidlab.report import profile_note
+
+    frame = pd.DataFrame({"variant": ["Ours", "Ours", "Ours"], "fold": [0, 1, 2]})
+    note = profile_note("fast", True, "table4", frame)
+    assert "10 test folds per variant declared; stored: Ours 3/10, Ours Multi-Label 0/10." in note
+    assert "SYNTHETIC" in profile_note("smoke", False, "fig4")
