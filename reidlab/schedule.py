@@ -154,8 +154,9 @@ def _run_batched(work: list[tuple[RunConfig, Path]], data_root, batch: int, prog
     for cfg, run_dir in work:
         if cfg.optimizer == "sgd":
             groups.setdefault((group_key(cfg.to_dict()), resume_epoch(run_dir)), []).append((cfg, run_dir))
-    # cheapest groups first, so a deadline cuts the fewest groups short
-    for members in sorted(groups.values(), key=lambda m: m[0][0].epochs / m[0][0].pairs_per_step):
+    # groups in the order of their first run: the items' order is the queue's priority (a deadline
+    # checkpoints whatever group it reaches; the same command resumes it)
+    for members in groups.values():
         # runs of similar epoch lengths side by side: a group pads every run to its longest epoch
         members.sort(key=lambda m: _epoch_pairs(m[0], data_root))
         for i in range(0, len(members), batch):
