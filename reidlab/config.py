@@ -247,7 +247,7 @@ def load_yaml(text: str):
 
 # the smallest valid value of numeric keys (a split of synthetic persons needs two per side)
 MINIMA = {"fold": 0, "split_seed": 0, "seed": 0, "checkpoint_every": 1, "curve_every": 0, "synthetic_persons": 4,
-          "margin": 1e-12, "grad_clip": 1e-12}
+          "margin": 1e-12, "grad_clip": 0}  # grad_clip 0 (or null): no clipping
 
 _TYPES = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,),
           "list[int]": (list,), "list[float]": (list,)}

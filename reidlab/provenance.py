@@ -70,22 +70,22 @@ def write_json_atomic(path: Path, obj) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # two writers never share a temporary file
     text = json.dumps(obj, indent=1, default=_plain) + "\n"
-    with writing(tmp):
+    with writing(path, tmp):
         tmp.write_text(text)
     tmp.replace(path)
 
 
 @contextlib.contextmanager
-def writing(path: Path):
-    """Writes to ``path``; a full disk (or any write failure) is said plainly, and the partial
-    file removed."""
+def writing(path: Path, tmp: Path):
+    """Writes ``tmp`` (to become ``path``); a full disk (or any write failure) is said plainly,
+    and the partial file removed."""
     try:
         yield
     except (OSError, RuntimeError) as exc:
-        path.unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         full = getattr(exc, "errno", None) == errno.ENOSPC or "enforce fail" in str(exc) or "No space" in str(exc)
         hint = "the disk is full: free space and run again (the run resumes)" if full else str(exc)[:200]
-        raise ReidlabError(f"could not write {path.with_suffix('')}: {hint}") from None
+        raise ReidlabError(f"could not write {path}: {hint}") from None
 
 
 def read_json(path: Path):

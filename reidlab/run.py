@@ -10,6 +10,7 @@ for finished runs. Re-running a finished run returns its metrics; an unfinished 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import time
 from pathlib import Path
@@ -54,54 +55,45 @@ def _split(cfg: RunConfig, train, test):
 def _atomic_save(obj, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # two writers never share a temporary file
-    with writing(tmp):
+    with writing(path, tmp):
         torch.save(obj, tmp)
     tmp.replace(path)
 
 
 @contextlib.contextmanager
 def run_lock(run_dir: Path):
-    """One trainer per run directory: a second process is told which process holds it (a lock
-    whose process has died is taken over)."""
+    """One trainer per run directory: an exclusive ``flock`` on ``run_dir/.lock`` (the kernel
+    releases it when its process ends, however it ends); a second process is told which process
+    holds it."""
     run_dir.mkdir(parents=True, exist_ok=True)
-    lock = run_dir / ".lock"
-    for attempt in (1, 2):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-            break
-        except FileExistsError:
-            holder = lock.read_text().strip() if lock.exists() else ""
-            if attempt == 2 or (holder.isdigit() and _alive(int(holder))):
-                raise ConfigError(f"{run_dir} is being trained by process {holder or '?'}; wait for it to "
-                                  "finish, or stop it (then this command resumes the run)") from None
-            lock.unlink(missing_ok=True)  # its process died: a stale lock
+    fd = os.open(run_dir / ".lock", os.O_CREAT | os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.read(fd, 32).decode().strip() or "?"
+        os.close(fd)
+        raise ConfigError(f"{run_dir} is being trained by process {holder}; wait for it to finish, or "
+                          "stop it (then this command resumes the run)") from None
+    os.ftruncate(fd, 0)
     os.write(fd, str(os.getpid()).encode())
-    os.close(fd)
     try:
         yield
     finally:
-        lock.unlink(missing_ok=True)
+        os.close(fd)  # releases the lock; the file stays (git-ignored), so no one locks a stale copy
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def load_checkpoint(path: Path, device) -> dict:
+def load_checkpoint(path: Path) -> dict:
     """A checkpoint or weights file: tensors and plain values only (``weights_only``), so a file
-    from elsewhere (committed ``last.pt`` files are) cannot run code when loaded."""
+    from elsewhere (committed ``last.pt`` files are) cannot run code when loaded. Loaded on the
+    CPU (the callers move it), so a failure here is the file's."""
     try:
-        return torch.load(path, map_location=device, weights_only=True)
-    except Exception as exc:  # a pickle that is more than data, or a truncated file
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except (OSError, MemoryError) as exc:  # the file is fine, or may be: say what failed
+        raise ConfigError(f"{path} could not be read: {exc}") from None
+    except Exception as exc:  # an unpickler refusing code, a truncated or damaged file
         raise ConfigError(f"{path} is not a readable checkpoint ({type(exc).__name__}: {str(exc)[:120]}); "
-                          "delete it (the run starts again from its previous checkpoint or from "
-                          "scratch)") from None
+                          "delete it and run again (a run without its last.pt starts from scratch)") from None
+    return state
 
 
 def final_weights(run_dir: Path) -> Path | None:
@@ -117,14 +109,14 @@ def keep_weights(run_dir: Path) -> None:
     for the runs that analyses use, so that no one has to train them again."""
     source, kept = final_weights(run_dir), run_dir / "weights.pt"
     if source is not None and source != kept:
-        _atomic_save({"model": load_checkpoint(source, "cpu")["model"]}, kept)
+        _atomic_save({"model": load_checkpoint(source)["model"]}, kept)
 
 
 def write_progress(run_dir: Path, state: dict | None = None) -> dict:
     """``progress.json`` of an unfinished run: the epoch reached and its per-epoch history, so how
     far a run got is committed even while its checkpoints are not."""
     if state is None:
-        state = load_checkpoint(run_dir / "checkpoints" / "last.pt", "cpu")
+        state = load_checkpoint(run_dir / "checkpoints" / "last.pt")
     progress = {"epoch": state["epoch"], "elapsed_s": round(state["elapsed"], 1),
                 "git_commit": state.get("commit"), "history": state["history"]}
     write_json_atomic(run_dir / "progress.json", progress)
@@ -203,7 +195,7 @@ class Run:
         if path is None:
             raise ConfigError(f"{self.run_dir} has no final weights (checkpoints are not committed; "
                               "weights.pt is kept only for the runs analyses use)")
-        self.model.load_state_dict(load_checkpoint(path, self.device)["model"])
+        self.model.load_state_dict(load_checkpoint(path)["model"])
         self.model.eval()
 
     def pretrained_dir(self) -> Path:
@@ -222,7 +214,7 @@ class Run:
         if path is None:
             raise ConfigError(f"pretrained run {run_dir} has no final weights (weights.pt or "
                               "checkpoints/final.pt); train it first")
-        state = load_checkpoint(path, "cpu")["model"]
+        state = load_checkpoint(path)["model"]
         self.model.features.load_state_dict({k[len("features."):]: v for k, v in state.items()
                                              if k.startswith("features.")})
 
@@ -270,7 +262,7 @@ class Run:
         history, start, elapsed = {"epochs": [], "curve": []}, 1, 0.0
         last = self.run_dir / "checkpoints" / "last.pt"
         if last.exists():
-            state = load_checkpoint(last, self.device)
+            state = load_checkpoint(last)
             self.model.load_state_dict(state["model"])
             self.optimizer.load_state_dict(state["optimizer"])
             history, start, elapsed = state["history"], state["epoch"] + 1, state["elapsed"]

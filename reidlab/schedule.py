@@ -12,6 +12,7 @@ sampler on its split (``pairs_per_epoch``). The rates are measured ones (files b
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -139,41 +140,44 @@ def _evaluable(evaluations: list[tuple[RunConfig, Path]], store: Path) -> list[t
 
 def _run_batched(work: list[tuple[RunConfig, Path]], data_root, batch: int, progress: bool,
                  deadline: float | None) -> None:
-    """Groups of up to ``batch`` runs of one network shape that resume from the same epoch (they
-    may differ in fold, seeds and recipe: ``batched.PER_RUN``), each group trained at once (on a
-    GPU: one CUDA-graph step for all of them). Non-SGD runs train alone; a run that diverges is
-    recorded (``diverged.json``) and its group goes on without it."""
+    """Groups of up to ``batch`` runs, taken in queue order (the items' order is the priority):
+    the first pending run and the next ones that can share its group, i.e. of its network shape,
+    resuming from its epoch (they may differ in fold, seeds, recipe and data:
+    ``batched.PER_RUN``), and of a similar epoch length (a group pads every run to its longest).
+    Each group trains at once (on a GPU: one CUDA-graph step for all of them); a deadline
+    checkpoints it and the same command resumes. Non-SGD runs train alone, in their turn; a run
+    that diverges is recorded (``diverged.json``) and its group goes on without it."""
     from reidlab.batched import RunGroup, group_key
     from reidlab.run import Run
     from reidlab.train import TrainingDiverged
 
-    alone = [(c, d) for c, d in work if c.optimizer != "sgd"]
-    if alone:
-        _run_all(alone, data_root, 1, progress, "alone (not SGD)")
-    groups: dict[tuple[str, int], list[tuple[RunConfig, Path]]] = {}
-    for cfg, run_dir in work:
-        if cfg.optimizer == "sgd":
-            groups.setdefault((group_key(cfg.to_dict()), resume_epoch(run_dir)), []).append((cfg, run_dir))
-    # groups in the order of their first run: the items' order is the queue's priority (a deadline
-    # checkpoints whatever group it reaches; the same command resumes it)
-    for members in groups.values():
-        # runs of similar epoch lengths side by side: a group pads every run to its longest epoch
-        members.sort(key=lambda m: _epoch_pairs(m[0], data_root))
-        for i in range(0, len(members), batch):
-            chunk = members[i:i + batch]
-            while chunk:
-                start = time.perf_counter()
-                try:
-                    RunGroup([Run(c, d, data_root, progress=False) for c, d in chunk],
-                             progress=progress).execute(deadline)
-                except TrainingDiverged as exc:
-                    print(f"  a run diverged ({exc}); its group starts again without it", flush=True)
-                    chunk = [(c, d) for c, d in chunk if not (d / "diverged.json").exists()]
-                    continue
-                cfg = chunk[0][0]
-                print(f"  {len(chunk)} runs at once ({cfg.dataset}, {cfg.epochs} epochs, "
-                      f"{cfg.pairs_per_step} pair(s)/step): {time.perf_counter() - start:.0f} s", flush=True)
-                break
+    def key(cfg: RunConfig, run_dir: Path) -> tuple:
+        length = math.ceil(math.log2(_epoch_pairs(cfg, data_root)))  # within a factor of ~2
+        return group_key(cfg.to_dict()), resume_epoch(run_dir), length
+
+    queue = [(c, d, key(c, d)) for c, d in work]
+    while queue:
+        head = queue[0]
+        if head[0].optimizer != "sgd":
+            _run_all([head[:2]], data_root, 1, progress, "alone (not SGD)")
+            queue = queue[1:]
+            continue
+        chunk = [m for m in queue if m[2] == head[2]][:batch]
+        queue = [m for m in queue if m not in chunk]
+        chunk = [(c, d) for c, d, _ in chunk]
+        while chunk:
+            start = time.perf_counter()
+            try:
+                RunGroup([Run(c, d, data_root, progress=False) for c, d in chunk],
+                         progress=progress).execute(deadline)
+            except TrainingDiverged as exc:
+                print(f"  a run diverged ({exc}); its group starts again without it", flush=True)
+                chunk = [(c, d) for c, d in chunk if not (d / "diverged.json").exists()]
+                continue
+            cfg = chunk[0][0]
+            print(f"  {len(chunk)} runs at once ({cfg.dataset}, {cfg.epochs} epochs, "
+                  f"{cfg.pairs_per_step} pair(s)/step): {time.perf_counter() - start:.0f} s", flush=True)
+            break
 
 
 def _run_all(work: list[tuple[RunConfig, Path]], data_root, jobs: int, progress: bool, label: str,

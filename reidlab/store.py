@@ -11,7 +11,6 @@ ignored scratch folder, so that no demo or test run can replace a committed resu
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -65,7 +64,9 @@ def resume_epoch(run_dir: Path) -> int:
     path = run_dir / "progress.json"
     if not (run_dir / "checkpoints" / "last.pt").exists() or not path.exists():
         return 0
-    return json.loads(path.read_text())["epoch"]
+    from reidlab.provenance import read_json
+
+    return read_json(path)["epoch"]
 
 
 def write_profile(run_dir: Path, profile: dict) -> None:

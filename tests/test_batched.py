@@ -204,3 +204,21 @@ def test_a_group_refuses_evidence_without_its_code_version(tmp_path, monkeypatch
     runs = [Run(RunConfig(**{**TINY, "fold": t}), tmp_path / f"r{t}", progress=False) for t in (0, 1)]
     with pytest.raises(ConfigError, match="code version is unknown"):
         RunGroup(runs, progress=False).execute()
+
+
+def test_groups_are_taken_in_queue_order(tmp_path, monkeypatch):
+    """The items' order is the priority: the first group holds the first runs of the queue."""
+    from reidlab import schedule
+    import reidlab.batched as batched
+
+    seen = []
+
+    class Spy(batched.RunGroup):
+        def __init__(self, runs, **kw):
+            seen.append([r.cfg.fold for r in runs])
+            super().__init__(runs, **kw)
+
+    monkeypatch.setattr(batched, "RunGroup", Spy)
+    configs = [RunConfig(**{**TINY, "epochs": 1, "fold": f}) for f in (2, 0, 1)]
+    schedule._run_batched([(c, tmp_path / str(c.fold)) for c in configs], None, 2, False, None)
+    assert seen == [[2, 0], [1]]

@@ -338,7 +338,7 @@ def test_a_planted_pickle_is_refused(tmp_path):
     (tmp_path / "r" / "metrics.json").unlink()  # unfinished again: the next start resumes from last.pt
     with open(last, "wb") as f:
         pickle.dump({"model": Planted()}, f)
-    with pytest.raises(ConfigError, match="not a readable checkpoint.*delete it"):
+    with pytest.raises(ConfigError, match="not a readable checkpoint.*delete it and run again"):
         Run(RunConfig(**{**TINY, "epochs": 2, "checkpoint_every": 1}), tmp_path / "r", progress=False).execute()
     assert not (tmp_path / "pwned").exists()
     last.write_bytes(b"truncated")
@@ -349,23 +349,29 @@ def test_a_planted_pickle_is_refused(tmp_path):
 def test_one_trainer_per_run_directory(tmp_path):
     import os
     import subprocess
+    import sys
 
     from reidlab.run import run_lock
 
-    holder = subprocess.Popen(["sleep", "60"])
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from pathlib import Path; "
+                               "from reidlab.run import run_lock\n"
+                               "with run_lock(Path(sys.argv[1])):\n print('locked', flush=True); time.sleep(60)",
+                               str(tmp_path / "r")], stdout=subprocess.PIPE, text=True)
     try:
-        (tmp_path / "r").mkdir()
-        (tmp_path / "r" / ".lock").write_text(str(holder.pid))
+        assert holder.stdout.readline().strip() == "locked"
         with pytest.raises(ConfigError, match=f"being trained by process {holder.pid}"):
             Run(RunConfig(**{**TINY, "epochs": 1}), tmp_path / "r", progress=False).execute()
     finally:
-        holder.kill()
+        holder.kill()  # however its process ends, the kernel releases the lock
         holder.wait()
-    # its process gone, the lock is stale: the run goes on, and leaves no lock behind
     assert Run(RunConfig(**{**TINY, "epochs": 1}), tmp_path / "r", progress=False).execute()["mAP"] >= 0
-    assert not (tmp_path / "r" / ".lock").exists()
     with run_lock(tmp_path / "s"):
         assert (tmp_path / "s" / ".lock").read_text() == str(os.getpid())
+        with pytest.raises(ConfigError, match="being trained"):  # a second holder, even in this process
+            with run_lock(tmp_path / "s"):
+                pass
+    with run_lock(tmp_path / "s"):  # released: taken again
+        pass
 
 
 def test_a_run_name_cannot_leave_out(tmp_path, capsys):

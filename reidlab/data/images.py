@@ -61,6 +61,8 @@ def read_images(root: Path, relpaths: list[str], size: Size, use_cache: bool = T
                 np.save(f, images)
             os.replace(tmp, path)
         except OSError as exc:  # the cache only saves time: go on without it
+            if "tmp" in locals():
+                tmp.unlink(missing_ok=True)
             warnings.warn(f"image cache {path.parent} not written ({exc.strerror or exc}); set REIDLAB_CACHE "
                           "to a writable folder to decode the images once only", stacklevel=2)
     return images
