@@ -162,7 +162,8 @@ def notebook(name: str, item) -> nbf.NotebookNode:
     """The notebook of paper item ``name`` (a ``study.PaperItem``)."""
     nb = nbf.v4.new_notebook()
     params = nbf.v4.new_code_cell(PARAMETERS)
-    params.metadata["tags"] = ["parameters"]
+    # the book shows the parameters papermill injected (what the page was built with), not these defaults
+    params.metadata["tags"] = ["parameters", "remove-cell"]
     setup = SETUP.format(item=name, title=item.title, run=RUN if item.variants else "")
     cells = [nbf.v4.new_markdown_cell(f"# {item.title}\n\n{item.text}"), params, nbf.v4.new_code_cell(setup)]
     cells += [nbf.v4.new_code_cell(code) for code in item.page]

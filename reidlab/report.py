@@ -7,6 +7,7 @@ number from ``reidlab/paper_tables`` (``reidlab.paper``).
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -138,7 +139,8 @@ def profile_note(profile: str, real_data: bool, item: str | None = None, frame: 
             done = frame.groupby("variant").size().reindex(list(ITEMS[item].variants), fill_value=0)
             folds += "; stored: " + ", ".join(f"{v} {n}/{declared}" for v, n in done.items())
         folds += "."
-    return f"Profile {PROFILES[profile].describe()}.{folds}\nData: {data}."
+    profile_line = textwrap.fill(f"Profile {PROFILES[profile].describe()}.", 96)
+    return f"{profile_line}{textwrap.fill(folds, 96, replace_whitespace=False) if folds else ''}\nData: {data}."
 
 
 def paper_frame(item: str) -> pd.DataFrame | None:
