@@ -324,11 +324,11 @@ def _padded(t: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
 
 def _labels(batch, batches, key: str, attributes: int) -> torch.Tensor:
     """A run's labels ``key``; all unknown (-1) if it has none; attribute columns it lacks unknown."""
-    like = next(b.labels[key] for b in batches if key in b.labels)
-    if key not in batch.labels:
-        like = torch.full((len(batch.views), *like.shape[1:]), -1, dtype=like.dtype, device=like.device)
-        return like if key != "attributes" else _pad_columns(like, attributes)
-    return _pad_columns(batch.labels[key], attributes) if key == "attributes" else batch.labels[key]
+    own = batch.labels.get(key)
+    if own is None:
+        like = next(b.labels[key] for b in batches if key in b.labels)
+        own = torch.full((len(batch.views), *like.shape[1:]), -1, dtype=like.dtype, device=like.device)
+    return _pad_columns(own, attributes) if key == "attributes" else own
 
 
 def _pad_columns(labels: torch.Tensor, width: int) -> torch.Tensor:

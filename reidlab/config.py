@@ -117,13 +117,12 @@ class RunConfig:
                 raise ConfigError(f"config key '{key}' must be >= {low}, not {value}")
         if self.lr_start <= 0 or self.lr_end <= 0:
             raise ConfigError(f"config keys 'lr_start', 'lr_end' must be > 0, not {self.lr_start}, {self.lr_end}")
-        if self.test_persons is not None and (not self.test_dataset or self.test_persons < 1):
-            raise ConfigError(f"config key 'test_persons' = {self.test_persons}: give a number >= 1 of "
-                              "persons of the test_dataset (cross-dataset runs only), or null for half")
-        for key in ("epochs", "pairs_per_step", "feature_dim"):
-            if getattr(self, key) < 1 and not (key == "epochs" and self.epochs == 0 and self.pretrained):
-                raise ConfigError(f"config key '{key}' must be >= 1, not {getattr(self, key)}"
-                                  + (" (0 epochs: an evaluation of a pretrained network)" if key == "epochs" else ""))
+        if self.test_persons is not None and not self.test_dataset:
+            raise ConfigError(f"config key 'test_persons' = {self.test_persons}: cross-dataset runs only "
+                              "(set test_dataset), or null")
+        if self.epochs < 1 and not (self.epochs == 0 and self.pretrained):
+            raise ConfigError(f"config key 'epochs' must be >= 1, not {self.epochs} (0 epochs: an "
+                              "evaluation of a pretrained network, which needs 'pretrained')")
         if self.padding is not None:
             ok = all(isinstance(p, int) and not isinstance(p, bool) and p >= 0 for p in self.padding)
             if not ok or len(self.padding) != len(self.widths):
@@ -153,8 +152,9 @@ class RunConfig:
         so a stored run never outlives a bug that touched it."""
         keys = {RENAMED.get(k, k): v for k, v in self.to_dict().items()
                 if k != "device" and not (k in LEGACY and v == LEGACY[k])}
-        if code_version(self):
-            keys["code_version"] = code_version(self)
+        version = code_version(self)
+        if version:
+            keys["code_version"] = version
         return hashlib.sha1(json.dumps(keys, sort_keys=True).encode()).hexdigest()[:12]
 
     @classmethod
@@ -246,8 +246,8 @@ def load_yaml(text: str):
 
 
 # the smallest valid value of numeric keys (a split of synthetic persons needs two per side)
-MINIMA = {"fold": 0, "split_seed": 0, "seed": 0, "checkpoint_every": 1, "curve_every": 0, "synthetic_persons": 4,
-          "margin": 1e-12, "grad_clip": 0}  # grad_clip 0 (or null): no clipping
+MINIMA = {"pairs_per_step": 1, "feature_dim": 1, "test_persons": 1, "fold": 0, "split_seed": 0, "seed": 0,
+          "checkpoint_every": 1, "curve_every": 0, "synthetic_persons": 4, "margin": 1e-12, "grad_clip": 0}  # grad_clip 0 (or null): no clipping
 
 _TYPES = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,),
           "list[int]": (list,), "list[float]": (list,)}

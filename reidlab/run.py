@@ -201,13 +201,13 @@ class Run:
     def pretrained_dir(self) -> Path:
         """``cfg.pretrained`` as a directory: ``"@store/<identity>"`` is a sibling of this run's
         directory (runs of one store), else the store of this checkout; anything else a path."""
-        from reidlab.store import STORE, STORE_REF
+        from reidlab.store import STORE, referenced
 
-        ref = self.cfg.pretrained
-        if not ref.startswith(STORE_REF):
-            return Path(ref)
-        sibling = self.run_dir.parent / ref[len(STORE_REF):]
-        return sibling if sibling.is_dir() else STORE / ref[len(STORE_REF):]
+        identity = referenced(self.cfg)
+        if identity is None:
+            return Path(self.cfg.pretrained)
+        sibling = self.run_dir.parent / identity
+        return sibling if sibling.is_dir() else STORE / identity
 
     def _load_pretrained(self, run_dir: Path) -> None:
         path = final_weights(run_dir)

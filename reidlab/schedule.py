@@ -23,9 +23,8 @@ import pandas as pd
 
 from reidlab.config import RunConfig
 from reidlab.errors import ConfigError
-from reidlab.store import STORE, STORE_REF, resume_epoch, store_for, stored, write_profile
-from reidlab.study import (ANALYSIS_ITEMS, ITEMS, PROFILES, PlannedRun, item_folds, plan, pretrain_config,
-                           trained_items)
+from reidlab.store import STORE, referenced, resume_epoch, store_for, stored, write_profile
+from reidlab.study import ANALYSIS_ITEMS, ITEMS, PROFILES, PlannedRun, item_folds, plan, pretrain_runs, trained_items
 
 
 def trained_run(item: str, variant: str, profile: str, data_root: str | None, store: Path | None = None,
@@ -87,14 +86,12 @@ def run_items(items: list[str], profile: str = "smoke", data_root: str | None = 
             raise ConfigError(f"no variant(s) {sorted(unknown)} in {', '.join(items)}")
         # the chosen variants, and the networks their evaluation runs evaluate
         chosen = {item: [r for r in runs if r.variant in variants] for item, runs in plans.items()}
-        needed = {(r.config.pretrained or "")[len(STORE_REF):] for runs in chosen.values() for r in runs}
+        needed = {referenced(r.config) for runs in chosen.values() for r in runs}
         plans = {item: [r for r in runs if r.variant in variants or r.identity in needed]
                  for item, runs in plans.items()}
     if "table5" in items:  # the pre-training runs first
-        folds = range(item_folds("table5", profile))
-        sources = {c.identity(): c for c in (pretrain_config(PROFILES[profile], f, real) for f in folds)}
-        _run_all([(c, store / i) for i, c in sources.items()], data_root, jobs, progress, "table5 pretrain",
-                 batch, deadline)
+        _run_all([(r.config, store / r.identity) for r in pretrain_runs(profile, real)], data_root, jobs,
+                 progress, "table5 pretrain", batch, deadline)
     todo = {r.identity: r for runs in plans.values() for r in runs if stored(r.config, store) is None}
     label = "+".join(items)
     _run_all([(r.config, store / i) for i, r in todo.items() if r.config.epochs], data_root, jobs, progress,
@@ -117,8 +114,8 @@ def _keep_used_weights(plans: dict[str, list[PlannedRun]], store: Path) -> None:
         for run in runs:
             if (run.item, run.variant) in ANALYSIS_ITEMS.values() and run.fold == 0:
                 keep_weights(store / run.identity)
-            if (run.config.pretrained or "").startswith(STORE_REF):
-                keep_weights(store / run.config.pretrained[len(STORE_REF):])
+            if referenced(run.config):
+                keep_weights(store / referenced(run.config))
 
 
 def _evaluable(evaluations: list[tuple[RunConfig, Path]], store: Path) -> list[tuple[RunConfig, Path]]:
@@ -127,7 +124,7 @@ def _evaluable(evaluations: list[tuple[RunConfig, Path]], store: Path) -> list[t
 
     ready = []
     for cfg, run_dir in evaluations:
-        source = store / cfg.pretrained[len(STORE_REF):]
+        source = store / referenced(cfg)
         if final_weights(source) is not None:
             ready.append((cfg, run_dir))
         elif (source / "metrics.json").exists():
@@ -271,8 +268,7 @@ def summary(profile: str, data_root: str | None = None, store: Path = STORE,
     for item in items or trained_items():
         runs = plan(item, profile, data_root is not None)
         if item == "table5":  # its VIPeR pre-training runs, trained first (``run_items``)
-            runs = [PlannedRun(item, "pre-training", f, pretrain_config(PROFILES[profile], f, data_root is not None))
-                    for f in range(item_folds(item, profile))] + runs
+            runs = pretrain_runs(profile, data_root is not None) + runs
         mine = [r for r in runs if r.identity not in seen]
         seen |= {r.identity for r in mine}
         evaluations = [r for r in mine if not r.config.epochs]  # no training: seconds each

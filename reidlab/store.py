@@ -19,6 +19,18 @@ from reidlab.config import RunConfig
 STORE_REF = "@store/"  # a run directory in the same store, in a config (``Run.pretrained_dir``)
 
 
+def reference(config: RunConfig) -> str:
+    """How another run's config names ``config``'s run (``pretrained: "@store/<identity>"``): a
+    path relative to the store, so that identities do not depend on where the store is."""
+    return f"{STORE_REF}{config.identity()}"
+
+
+def referenced(config: RunConfig) -> str | None:
+    """The identity of the stored run ``config`` starts from, if it names one (``reference``)."""
+    ref = config.pretrained or ""
+    return ref[len(STORE_REF):] if ref.startswith(STORE_REF) else None
+
+
 def _repo_path(env: str, relative: str) -> Path:
     """``$env`` if set, else ``relative`` under the checkout holding this package (or the cwd)."""
     if os.environ.get(env):

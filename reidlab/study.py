@@ -26,7 +26,7 @@ from reidlab import pages, paper
 from reidlab.config import RECIPES, RunConfig
 from reidlab.data.attributes import LAYNE_ATTRIBUTES
 from reidlab.errors import ConfigError
-from reidlab.store import STORE_REF
+from reidlab.store import reference
 
 
 @dataclass(frozen=True)
@@ -367,23 +367,24 @@ def plan(item: str, profile: str = "smoke", real_data: bool = False,
                 fraction = config.pop("epochs_fraction")
                 config["epochs"] = max(1, round(fraction * prof.overrides.get("epochs", RunConfig.epochs)))
             if config.get("pretrained") == "@viper":
-                config["pretrained"] = f"{STORE_REF}{pretrain_config(prof, fold, real_data).identity()}"
-            trainer = _source(item, variant, source, config, runs, fold) if source else None
-            if config.get("test_dataset"):  # trained on all of A: one network for every test set and fold
-                trainer = networks.setdefault(_training_key(config), RunConfig.from_dict(config))
-            if trainer is not None and trainer.to_dict() != RunConfig.from_dict(config).to_dict():
-                config = {**config, **EVALUATION, "pretrained": f"{STORE_REF}{trainer.identity()}"}
-            runs[(variant, fold)] = PlannedRun(item, variant, fold, RunConfig.from_dict(config))
+                config["pretrained"] = reference(pretrain_config(prof, fold, real_data))
+            run = RunConfig.from_dict(config)
+            trainer = _source(item, variant, source, run, runs, fold) if source else None
+            if run.test_dataset:  # trained on all of A: one network for every test set and fold
+                trainer = networks.setdefault(_training_key(run), run)
+            if trainer is not None and trainer != run:
+                run = RunConfig.from_dict({**config, **EVALUATION, "pretrained": reference(trainer)})
+            runs[(variant, fold)] = PlannedRun(item, variant, fold, run)
     return list(runs.values())
 
 
-def _source(item: str, variant: str, source: str, config: dict, runs: dict, fold: int) -> RunConfig:
+def _source(item: str, variant: str, source: str, run: RunConfig, runs: dict, fold: int) -> RunConfig:
     """The network a test-time variant evaluates: ``source``'s run of the same fold, declared
     before it and differing from it in test settings only."""
     if (source, fold) not in runs:
         raise ConfigError(f"{item}: variant '{variant}' evaluates '{source}', which must be declared before it")
     trainer = runs[(source, fold)].config
-    differ = {k for k, v in RunConfig.from_dict(config).to_dict().items() if trainer.to_dict()[k] != v}
+    differ = {k for k, v in run.to_dict().items() if trainer.to_dict()[k] != v}
     if differ - set(TEST_KEYS):
         raise ConfigError(f"{item}: variant '{variant}' differs from '{source}' in {sorted(differ - set(TEST_KEYS))}, "
                           "not only in test settings: it would not be an evaluation of that network")
@@ -396,8 +397,14 @@ EVALUATION = {"epochs": 0, "curve_every": 0}
 TEST_KEYS = ("test_dataset", "test_persons", "fold", "test_views", "distance")
 
 
-def _training_key(config: dict) -> str:
-    return repr(sorted((k, v) for k, v in config.items() if k not in TEST_KEYS))
+def _training_key(run: RunConfig) -> str:
+    return repr(sorted((k, v) for k, v in run.to_dict().items() if k not in TEST_KEYS))
+
+
+def pretrain_runs(profile: str, real_data: bool) -> list[PlannedRun]:
+    """Table V's pre-training runs, one per fold (trained before Table V's own runs)."""
+    return [PlannedRun("table5", "pre-training", f, pretrain_config(PROFILES[profile], f, real_data))
+            for f in range(item_folds("table5", profile))]
 
 
 def pretrain_config(prof: Profile, fold: int, real_data: bool) -> RunConfig:

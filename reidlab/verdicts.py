@@ -36,7 +36,7 @@ class Effect:
 
 def paired_effect(a: pd.Series, b: pd.Series | float) -> Effect | None:
     """``a - b`` over the folds (the index) both have; ``b`` may be a number."""
-    d = (a - b).dropna() if isinstance(b, pd.Series) else (a - b).dropna()
+    d = (a - b).dropna()  # a Series aligns on folds; a number is subtracted from every fold
     if d.empty:
         return None
     n, mean = len(d), float(d.mean())
