@@ -6,7 +6,7 @@ STAMP := $(ENV_DIR)/.reidlab-installed
 # torch 2.14.1 + torchvision 0.29.1 are a matching pair on PyPI (the CUDA build also runs on CPU).
 TORCH := torch==2.14.1 torchvision==0.29.1
 
-.PHONY: install study test book-check bench gpu-study
+.PHONY: install study book test book-check bench gpu-study
 install: $(STAMP)
 
 $(PY):
@@ -18,16 +18,22 @@ $(STAMP): pyproject.toml | $(PY)
 	touch $(STAMP)
 
 PROFILE ?= smoke
-study: install  ## the whole study at $(PROFILE) (real data if REIDLAB_DATA_ROOT is set, else synthetic) + the HTML book
+study: install  ## the whole study at $(PROFILE) (real data if REIDLAB_DATA_ROOT is set, else a synthetic demo) + the books
 	$(PY) -m reidlab prepare
 	$(PY) -m reidlab book --profile $(PROFILE)
+	$(PY) -m reidlab book --from-results
 
-test: install  ## unit tests, then every notebook at the smoke profile (nbmake)
-	$(PY) -m pytest -q tests notebooks --nbmake
+book: install  ## the real study's book, from the pages committed in results/ (no data, no training)
+	$(PY) -m reidlab book --from-results
+
+test: install  ## unit tests, then every notebook at the smoke profile on synthetic data (nbmake)
+	$(PY) -m pytest -q tests
+	REIDLAB_DATA_ROOT= $(PY) -m pytest -q notebooks --nbmake
 
 CHECK_DIR ?= _build/screenshots
-book-check: install  ## the book at the smoke profile on synthetic data, every page checked in chromium
-	REIDLAB_DATA_ROOT= $(PY) -m reidlab book --profile smoke --check $(CHECK_DIR)
+book-check: install  ## both books, every page checked in chromium: the demo (smoke, synthetic) and the real one
+	REIDLAB_DATA_ROOT= $(PY) -m reidlab book --profile smoke --check $(CHECK_DIR)/demo
+	$(PY) -m reidlab book --from-results --check $(CHECK_DIR)/real
 
 bench: install
 	$(PY) benchmarks/load_data.py

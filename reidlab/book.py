@@ -1,47 +1,66 @@
 """Build the study's HTML book: papermill runs every notebook, then Jupyter Book (v1) renders
-the executed copies with execution off."""
+the executed copies with execution off.
+
+Two editions: the **real book** (``make book``) renders the pages committed under
+``results/book/pages`` (executed with real data at a real profile, each saying how it was made) and
+needs no data and no training; a **demo** build (synthetic data or the smoke profile) renders its
+own pages from scratch, in its own folder, under a banner that says so."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
+import shutil
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
+import nbformat
+
 from reidlab.errors import ReidlabError
+from reidlab.store import BOOK_OUT, SCRATCH, book_out_for
 
 REPO = Path(__file__).resolve().parents[1]
 
 
+def pages_dir(profile: str, real_data: bool) -> Path:
+    """Where a build's executed notebooks (the book's pages) go: ``results/book/pages`` for the
+    real study (evidence: the real book is built from them, ``build_html(REAL)``), else scratch."""
+    return book_out_for(profile, real_data) / "pages"
+
+
 def execute_notebooks(profile: str, data_root: str | None, jobs: int = 1, only: list[str] | None = None,
-                      execute_runs: bool = True, repo: Path = REPO) -> list[Path]:
-    """Run ``notebooks/*.ipynb`` with papermill into ``book/executed/``; a progress line each."""
+                      execute_runs: bool = True, repo: Path = REPO) -> Path:
+    """Run ``notebooks/*.ipynb`` with papermill into ``pages_dir``, a progress line each; returns
+    that folder. A page is executed into scratch and moved there only once it has run to the end."""
     import papermill
 
     notebooks = sorted((repo / "notebooks").glob("[0-9]*.ipynb"))
     if only:
         notebooks = [nb for nb in notebooks if any(nb.stem.endswith(o) for o in only)]
-    out_dir = repo / "book" / "executed"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    done = []
+    out_dir = pages_dir(profile, data_root is not None)
+    work = SCRATCH / "executing"
+    for d in (out_dir, work):
+        d.mkdir(parents=True, exist_ok=True)
     for k, nb in enumerate(notebooks, 1):
         start = time.perf_counter()
         print(f"[{k:2d}/{len(notebooks)}] {nb.stem} ...", end=" ", flush=True)
-        target = out_dir / nb.name
+        partial = work / nb.name
         try:
             with _quiet_stderr():
                 papermill.execute_notebook(
-                    str(nb), str(target), cwd=str(nb.parent), progress_bar=False,
+                    str(nb), str(partial), cwd=str(nb.parent), progress_bar=False,
                     parameters={"profile": profile, "data_root": data_root, "jobs": jobs,
                                 "execute_runs": execute_runs})
         except papermill.PapermillExecutionError as exc:
             raise ReidlabError(f"notebook {nb.name} failed ({exc.ename}: {exc.evalue}); "
-                               f"the partial output is in {target}") from None
+                               f"the partial output is in {partial}") from None
+        os.replace(partial, out_dir / nb.name)
         print(f"done in {time.perf_counter() - start:.0f} s", flush=True)
-        done.append(target)
-    return done
+    return out_dir
 
 
 @contextlib.contextmanager
@@ -59,13 +78,66 @@ def _quiet_stderr():
         os.close(saved)
 
 
-def build_html(repo: Path = REPO) -> Path:
-    """``jupyter-book build`` of the repository root; returns the index page."""
+@dataclass(frozen=True)
+class Edition:
+    """A build of the book: where its pages come from, where its HTML goes, and its banner."""
+    pages: Path
+    output: Path  # jupyter-book's --path-output: the HTML lands in output/_build/html
+    banner: str
+
+    @property
+    def index(self) -> Path:
+        return self.output / "_build" / "html" / "index.html"
+
+
+def real_edition() -> Edition:
+    """The real study's book: the pages committed under ``results/book/pages``, in ``_build/html``."""
+    return Edition(BOOK_OUT / "pages", REPO, "The real study: every number comes from runs committed in "
+                   "results/ (real VIPeR, PETA and CUHK01 data); each page states its profile, folds and device.")
+
+
+def scratch_edition(profile: str, real_data: bool) -> Edition:
+    """A demo build (synthetic data, or the smoke profile): its own folder, its own banner."""
+    data = "real data" if real_data else "SYNTHETIC data"
+    return Edition(pages_dir(profile, real_data), SCRATCH,
+                   f"DEMO BUILD: {data}, profile {profile}. These are not the study's results: "
+                   "the real study's book is built by `make book`.")
+
+
+def build_html(edition: Edition, repo: Path = REPO) -> Path:
+    """``jupyter-book build`` of ``edition``'s pages (execution off); returns the index page.
+    A page of the table of contents that the edition lacks says so and how to make it."""
+    import yaml
+
+    executed = repo / "book" / "executed"  # where _toc.yml points (ignored; filled per build)
+    executed.mkdir(parents=True, exist_ok=True)
+    for old in executed.glob("*.ipynb"):
+        old.unlink()
+    for entry in re.findall(r"file: book/executed/(\S+)", (repo / "_toc.yml").read_text()):
+        page = edition.pages / f"{entry}.ipynb"
+        if page.is_file():
+            shutil.copyfile(page, executed / page.name)
+        else:
+            nbformat.write(_missing_page(entry), executed / f"{entry}.ipynb")
+    config = yaml.safe_load((repo / "_config.yml").read_text())
+    config.setdefault("html", {})["announcement"] = edition.banner
+    edition.output.mkdir(parents=True, exist_ok=True)
+    config_path = SCRATCH / "_config.yml"
+    config_path.parent.mkdir(parents=True, exist_ok=True)
+    config_path.write_text(yaml.safe_dump(config, sort_keys=False))
     cli = Path(sys.executable).parent / "jupyter-book"
-    result = subprocess.run([str(cli), "build", str(repo), "--quiet"], capture_output=True, text=True)
+    result = subprocess.run([str(cli), "build", str(repo), "--quiet", "--config", str(config_path),
+                             "--path-output", str(edition.output)], capture_output=True, text=True)
     if result.returncode != 0:
         raise ReidlabError(f"jupyter-book build failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-    return repo / "_build" / "html" / "index.html"
+    return edition.index
+
+
+def _missing_page(stem: str):
+    item = stem.split("_", 1)[1]
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        f"# {item}\n\nThis page has not been built in this edition. Build it with "
+        f"`reidlab book {item} --profile fast --data-root DIR` (real data) or `reidlab book {item}` (demo).")])
 
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -82,8 +154,6 @@ def check_html(html_dir: Path, browser: str = "chromium", screenshot_dir: Path |
     that each figure it shows decodes as an image. Returns one row per page; raises on a failure."""
     import base64
     import io
-    import re
-    import shutil
     import tempfile
     from html import unescape
 

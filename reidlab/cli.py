@@ -118,25 +118,35 @@ def cmd_plan(args: argparse.Namespace) -> None:
 
 
 def cmd_book(args: argparse.Namespace) -> None:
-    """Execute every paper-item notebook (papermill) and build the HTML book."""
-    from reidlab.book import build_html, execute_notebooks
+    """Build the HTML book: with --from-results the real study's (no data, no training), else
+    execute the notebooks (papermill) at --profile and build that edition."""
+    from reidlab.book import build_html, execute_notebooks, real_edition, scratch_edition
+    from reidlab.store import is_evidence
     from reidlab.study import PROFILES
 
-    root = resolve_data_root(args.data_root)
-    print(f"profile {PROFILES[args.profile].describe()}")
-    print(f"data: {root if root else 'SYNTHETIC (embedded default; set REIDLAB_DATA_ROOT for real data)'}")
-    execute_notebooks(args.profile, str(root) if root else None, args.jobs, args.items or None,
-                      execute_runs=not args.no_runs)
-    if not args.no_html:
-        index = build_html()
-        print(f"book: {index}")
-        if args.check:
-            from reidlab.book import check_html
+    if args.from_results:
+        edition = real_edition()
+        print(f"the real study's book, from {edition.pages}")
+    else:
+        root = resolve_data_root(args.data_root)
+        print(f"profile {PROFILES[args.profile].describe()}")
+        print(f"data: {root if root else 'SYNTHETIC (embedded default; set REIDLAB_DATA_ROOT for real data)'}")
+        pages = execute_notebooks(args.profile, str(root) if root else None, args.jobs, args.items or None,
+                                  execute_runs=not args.no_runs)
+        print(f"pages: {pages}")
+        real = root is not None
+        edition = real_edition() if is_evidence(args.profile, real) else scratch_edition(args.profile, real)
+    if args.no_html:
+        return
+    index = build_html(edition)
+    print(f"book: {index}")
+    if args.check:
+        from reidlab.book import check_html
 
-            rows = check_html(index.parent, screenshot_dir=Path(args.check))
-            figures = sum(r["figures"] for r in rows)
-            print(f"checked {len(rows)} pages in headless chromium, {figures} figures load; "
-                  f"screenshots in {args.check}")
+        rows = check_html(index.parent, screenshot_dir=Path(args.check))
+        figures = sum(r["figures"] for r in rows)
+        print(f"checked {len(rows)} pages in headless chromium, {figures} figures load; "
+              f"screenshots in {args.check}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -190,6 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
     bk.add_argument("--jobs", type=int, default=1, help="runs at once within a notebook")
     bk.add_argument("--no-html", action="store_true", help="execute the notebooks only")
     bk.add_argument("--no-runs", action="store_true", help="train nothing: show only the runs already stored")
+    bk.add_argument("--from-results", action="store_true", help="the real study's book from the pages "
+                    "committed in results/book/pages: no data, no execution (make book)")
     bk.add_argument("--check", metavar="DIR", help="then open every page in headless chromium, check its "
                     "figures load, and save screenshots in DIR")
     bk.set_defaults(func=cmd_book)

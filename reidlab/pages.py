@@ -12,8 +12,10 @@ from __future__ import annotations
 import nbformat as nbf
 import yaml
 
-PARAMETERS = '''profile = "smoke"   # smoke (seconds) | quick (CPU-affordable) | fast (the fast schedule) | paper (the paper's)
-data_root = None    # folder holding PETA/ and CUHK01/ (None: the embedded synthetic dataset)
+PARAMETERS = '''import os
+
+profile = "smoke"   # smoke (seconds) | quick (CPU-affordable) | fast (the fast schedule) | paper (the paper's)
+data_root = os.environ.get("REIDLAB_DATA_ROOT") or None  # folder holding PETA/ and CUHK01/ (None: synthetic)
 device = "auto"     # auto | cpu | cuda
 seed = 0            # training seed of every run
 jobs = 1            # runs at once

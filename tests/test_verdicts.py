@@ -26,7 +26,31 @@ def test_verdict_rules():
     assert verdict(down) == "contradicted"
     assert verdict(paired_effect(pd.Series([30.0]), pd.Series([20.0]))).startswith("inconclusive (1 fold")
     near = paired_effect(pd.Series([31.0, 33.0, 35.0]), 33.6)  # the paper's number inside the interval
-    assert verdict(near, against_number=True) == "holds"
+    assert verdict(near, "reaches") == "holds"
     low = paired_effect(pd.Series([23.0, 23.5, 24.0]), 33.6)
-    assert verdict(low, against_number=True) == "lower than the paper"
+    assert verdict(low, "reaches") == "lower than the paper"
     assert paired_effect(pd.Series(dtype=float), 33.6) is None
+
+
+def test_matches_rule_by_hand():
+    # d = 1, 2, 0, 1: mean 1, sd sqrt(2/3) = 0.8165, se 0.4082; t(0.975, 3) = 3.1824: [-0.30, 2.30]
+    same = paired_effect(pd.Series([31.0, 32.0, 30.0, 31.0]), pd.Series([30.0] * 4))
+    assert (same.low, same.high) == (pytest.approx(1 - 1.2991, abs=1e-3), pytest.approx(1 + 1.2991, abs=1e-3))
+    assert verdict(same, "matches", margin=3.0) == "holds"  # inside +-3
+    assert verdict(same, "matches", margin=2.0).startswith("inconclusive (about")  # 2.30 > 2
+    # (1.96 * 0.8165 / (2 - 1))^2 = 2.56: one fold more than the 4 there are
+    assert folds_to_decide(same, margin=2.0) == 5
+    far = paired_effect(pd.Series([40.0, 41.0, 42.0]), pd.Series([30.0, 30.0, 30.0]))
+    assert verdict(far, "matches") == "contradicted"  # wholly beyond +3
+
+
+def test_every_claim_of_the_manifest_gets_a_row(tmp_path):
+    from reidlab.study import claims
+    from reidlab.verdicts import claims as table
+
+    rows = table("fast", True, tmp_path)  # an empty store: every claim pending, none dropped
+    assert len(rows) == len(claims()) >= 12
+    assert set(rows.verdict) == {"pending"}
+    # the paper's effect comes from its table where it has both sides (Table II: 29.8 - 27.8)
+    entropy = rows[rows.claim.str.startswith("Entropy attribute weighting beats no weighting on VIPeR")]
+    assert entropy.paper.item() == "+2.0 (29.8 vs 27.8)"
