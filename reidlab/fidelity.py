@@ -99,7 +99,7 @@ def plot_effects(frame: pd.DataFrame):
     """Paired rank-1 difference from v1 per variant: one dot per dev partition, bar = mean."""
     import matplotlib.pyplot as plt
 
-    from reidlab.report import unavailable_figure
+    from reidlab.figures import unavailable_figure
 
     ref = frame[frame.variant == V1].set_index("fold").rank1
     variants = [v for v in frame.variant.unique() if v != V1]

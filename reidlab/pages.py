@@ -27,7 +27,7 @@ SETUP = '''from pathlib import Path
 
 from IPython.display import display
 
-from reidlab import report
+from reidlab import figures, report
 from reidlab.schedule import run_item
 from reidlab.store import book_out_for, store_for
 
@@ -52,16 +52,20 @@ CMC = ('''paper = report.paper_frame(ITEM)
 table = report.cmc_table(frame, ITEM)  # every declared variant; "not run yet" where none is stored
 table.to_csv(out / "table.csv")
 display(table)''',
-       '''fig = report.plot_cmc(frame, paper, title=TITLE)
-fig.savefig(out / "cmc.png", dpi=120)''')
+       '''figures.show(figures.plot_cmc(frame, paper, title=TITLE), out / "cmc.png", figures.caption(
+    ITEM, frame, "Mean CMC over the stored folds (lines) and the paper's tabulated points (circles)."))''')
 
 # the same, with the per-fold mean over an item's variants of each setting ("Average <setting>")
 CMC_AVERAGED = ("frame = report.with_averages(frame, ITEM)", CMC[0],
-                '''fig = report.plot_cmc(frame[frame.variant.str.startswith("Average")], paper, title=TITLE)
-fig.savefig(out / "cmc.png", dpi=120)''')
+                '''averages = frame[frame.variant.str.startswith("Average")]
+figures.show(figures.plot_cmc(averages, paper, title=TITLE), out / "cmc.png", figures.caption(
+    ITEM, averages, "The Average rows: mean CMC over the 12 ordered dataset pairs and the stored folds "
+    "(lines), and the paper's (circles); every pair is in the table.", sorted(averages.variant.unique())))''')
 
-CURVES = ('''fig = report.plot_training_curves(frame, title="VIPeR rank-1 by epoch")
-fig.savefig(out / "curves.png", dpi=120)''',
+CURVES = ('''paper = report.paper_frame(ITEM)  # the level the paper's text states
+figures.show(figures.plot_training_curves(frame, paper, title="VIPeR rank-1 by epoch"), out / "curves.png",
+             figures.caption(ITEM, frame, "Rank-1 of the centre crop during training, mean over the stored "
+                             "folds: test split (solid), training split (dashed). Final rank-1 uses ten crops."))''',
           '''final = report.mean_std(frame, ["rank1", "mAP"]).round(1)
 final.to_csv(out / "table.csv")
 display(final)''')
@@ -72,8 +76,9 @@ display(table)''',)
 
 RELATIVE_AUC = ('''rel = report.relative_auc(frame)
 rel.to_csv(out / "table.csv")
-fig = report.plot_relative_auc(rel)
-fig.savefig(out / "auc.png", dpi=120)''',)
+figures.show(figures.plot_relative_auc(rel), out / "auc.png", figures.caption(
+    ITEM, frame, "CMC area under the curve with verification and one attribute, relative to verification alone "
+    "(1.0: no change), mean over the stored folds."))''',)
 
 _TRAINED = '''from reidlab.schedule import trained_run
 
@@ -91,9 +96,11 @@ else:
                                iterations=OCCLUSION_ITERATIONS[profile], seed=seed, progress=False)
     print(f"baseline rank-1 {occ.baseline_rank1:.1f}%, {len(occ.rank1)} occlusions, "
           f"rank-1 under occlusion {occ.rank1.mean():.1f}% on average")''',
-             '''fig = report.unavailable_figure() if run is None else report.plot_occlusion(
+             '''fig = figures.unavailable_figure() if run is None else figures.plot_occlusion(
     run.test_data.images[run.eval_set.query[0]], occ.heatmap)
-fig.savefig(out / "heatmap.png", dpi=120)''')
+figures.show(fig, out / "heatmap.png", figures.analysis_caption(
+    ITEM, "Region importance: per pixel, the summed rank-1 loss of the random occlusions covering it "
+    "(red: important), for Table IV's network (*Ours*, fold 0), beside a test image."))''')
 
 ACTIVATIONS = (_TRAINED + '''
 else:
@@ -104,8 +111,10 @@ else:
     acts = extract_features(run.model.features, run.test_images, "centre")[0]
     rgb = centre_crop(to_float(run.test_data.images)).permute(0, 2, 3, 1)
     pos, neg = activation_images(acts, rgb)''',
-               '''fig = report.unavailable_figure() if run is None else report.plot_activation_images(pos, neg, seed=seed)
-fig.savefig(out / "activations.png", dpi=120)''')
+               '''fig = figures.unavailable_figure() if run is None else figures.plot_activation_images(pos, neg, seed=seed)
+figures.show(fig, out / "activations.png", figures.analysis_caption(
+    ITEM, "For 8 random final-layer neurons of Table IV's network (*Ours*, fold 0): the softmax-weighted "
+    "mean of the test images that excite it most (top) and least (bottom), minus the mean image."))''')
 
 CLAIMS = ('''from reidlab import verdicts
 
@@ -116,8 +125,8 @@ display(table.style.hide(axis="index"))''',)
 SCHEDULES = ('''table = report.schedule_table(frame)
 table.to_csv(out / "table.csv")
 display(table)''',
-             '''fig = report.plot_cmc(frame, title="VIPeR CMC by training schedule")
-fig.savefig(out / "cmc.png", dpi=120)''',
+             '''figures.show(figures.plot_cmc(frame, title="VIPeR CMC by training schedule"), out / "cmc.png",
+             figures.caption(ITEM, frame, "Mean CMC per training schedule over the stored folds (recipe v1)."))''',
              '''again = report.revalidation(store, real)  # under the default recipe (Table IV "Ours")
 again.to_csv(out / "revalidation.csv")
 display(again)''',
@@ -153,8 +162,7 @@ recipes.to_csv(out / "recipes.csv")
 display(recipes)
 if not frame.empty:
     print("highest mean dev rank-1:", fidelity.best_variant(frame))''',
-            '''fig = fidelity.plot_effects(frame)
-fig.savefig(out / "effects.png", dpi=120)''',
+            '''figures.show(fidelity.plot_effects(frame), out / "effects.png")''',
             '''tests = fidelity.test_folds(store, real)
 tests.to_csv(out / "test_folds.csv")
 display(tests)''')

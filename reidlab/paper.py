@@ -34,6 +34,11 @@ def _long(frame: pd.DataFrame, label) -> pd.DataFrame:
     return frame.pivot_table(index="variant", columns="col", values="cmc_pct", sort=False)
 
 
+def fig4() -> pd.DataFrame:
+    """Fig. 4 has no table: its text says the multi-task test rank-1 'asymptotically approaches ~33%'."""
+    return pd.DataFrame({"rank1": [33.0]}, index=pd.Index(["multi-task"], name="variant"))
+
+
 def table2() -> pd.DataFrame:
     return _long(paper_table("table2_attribute_weighting"), lambda r: f"{r.dataset} {r.weighting}")
 

@@ -23,18 +23,22 @@ RANKS = (1, 5, 10, 20, 50)
 def runs_frame(item: str, profile: str, real_data: bool, store: Path = STORE,
                overrides: dict | None = None) -> pd.DataFrame:
     """One row per stored run of ``item``: variant, fold, CMC at ``RANKS``, mAP, CMC AUC, the
-    full CMC curve and the metrics dict (for item-specific tables)."""
+    full CMC curve, the metrics dict (for item-specific tables) and the device it trained on."""
+    from reidlab.provenance import read_json
+
     rows = []
     for run in plan(item, profile, real_data, overrides):
         m = stored(run.config, store)
         if m is None:
             continue
-        row = {"variant": run.variant, "fold": run.fold, "dataset": run.config.dataset,
+        prov = store / run.identity / "provenance.json"
+        device = read_json(prov).get("device", "?") if prov.exists() else "?"
+        row = {"variant": run.variant, "fold": run.fold, "dataset": run.config.dataset, "device": device,
                "mAP": m["mAP"], "cmc_auc": m["cmc_auc"], "run": run.identity,
                "curve": np.array(m["cmc_curve"]), "metrics": m}
         row.update({f"rank{r}": m["cmc"].get(str(r), np.nan) for r in RANKS})
         rows.append(row)
-    columns = ["variant", "fold", "dataset", "mAP", "cmc_auc", "run", "curve", "metrics"] + \
+    columns = ["variant", "fold", "dataset", "device", "mAP", "cmc_auc", "run", "curve", "metrics"] + \
         [f"rank{r}" for r in RANKS]
     return pd.DataFrame(rows, columns=columns)
 
@@ -62,16 +66,6 @@ def with_averages(frame: pd.DataFrame, item: str | list[str]) -> pd.DataFrame:
 
 
 NOT_RUN = "no stored runs for this item at this profile yet"
-
-
-def unavailable_figure(message: str = NOT_RUN):
-    """A figure that says why the real one is missing (so every page still has its files)."""
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6.5, 2))
-    ax.text(0.5, 0.5, message, ha="center", va="center")
-    ax.axis("off")
-    return fig
 
 
 def mean_std(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -128,68 +122,35 @@ def cmc_table(frame: pd.DataFrame, item: str) -> pd.DataFrame:
 
 def profile_note(profile: str, real_data: bool, item: str | None = None, frame: pd.DataFrame | None = None) -> str:
     """The lines every page prints above its numbers: profile, folds (stored of declared, per
-    variant, when ``frame`` holds the page's runs) and data."""
+    variant, when ``frame`` holds the page's runs), data (the datasets of the stored runs) and the
+    devices they trained on; wrapped to be read on a phone."""
     data = "real data" if real_data else "SYNTHETIC data (embedded default, not the paper's datasets)"
-    folds = ""
+    lines = [f"Profile {PROFILES[profile].describe()}."]
     if item is not None and ITEMS[item].variants:
         kind = "dev partitions" if ITEMS[item].dev else "test folds"
         declared = item_folds(item, profile)
-        folds = f"\nThis page: {declared} {kind} per variant declared"
+        folds = f"Folds: {declared} {kind} per variant declared"
         if frame is not None:
             done = frame.groupby("variant").size().reindex(list(ITEMS[item].variants), fill_value=0)
-            folds += "; stored: " + ", ".join(f"{v} {n}/{declared}" for v, n in done.items())
-        folds += "."
-    profile_line = textwrap.fill(f"Profile {PROFILES[profile].describe()}.", 96)
-    return f"{profile_line}{textwrap.fill(folds, 96, replace_whitespace=False) if folds else ''}\nData: {data}."
+            if len(done) <= 6:
+                folds += "; stored: " + ", ".join(f"{v} {n}/{declared}" for v, n in done.items())
+            else:  # many variants: how many have how many folds
+                folds += "; stored: " + ", ".join(f"{k} variants {n}/{declared}"
+                                                  for n, k in done.value_counts().sort_index(ascending=False).items())
+        lines.append(folds + ".")
+    if frame is not None and len(frame):
+        data += " (" + ", ".join(sorted(set(frame.dataset) - {"average"})) + ")"
+        lines.append(f"Data: {data}.")
+        lines.append("Devices: " + ", ".join(f"{d} ({n} runs)" for d, n in frame.device.value_counts().items()) + ".")
+    else:
+        lines.append(f"Data: {data}.")
+    return "\n".join(textwrap.fill(line, 76, subsequent_indent="  ", break_on_hyphens=False) for line in lines)
 
 
 def paper_frame(item: str) -> pd.DataFrame | None:
     """The paper's CMC numbers for ``item``, indexed by its variant labels (or None)."""
     source = ITEMS[item].paper
     return source() if source else None
-
-
-def plot_cmc(frame: pd.DataFrame, paper: pd.DataFrame | None = None, max_rank: int = 50, title: str = ""):
-    """Mean CMC curve per variant (ranks 1..max_rank), with the paper's tabulated points as markers."""
-    import matplotlib.pyplot as plt
-
-    if frame.empty:
-        return unavailable_figure()
-    fig, ax = plt.subplots(figsize=(6.5, 4.2))
-    for variant, group in frame.groupby("variant", sort=False):
-        n = min(max_rank, min(len(c) for c in group.curve))
-        mean = np.mean([c[:n] for c in group.curve], axis=0)
-        line, = ax.plot(np.arange(1, n + 1), mean, label=f"{variant} (reproduced)")
-        if paper is not None and variant in paper.index:
-            pts = paper.loc[variant].dropna()
-            ranks = [int(c[4:]) for c in pts.index]
-            keep = [i for i, r in enumerate(ranks) if r <= max_rank]
-            ax.plot([ranks[i] for i in keep], pts.values[keep], "o--", color=line.get_color(),
-                    alpha=0.7, label=f"{variant} (paper)")
-    ax.set(xlabel="rank", ylabel="matching rate (%)", ylim=(0, 100), title=title)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
-    return fig
-
-
-def plot_training_curves(frame: pd.DataFrame, title: str = ""):
-    """Fig. 4: train and test rank-1 against epoch, per variant (mean over folds)."""
-    import matplotlib.pyplot as plt
-
-    if frame.empty:
-        return unavailable_figure()
-    fig, ax = plt.subplots(figsize=(6.5, 4.2))
-    for variant, group in frame.groupby("variant", sort=False):
-        curves = [pd.DataFrame(m["history"]["curve"]).set_index("epoch") for m in group.metrics]
-        mean = pd.concat(curves).groupby(level=0).mean()
-        for split, style in (("train_rank1", "--"), ("test_rank1", "-")):
-            ax.plot(mean.index, mean[split], style, label=f"{variant}, {split.split('_')[0]}")
-    ax.set(xlabel="epoch", ylabel="rank-1 (%)", title=title)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
 
 
 def attribute_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -217,49 +178,6 @@ def relative_auc(frame: pd.DataFrame, baseline: str = "none") -> pd.Series:
     if baseline not in auc:
         return pd.Series(dtype=float, name="relative CMC AUC")
     return (auc / auc[baseline]).drop(baseline).rename("relative CMC AUC")
-
-
-def plot_relative_auc(rel: pd.Series):
-    """Fig. 6 as bars: 1.0 = the same CMC area as training without any attribute."""
-    if rel.empty:
-        return unavailable_figure()
-    ax = rel.plot.bar(figsize=(7, 3.5), ylabel="CMC AUC relative to none")
-    ax.axhline(1.0, color="k", lw=0.8)
-    ax.figure.tight_layout()
-    return ax.figure
-
-
-def plot_occlusion(image: np.ndarray, heatmap: np.ndarray):
-    """Fig. 9: an example test image beside the region-importance heat map (red = important)."""
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(1, 2, figsize=(5, 4))
-    ax[0].imshow(image)
-    ax[0].set_title("a test image")
-    im = ax[1].imshow(heatmap, cmap="jet")
-    ax[1].set_title("region importance")
-    for a in ax:
-        a.axis("off")
-    fig.colorbar(im, ax=ax[1], fraction=0.05)
-    return fig
-
-
-def plot_activation_images(positive, negative, seed: int = 0, count: int = 8):
-    """Fig. 10: for ``count`` random neurons, the positive (top) and negative (bottom) images."""
-    import matplotlib.pyplot as plt
-    import torch
-
-    neurons = torch.randperm(positive.shape[0], generator=torch.Generator().manual_seed(seed))[:count]
-    fig, ax = plt.subplots(2, len(neurons), figsize=(1.25 * len(neurons), 3.2), squeeze=False)
-    stretch = lambda x: ((x - x.min()) / (x.max() - x.min() + 1e-9)).numpy()  # noqa: E731
-    for j, n in enumerate(neurons.tolist()):
-        ax[0, j].imshow(stretch(positive[n]))
-        ax[1, j].imshow(stretch(negative[n]))
-        ax[0, j].set_title(f"neuron {n}", fontsize=8)
-    for a in ax.ravel():
-        a.axis("off")
-    fig.tight_layout()
-    return fig
 
 
 MIN_FOLDS = 3  # the fewest common folds a schedule check decides on

@@ -123,6 +123,7 @@ class PaperItem:
     paper: Callable | None = None  # the paper's numbers by variant (``reidlab.paper``)
     claims: tuple[Claim, ...] = ()
     dev: bool = False  # on the dev partitions, not the test folds
+    paper_says: str = ""  # what the paper's text says of the item's figure (its caption quotes it)
 
 
 VIPER, PETA = {"dataset": "viper"}, {"dataset": "peta-reid", "tasks": "V+I+A"}
@@ -153,7 +154,9 @@ ITEMS: dict[str, PaperItem] = {
         "alone the train rank-1 rises but the test rank-1 barely changes (over-fitting). Curves use the "
         "centre crop every 10 epochs; the final numbers (Table IV) use ten crops.",
         {"multi-task": {**VIPER}, "verification only": {**VIPER, "tasks": "V"}},
-        page=pages.CURVES, files=("curves.png", "table.csv"),
+        page=pages.CURVES, files=("curves.png", "table.csv"), paper=paper.fig4,
+        paper_says="with multi-task learning the test rank-1 'asymptotically approaches ~33%' (dotted); with "
+        "verification only the training rank-1 rises while the test rank-1 'does not significantly change'.",
         claims=(Claim("Multi-task learning (V+I+A+P) beats verification alone on VIPeR (Fig. 4, abstract)",
                       "multi-task", "verification only",
                       paper="test rank-1 ~33% against a flat curve (Fig. 4: over-fitting without the other tasks)"),)),
@@ -163,6 +166,8 @@ ITEMS: dict[str, PaperItem] = {
         {**{f"VIPeR {t}": {**VIPER, "tasks": t} for t in ("V", "V+I", "V+A", "V+I+A", "V+I+A+P")},
          **{f"PETA {t}": {**PETA, "tasks": t} for t in ("V", "V+I", "V+A", "V+I+A")}},
         folds=SINGLE_SPLIT,
+        paper_says="V+I far above V ('key to achieving good performance'); V+I+A best; V+A well above V but "
+        "below V+I; the same ordering on PETA. No numbers are given.",
         claims=(Claim("Identification added to verification is crucial (Fig. 5, Sec. VI)", "VIPeR V+I", "VIPeR V",
                       paper="the largest gain of any task: 'key to achieving good performance'"),
                 Claim("Identification is crucial on PETA too (Fig. 5)", "PETA V+I", "PETA V",
@@ -186,7 +191,8 @@ ITEMS: dict[str, PaperItem] = {
         {"none": {**VIPER, "tasks": "V"},
          **{a: {**VIPER, "tasks": "V+A", "attribute_weighting": "given",
                 "attribute_weights": [float(b == a) for b in LAYNE_ATTRIBUTES]} for a in LAYNE_ATTRIBUTES}},
-        folds=SINGLE_SPLIT, page=pages.RELATIVE_AUC, files=("table.csv", "auc.png")),
+        folds=SINGLE_SPLIT, page=pages.RELATIVE_AUC, files=("table.csv", "auc.png"),
+        paper_says="jeans and sex give the largest increase over verification alone. No numbers are given."),
     "table2": PaperItem(
         "Table II: attribute weighting", "Entropy, equal and no attribute weighting on VIPeR and PETA.",
         {f"{d} {w}": {**base, "attribute_weighting": w}
@@ -209,6 +215,8 @@ ITEMS: dict[str, PaperItem] = {
     "fig7": PaperItem(
         "Fig. 7: number of convolutional layers", "CMC for 1 to 4 conv layers.",
         {f"{n} layers": {**VIPER, "widths": [16, 64, 64, 64][:n]} for n in (1, 2, 3, 4)}, folds=SINGLE_SPLIT,
+        paper_says="accuracy 'initially improves, and then saturates after 3 layers': 4 layers 'almost identical' "
+        "to 3. No numbers are given.",
         claims=(Claim("Three convolutional layers beat two (Fig. 7)", "3 layers", "2 layers",
                       paper="performance 'initially improves' with the number of layers"),
                 Claim("A fourth layer adds nothing (Fig. 7)", "4 layers", "3 layers", kind="matches",
@@ -221,6 +229,8 @@ ITEMS: dict[str, PaperItem] = {
          "DA train": {**VIPER, "test_views": "centre", "evaluates": "DA train+test"},
          "no DA": {**VIPER, "augment": False, "test_views": "centre", "evaluates": "DA test"}},
         folds=SINGLE_SPLIT,
+        paper_says="augmentation at training and test time is best, at training time only 'slightly poorer'; "
+        "at test time only, below no augmentation at all. No numbers are given.",
         claims=(Claim("Data augmentation (train and test) beats none (Fig. 8)", "DA train+test", "no DA",
                       paper="the best curve against the no-augmentation curve"),
                 Claim("Ten test crops add to training augmentation (Fig. 8)", "DA train+test", "DA train",
@@ -230,11 +240,15 @@ ITEMS: dict[str, PaperItem] = {
     "fig9": PaperItem(
         "Fig. 9: which image regions matter", "Rank-1 drop when a random region of every test image is "
         "zeroed, accumulated per pixel (Sec. V-D1), for the network of Table IV.",
-        page=pages.OCCLUSION, files=("heatmap.png",)),
+        page=pages.OCCLUSION, files=("heatmap.png",),
+        paper_says="the network gives 'higher importance to the centre of the images' than to the edges "
+        "(background)."),
     "fig10": PaperItem(
         "Fig. 10: what final-layer neurons respond to", "Softmax-weighted mean of the test images that "
         "most (top) and least (bottom) excite a neuron, minus the mean image (Sec. V-D2).",
-        page=pages.ACTIVATIONS, files=("activations.png",)),
+        page=pages.ACTIVATIONS, files=("activations.png",),
+        paper_says="many neurons detect colour contrasts, e.g. between upper and lower clothing; some respond "
+        "to pose (the legs' position)."),
     "table4": PaperItem(
         "Table IV: VIPeR CMC", "The full method (softmax attribute heads) and the multi-label variant "
         "(all attributes predicted jointly by a regression loss, as the paper says; `attribute_head: "

@@ -95,7 +95,11 @@ def test_a_variant_without_runs_is_a_row_that_says_so():
 def test_every_page_says_how_many_folds_are_stored_of_those_declared():
     from reidlab.report import profile_note
 
-    frame = pd.DataFrame({"variant": ["Ours", "Ours", "Ours"], "fold": [0, 1, 2]})
+    frame = pd.DataFrame({"variant": ["Ours", "Ours", "Ours"], "fold": [0, 1, 2], "dataset": "viper",
+                          "device": ["cpu", "cpu", "NVIDIA H100"]})
     note = profile_note("fast", True, "table4", frame)
-    assert "10 test folds per variant declared; stored: Ours 3/10, Ours Multi-Label 0/10." in note
+    assert max(map(len, note.splitlines())) <= 76  # read without scrolling
+    flat = " ".join(note.split())
+    assert "10 test folds per variant declared; stored: Ours 3/10, Ours Multi-Label 0/10." in flat
+    assert "Data: real data (viper). Devices: cpu (2 runs), NVIDIA H100 (1 runs)." in flat
     assert "SYNTHETIC" in profile_note("smoke", False, "fig4")

@@ -1,0 +1,197 @@
+"""The book's figures, each readable at a glance: CMC curves with the paper's points beside them,
+training curves with the level the paper's text states, bars and images; at most ``MAX_PER_PANEL``
+variants per panel (more are split into panels, so a legend never covers the curves); a caption
+under each with its key numbers (``caption``); ``show`` saves, displays and captions a figure."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from reidlab.report import NOT_RUN, NOT_RUN_ROW, paper_frame
+from reidlab.study import ITEMS
+
+MAX_PER_PANEL = 6  # variants per panel: a legend of at most 8 entries with the two style entries
+CMC_TICKS = (1, 5, 10, 20, 30, 40, 50)
+
+
+def show(fig, path: Path, caption: str = "") -> None:
+    """Save ``fig`` to ``path``, display it, then its caption (Markdown) under it."""
+    import matplotlib.pyplot as plt
+    from IPython.display import Markdown, display
+
+    fig.savefig(path, dpi=120)
+    display(fig)
+    plt.close(fig)
+    if caption:
+        display(Markdown(caption))
+
+
+def caption(item: str, frame: pd.DataFrame, what: str, variants: list[str] | None = None) -> str:
+    """A figure's caption: what it shows, rank-1 per variant (mean over the stored folds, with the
+    paper's where its table has it; "not run yet" where none is stored) and what the paper's
+    text says of the figure (``PaperItem.paper_says``)."""
+    variants = variants if variants is not None else list(ITEMS[item].variants) or list(frame.variant.unique())
+    paper = paper_frame(item)
+    rank1 = frame.groupby("variant").rank1.agg(["mean", "size"]) if len(frame) else pd.DataFrame()
+    parts = []
+    for v in variants:
+        ours = f"{rank1.loc[v, 'mean']:.1f} ({rank1.loc[v, 'size']} folds)" if v in rank1.index else NOT_RUN_ROW
+        theirs = paper.loc[v, "rank1"] if paper is not None and v in paper.index and "rank1" in paper else None
+        parts.append(f"{v} {ours}" + (f", paper {theirs:.1f}" if theirs is not None and not np.isnan(theirs) else ""))
+    shown = "; ".join(parts[:12]) + (f"; and {len(parts) - 12} more (see the table)" if len(parts) > 12 else "")
+    says = ITEMS[item].paper_says
+    return (f"**Figure.** {what} **Rank-1**: {shown}." + (f" **The paper**: {says}" if says else ""))
+
+
+def analysis_caption(item: str, what: str) -> str:
+    """The caption of an analysis figure (no runs of its own): what it shows, what the paper says."""
+    says = ITEMS[item].paper_says
+    return f"**Figure.** {what}" + (f" **The paper**: {says}" if says else "")
+
+
+def panels(variants: list[str], most: int = MAX_PER_PANEL) -> list[tuple[str, list[str]]]:
+    """``variants`` in panels of at most ``most``: grouped by their first word (Fig. 5's dataset,
+    Table VII's training set), else by their last (Table III's feature length), else in order."""
+    if len(variants) <= most:
+        return [("", variants)]
+    for key in (lambda v: re.split(r"->| ", v)[0], lambda v: v.split()[-1]):
+        groups: dict[str, list[str]] = {}
+        for v in variants:
+            groups.setdefault(key(v), []).append(v)
+        if len(groups) > 1 and max(map(len, groups.values())) <= most:
+            return list(groups.items())
+    return [(f"{k // most + 1}", variants[k:k + most]) for k in range(0, len(variants), most)]
+
+
+def _grid(count: int, width: float = 5.2, height: float = 3.6):
+    import matplotlib.pyplot as plt
+
+    cols = min(count, 2)
+    rows = -(-count // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows + 0.5), squeeze=False)
+    for ax in axes.ravel()[count:]:
+        ax.axis("off")
+    return fig, axes.ravel()[:count]
+
+
+def _style_legend(ax, entries: list[tuple[str, dict]]) -> None:
+    """The variants' colours, then one entry per line style."""
+    from matplotlib.lines import Line2D
+
+    handles, labels = ax.get_legend_handles_labels()
+    for label, style in entries:
+        handles.append(Line2D([], [], color="0.3", **style))
+        labels.append(label)
+    ax.legend(handles, labels, fontsize=7, loc="lower right")
+
+
+def plot_cmc(frame: pd.DataFrame, paper: pd.DataFrame | None = None, max_rank: int = 50, title: str = ""):
+    """Mean CMC curve per variant (ranks 1..max_rank, lines) and the paper's tabulated points
+    (circles), in panels of at most ``MAX_PER_PANEL`` variants."""
+    if frame.empty:
+        return unavailable_figure()
+    groups = panels(list(frame.variant.unique()))
+    fig, axes = _grid(len(groups))
+    for ax, (name, variants) in zip(axes, groups):
+        has_paper = False
+        for variant in variants:
+            group = frame[frame.variant == variant]
+            n = min(max_rank, min(len(c) for c in group.curve))
+            mean = np.mean([c[:n] for c in group.curve], axis=0)
+            line, = ax.plot(np.arange(1, n + 1), mean, label=variant)
+            if paper is not None and variant in paper.index:
+                pts = paper.loc[variant].dropna()
+                ranks = np.array([int(c[4:]) for c in pts.index])
+                keep = ranks <= max_rank
+                ax.plot(ranks[keep], pts.values[keep], "o--", color=line.get_color(), alpha=0.7, lw=0.8)
+                has_paper = True
+        ax.set(xlabel="rank", ylabel="matching rate (%)", ylim=(0, 100), xlim=(1, max_rank), title=name)
+        ax.set_xticks([t for t in CMC_TICKS if t <= max_rank])
+        ax.grid(alpha=0.3)
+        _style_legend(ax, [("reproduced", {"ls": "-"})] + ([("paper", {"ls": "--", "marker": "o"})] if has_paper else []))
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_training_curves(frame: pd.DataFrame, paper: pd.DataFrame | None = None, title: str = ""):
+    """Fig. 4: train (dashed) and test (solid) rank-1 against epoch, per variant (mean over
+    folds); dotted: the test rank-1 the paper's text states, where it states one."""
+    import matplotlib.pyplot as plt
+
+    if frame.empty:
+        return unavailable_figure()
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    styles = [("train", {"ls": "--"}), ("test", {"ls": "-"})]
+    for variant, group in frame.groupby("variant", sort=False):
+        curves = [pd.DataFrame(m["history"]["curve"]).set_index("epoch") for m in group.metrics]
+        mean = pd.concat(curves).groupby(level=0).mean()
+        line, = ax.plot(mean.index, mean["test_rank1"], "-", label=variant)
+        ax.plot(mean.index, mean["train_rank1"], "--", color=line.get_color())
+        if paper is not None and variant in paper.index:
+            ax.axhline(paper.loc[variant, "rank1"], ls=":", color=line.get_color())
+            styles = [*styles[:2], ("paper (test, its text)", {"ls": ":"})]
+    ax.set(xlabel="epoch", ylabel="rank-1 (%)", title=title, ylim=(0, 100))
+    ax.grid(alpha=0.3)
+    _style_legend(ax, styles)
+    fig.tight_layout()
+    return fig
+
+
+def unavailable_figure(message: str = NOT_RUN):
+    """A figure that says why the real one is missing (so every page still has its files)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 2))
+    ax.text(0.5, 0.5, message, ha="center", va="center")
+    ax.axis("off")
+    return fig
+
+
+def plot_relative_auc(rel: pd.Series):
+    """Fig. 6 as bars: 1.0 = the same CMC area as training without any attribute."""
+    if rel.empty:
+        return unavailable_figure()
+    ax = rel.plot.bar(figsize=(7, 3.5), ylabel="CMC AUC relative to none")
+    ax.axhline(1.0, color="k", lw=0.8)
+    ax.figure.tight_layout()
+    return ax.figure
+
+
+def plot_occlusion(image: np.ndarray, heatmap: np.ndarray):
+    """Fig. 9: an example test image beside the region-importance heat map (red = important)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(1, 2, figsize=(5, 4))
+    ax[0].imshow(image)
+    ax[0].set_title("a test image")
+    im = ax[1].imshow(heatmap, cmap="jet")
+    ax[1].set_title("region importance")
+    for a in ax:
+        a.axis("off")
+    fig.colorbar(im, ax=ax[1], fraction=0.05)
+    return fig
+
+
+def plot_activation_images(positive, negative, seed: int = 0, count: int = 8):
+    """Fig. 10: for ``count`` random neurons, the positive (top) and negative (bottom) images."""
+    import matplotlib.pyplot as plt
+    import torch
+
+    neurons = torch.randperm(positive.shape[0], generator=torch.Generator().manual_seed(seed))[:count]
+    fig, ax = plt.subplots(2, len(neurons), figsize=(1.25 * len(neurons), 3.2), squeeze=False)
+    stretch = lambda x: ((x - x.min()) / (x.max() - x.min() + 1e-9)).numpy()  # noqa: E731
+    for j, n in enumerate(neurons.tolist()):
+        ax[0, j].imshow(stretch(positive[n]))
+        ax[1, j].imshow(stretch(negative[n]))
+        ax[0, j].set_title(f"neuron {n}", fontsize=8)
+    for a in ax.ravel():
+        a.axis("off")
+    fig.tight_layout()
+    return fig
+
+

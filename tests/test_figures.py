@@ -1,0 +1,40 @@
+"""The book's figures: panels keep legends short, ticks are ranks, captions carry the numbers."""
+
+import numpy as np
+import pandas as pd
+
+from reidlab import figures
+from reidlab.study import ITEMS
+
+
+def _frame(variants, folds=2):
+    curve = np.linspace(30, 100, 60)
+    return pd.DataFrame([{"variant": v, "fold": f, "rank1": 30.0 + f, "curve": curve} for v in variants
+                         for f in range(folds)])
+
+
+def test_panels_hold_at_most_six_variants_grouped_by_meaning():
+    for item in ("fig5", "table3", "table7", "table6", "fig6"):
+        groups = figures.panels(list(ITEMS[item].variants))
+        assert all(1 <= len(v) <= figures.MAX_PER_PANEL for _, v in groups)
+        assert sum(len(v) for _, v in groups) == len(ITEMS[item].variants)
+    assert [name for name, _ in figures.panels(list(ITEMS["fig5"].variants))] == ["VIPeR", "PETA"]
+
+
+def test_cmc_figure_legends_have_at_most_eight_entries_and_rank_ticks():
+    from reidlab.report import paper_frame
+
+    fig = figures.plot_cmc(_frame(list(ITEMS["table3"].variants)), paper_frame("table3"))
+    axes = [a for a in fig.axes if a.get_legend() is not None]
+    assert len(axes) == 4
+    for ax in axes:
+        assert len(ax.get_legend().get_texts()) <= 8
+        assert [t for t in ax.get_xticks()] == list(figures.CMC_TICKS)
+    assert "paper" in [t.get_text() for t in axes[0].get_legend().get_texts()]
+
+
+def test_caption_gives_rank1_beside_the_paper_and_marks_missing_variants():
+    text = figures.caption("table4", _frame(["Ours"], folds=3), "Mean CMC.")
+    assert "Ours 31.0 (3 folds), paper 33.6" in text
+    assert "Ours Multi-Label not run yet, paper 33.1" in text
+    assert "approaches ~33%" in figures.caption("fig4", _frame([]).reindex(columns=["variant", "rank1"]), "x")
