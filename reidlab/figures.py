@@ -30,6 +30,14 @@ def show(fig, path: Path, caption: str = "") -> None:
         display(Markdown(caption))
 
 
+def show_image(path: Path, caption: str) -> None:
+    """Display a saved picture (e.g. a contact sheet) with its caption under it."""
+    from IPython.display import Image, Markdown, display
+
+    display(Image(filename=str(path)))
+    display(Markdown(caption))
+
+
 def caption(item: str, frame: pd.DataFrame, what: str, variants: list[str] | None = None) -> str:
     """A figure's caption: what it shows, rank-1 per variant (mean over the stored folds, with the
     paper's where its table has it; "not run yet" where none is stored) and what the paper's

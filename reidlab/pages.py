@@ -116,6 +116,16 @@ figures.show(fig, out / "activations.png", figures.analysis_caption(
     ITEM, "For 8 random final-layer neurons of Table IV's network (*Ours*, fold 0): the softmax-weighted "
     "mean of the test images that excite it most (top) and least (bottom), minus the mean image."))''')
 
+DATASETS = ('''table = report.dataset_table(data_root)
+table.to_csv(out / "table.csv")
+display(table)''',
+            '''from reidlab.data import load_dataset
+from reidlab.viz import contact_sheet
+
+for name in table.index:  # what each dataset looks like: 16 random persons, two images each
+    sheet = contact_sheet(load_dataset(name, data_root), out / f"{name}.png")
+    figures.show_image(sheet, f"**{name}**: 16 random persons, two images each (person id, camera).")''')
+
 CLAIMS = ('''from reidlab import verdicts
 
 table = verdicts.claims(profile, real, store)

@@ -153,6 +153,25 @@ def paper_frame(item: str) -> pd.DataFrame | None:
     return source() if source else None
 
 
+# the datasets the study trains and tests on (page "Datasets")
+STUDY_DATASETS = ("viper", "ilids", "caviar", "3dpes", "prid", "cuhk01")
+
+
+def dataset_table(data_root: str | None) -> pd.DataFrame:
+    """The study's datasets as read from ``data_root`` (the synthetic set without one): counts,
+    labels, the release it is read from, the dataset's paper (a key of references.bib) and its terms."""
+    from reidlab.data import DATASETS, load_dataset
+
+    rows = []
+    for name in STUDY_DATASETS if data_root else ("synthetic",):
+        data, spec = load_dataset(name, data_root), DATASETS[name]
+        s = data.summary()
+        rows.append({"dataset": name, "what": spec.summary, "images": s["images"], "persons": s["persons"],
+                     "cameras": s["cameras"], "attributes": s["attributes"], "pose": "yes" if s["has_pose"] else "–",
+                     "release": s["layout"], "paper": spec.source or "–", "terms": spec.terms})
+    return pd.DataFrame(rows).set_index("dataset")
+
+
 def attribute_table(frame: pd.DataFrame) -> pd.DataFrame:
     """Table I: per attribute (and pose) accuracy, precision, recall and training-label entropy,
     mean over folds, beside the paper's."""

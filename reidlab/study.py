@@ -309,6 +309,15 @@ ITEMS: dict[str, PaperItem] = {
         "reports, it holds when the number lies in the interval. This page only reads the runs of the "
         "other chapters (run them first).",
         page=pages.CLAIMS, files=("table.csv",)),
+    "datasets": PaperItem(
+        "Datasets",
+        "The study reads each dataset in place from the data root (never copied, never redistributed): "
+        "VIPeR {cite}`gray2007`, i-LIDS {cite}`zheng2009`, CAVIAR4REID {cite}`cheng2011`, 3DPeS "
+        "{cite}`baltieri2011` and PRID 2011 {cite}`hirzer2011` from PETA's release {cite}`deng2014`, which "
+        "adds attribute labels (VIPeR's 15 attributes of {cite:t}`layne2012` are derived from them), and "
+        "CUHK01 {cite}`li2012` from its own. The table counts what reidlab reads (*release*: PETA's or the "
+        "dataset's own layout). Splits are seeded and saved with the results (`results/data/`).",
+        page=pages.DATASETS, files=("table.csv",)),
     "schedules": PaperItem(
         "Methods check: a fast schedule against the paper's",
         "The paper's schedule (600 epochs, one pair per SGD step) is slow on a CPU. Candidate faster schedules "
@@ -374,7 +383,8 @@ ITEMS: dict[str, PaperItem] = {
         folds=DEV_FOLDS, dev=True, page=()),
 }
 # The book's first part, in order: item names and pages under book/ (the paper items follow).
-STUDY_PART = ["claims", "book/methods", "schedules", "fidelity", "book/rerun"]
+STUDY_PART = ["claims", "book/methods", "datasets", "schedules", "fidelity", "book/rerun", "book/gpu",
+              "book/references"]
 # The analyses of Sec. V-D use the trained network of Table IV's "Ours".
 ANALYSIS_ITEMS = {"fig9": ("table4", "Ours"), "fig10": ("table4", "Ours")}
 

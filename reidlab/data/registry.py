@@ -22,26 +22,40 @@ PETA_REID_PARTS: tuple[str, ...] = ("viper", "ilids", "3dpes", "caviar")
 PID_STRIDE = 10_000  # pooled pid = part index * PID_STRIDE + the part's own pid
 
 
+# Every real dataset is used under its authors' release terms (research use); reidlab reads it in
+# place and never redistributes an image.
+TERMS = "research use, under its authors' release terms; not redistributed"
+
+
 @dataclass(frozen=True)
 class DatasetSpec:
     summary: str
-    read: Callable[[Path, str | None], Listing]
+    read: Callable[[Path, str | None], Listing] | None
+    source: str = ""  # the dataset's paper (a key of references.bib)
+    terms: str = TERMS
+
+
+# each PETA subset's own paper; PETA itself is deng2014
+PETA_SOURCES = {"viper": "gray2007", "ilids": "zheng2009", "caviar": "cheng2011", "3dpes": "baltieri2011",
+                "prid": "hirzer2011", "grid": "loy2009"}
 
 
 def _peta(key: str) -> DatasetSpec:
     folder = PETA_SUBSETS[key].folder
-    return DatasetSpec(f"PETA's {folder} subset", lambda root, attrs: read_peta_subset(root, key, attrs))
+    return DatasetSpec(f"PETA's {folder} subset", lambda root, attrs: read_peta_subset(root, key, attrs),
+                       PETA_SOURCES.get(key, ""), f"{TERMS} (via PETA, deng2014)")
 
 
 DATASETS: dict[str, DatasetSpec] = {
     **{key: _peta(key) for key in PETA_SUBSETS},
     "viper-official": DatasetSpec("VIPeR, official release layout",
-                                  lambda root, attrs: read_viper_official(root)),
+                                  lambda root, attrs: read_viper_official(root), "gray2007"),
     "prid-official": DatasetSpec("PRID2011 single-shot, official release layout",
-                                 lambda root, attrs: read_prid_official(root)),
-    "cuhk01": DatasetSpec("CUHK01 campus", lambda root, attrs: read_cuhk01(root)),
-    "peta-reid": DatasetSpec("pooled PETA re-id set: " + " + ".join(PETA_REID_PARTS), None),
-    "synthetic": DatasetSpec("procedurally drawn pedestrians (embedded default, no download)", None),
+                                 lambda root, attrs: read_prid_official(root), "hirzer2011"),
+    "cuhk01": DatasetSpec("CUHK01 campus", lambda root, attrs: read_cuhk01(root), "li2012"),
+    "peta-reid": DatasetSpec("pooled PETA re-id set: " + " + ".join(PETA_REID_PARTS), None, "deng2014"),
+    "synthetic": DatasetSpec("procedurally drawn pedestrians (embedded default, no download)", None,
+                             terms="part of reidlab (its licence)"),
 }
 
 
