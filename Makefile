@@ -39,6 +39,7 @@ bench: install
 	$(PY) benchmarks/load_data.py
 	$(PY) benchmarks/train_eval.py
 	$(PY) benchmarks/schedules.py --runs 2 --epochs 1
+	$(PY) benchmarks/conv_forms.py --runs 2 --pairs 2
 
 gpu-study:  ## on a lent GPU machine: benchmark, then the study's pending queue to a deadline (scripts/gpu_study.sh)
 	scripts/gpu_study.sh

@@ -5,11 +5,12 @@
 #   scripts/gpu_prepare.sh VIPeR i-LID           # here, before the call (data + commit into .gpu-data;
 #                                                # carry is 64 MiB: VIPeR 25M, i-LID 2M, CAVIAR4REID 6M,
 #                                                # PRID 15M, 3DPeS 38M; CUHK01 75M does not fit)
-#   OUT=... MINUTES=8 make gpu-study             # there (the device tool's command; carry .gpu-data)
+#   OUT=... make gpu-study                       # there (the device tool's command; carry .gpu-data)
 #
 # ITEMS: the queue, most wanted first (default: what issues 9-11 still wait for, then the
-# VIPeR items of the study); PROFILE (default fast); MINUTES of training (default 8); BENCH=0 skips the
-# benchmark (~1 minute). Output: $OUT/benchmark.txt, and what scripts/gpu_call.sh writes.
+# VIPeR items of the study); PROFILE (default fast); MINUTES of training (default 5: with the benchmarks, under 10 minutes); BENCH=0 skips the
+# benchmarks (~2-4 minutes). Output: $OUT/benchmark.txt, $OUT/conv_forms.txt, and what scripts/gpu_call.sh
+# writes.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-/tmp/reidlab-out}
@@ -20,6 +21,9 @@ export REIDLAB_DATA_ROOT=${REIDLAB_DATA_ROOT:-$PWD/.gpu-data}
 items=${ITEMS:-"fig4 table4 precision fidelity-attribution epoch-pairs fig8 fig7 table3 fig6"}
 if [ "${BENCH:-1}" = 1 ]; then
   timeout 150 python3 benchmarks/schedules.py --device cuda --runs 10 --big 64 --epochs 2 > "$out/benchmark.txt" 2>&1
+  # grouped convolution against batched GEMM and torch.compile, 64 runs x 16 images, bf16 (issue 11)
+  PYTHONUNBUFFERED=1 timeout 60 python3 benchmarks/conv_forms.py --device cuda --runs 64 --pairs 8 --bf16 \
+    --compile > "$out/conv_forms.txt" 2>&1
 fi
-KEEP_LAST=${KEEP_LAST:-1} scripts/gpu_call.sh "$items" "${PROFILE:-fast}" "${MINUTES:-8}" "$REIDLAB_DATA_ROOT" \
+KEEP_LAST=${KEEP_LAST:-1} scripts/gpu_call.sh "$items" "${PROFILE:-fast}" "${MINUTES:-5}" "$REIDLAB_DATA_ROOT" \
   "${BATCH:-64}"
