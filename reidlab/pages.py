@@ -130,6 +130,7 @@ CLAIMS = ('''from reidlab import verdicts
 
 table = verdicts.claims(profile, real, store)
 table.to_csv(out / "table.csv")
+print(verdicts.tally(table))
 display(table.style.hide(axis="index"))''',)
 
 SCHEDULES = ('''table = report.schedule_table(frame)

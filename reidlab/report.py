@@ -113,11 +113,13 @@ def cmc_table(frame: pd.DataFrame, item: str) -> pd.DataFrame:
     paper = paper_frame(item)
     if paper is not None:
         return beside_paper(summary, paper, variants=rows)
-    table = summary.reindex(rows).round(1)
-    missing = table.isna().all(axis=1)
-    table = _dashes(table)
-    table.loc[missing] = NOT_RUN_ROW
-    return table
+    mean, std = summary["mean"].reindex(rows), summary["std"].reindex(rows)
+    table = pd.DataFrame({c: [NOT_RUN_ROW if np.isnan(m) else f"{m:.1f} ± {d:.1f}" for m, d in zip(mean[c], std[c])]
+                          for c in mean.columns}, index=mean.index)
+    return table.rename(columns=lambda c: c.replace("rank", "CMC "))
+
+
+NOTE_WIDTH = 64  # characters: the book's text column shows about 68 of monospace
 
 
 def profile_note(profile: str, real_data: bool, item: str | None = None, frame: pd.DataFrame | None = None) -> str:
@@ -139,12 +141,13 @@ def profile_note(profile: str, real_data: bool, item: str | None = None, frame: 
                                                   for n, k in done.value_counts().sort_index(ascending=False).items())
         lines.append(folds + ".")
     if frame is not None and len(frame):
-        data += " (" + ", ".join(sorted(set(frame.dataset) - {"average"})) + ")"
+        if real_data:
+            data += " (" + ", ".join(sorted(set(frame.dataset) - {"average"})) + ")"
         lines.append(f"Data: {data}.")
         lines.append("Devices: " + ", ".join(f"{d} ({n} runs)" for d, n in frame.device.value_counts().items()) + ".")
     else:
         lines.append(f"Data: {data}.")
-    return "\n".join(textwrap.fill(line, 76, subsequent_indent="  ", break_on_hyphens=False) for line in lines)
+    return "\n".join(textwrap.fill(line, NOTE_WIDTH, subsequent_indent="  ", break_on_hyphens=False) for line in lines)
 
 
 def paper_frame(item: str) -> pd.DataFrame | None:

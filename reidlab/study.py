@@ -302,12 +302,14 @@ ITEMS: dict[str, PaperItem] = {
                       "ilids->viper", 11.61, kind="matches", paper="9.7 against IDML's 11.61"))),
     "claims": PaperItem(
         "Verdicts: which claims hold",
-        "Each of the paper's claims, decided from the stored runs (`reidlab.verdicts`): the paired "
-        "difference of rank-1 over the folds both sides have, its 95% t interval, n and the p of a paired "
-        "t-test. A comparison *holds* when the interval lies above 0, is *contradicted* below it, and is "
-        "*inconclusive* otherwise (with the folds that would decide it); against a number the paper "
-        "reports, it holds when the number lies in the interval. This page only reads the runs of the "
-        "other chapters (run them first).",
+        "Each claim the paper makes (abstract, Sec. V, conclusion), decided from the stored runs "
+        "(`reidlab.verdicts`): the paper's effect (from its table, else its words) beside the reproduced one, "
+        "the paired difference of rank-1 over the folds both sides have, with its 95% t interval, n and the p "
+        "of a paired t-test. *A beats B* holds when the interval lies above 0 and is contradicted when it lies "
+        "below; *A matches B* holds when the interval lies within the margin (3 rank-1 points) and is "
+        "contradicted when it lies wholly outside; *A reaches* a number holds when the number lies in the "
+        "interval. Otherwise a claim is *inconclusive*, with the folds that would decide it; *pending* where a "
+        "side has no stored run yet. This page only reads the runs of the other chapters.",
         page=pages.CLAIMS, files=("table.csv",)),
     "datasets": PaperItem(
         "Datasets",

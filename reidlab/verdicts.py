@@ -126,3 +126,14 @@ def claims(profile: str, real_data: bool, store: Path = STORE) -> pd.DataFrame:
                      "verdict": verdict(effect, claim.kind, claim.margin) if real_data
                      else "no verdict: synthetic data"})
     return pd.DataFrame(rows)
+
+
+def tally(table: pd.DataFrame) -> str:
+    """One line: how many claims hold, are contradicted, inconclusive or pending."""
+    kinds = table.verdict.str.split(" (", regex=False).str[0].replace({"lower than the paper": "contradicted",
+                                                          "higher than the paper": "contradicted"})
+    counts = kinds.value_counts()
+    order = ["holds", "contradicted", "inconclusive", "pending"]
+    parts = [f"{counts[k]} {k}" for k in order if k in counts]
+    parts += [f"{n} {k}" for k, n in counts.items() if k not in order]
+    return f"{len(table)} claims: " + ", ".join(parts) + "."

@@ -54,3 +54,11 @@ def test_every_claim_of_the_manifest_gets_a_row(tmp_path):
     # the paper's effect comes from its table where it has both sides (Table II: 29.8 - 27.8)
     entropy = rows[rows.claim.str.startswith("Entropy attribute weighting beats no weighting on VIPeR")]
     assert entropy.paper.item() == "+2.0 (29.8 vs 27.8)"
+
+
+def test_tally_counts_each_kind_of_verdict():
+    from reidlab.verdicts import tally
+
+    table = pd.DataFrame({"verdict": ["holds", "holds", "contradicted", "lower than the paper",
+                                      "inconclusive (about 7 folds would decide it)", "pending"]})
+    assert tally(table) == "6 claims: 2 holds, 2 contradicted, 1 inconclusive, 1 pending."
