@@ -21,7 +21,7 @@ from pathlib import Path
 import nbformat
 
 from reidlab.errors import ReidlabError
-from reidlab.store import BOOK_OUT, SCRATCH, book_out_for
+from reidlab.store import SCRATCH, book_out_for
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -90,9 +90,10 @@ class Edition:
         return self.output / "_build" / "html" / "index.html"
 
 
-def real_edition() -> Edition:
-    """The real study's book: the pages committed under ``results/book/pages``, in ``_build/html``."""
-    return Edition(BOOK_OUT / "pages", REPO, "The real study: every number comes from runs committed in "
+def real_edition(pages: Path = REPO / "results" / "book" / "pages") -> Edition:
+    """The real study's book: the pages committed under ``results/book/pages`` (whatever
+    ``$REIDLAB_BOOK_OUT`` says: that redirects what builds write), in ``_build/html``."""
+    return Edition(pages, REPO, "The real study: every number comes from runs committed in "
                    "results/ (real VIPeR, PETA and CUHK01 data); each page states its profile, folds and device.")
 
 

@@ -135,7 +135,7 @@ def cmd_book(args: argparse.Namespace) -> None:
                                   execute_runs=not args.no_runs)
         print(f"pages: {pages}")
         real = root is not None
-        edition = real_edition() if is_evidence(args.profile, real) else scratch_edition(args.profile, real)
+        edition = real_edition(pages) if is_evidence(args.profile, real) else scratch_edition(args.profile, real)
     if args.no_html:
         return
     index = build_html(edition)

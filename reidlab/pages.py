@@ -33,6 +33,7 @@ from reidlab.store import book_out_for, store_for
 
 ITEM, TITLE = {item!r}, {title!r}
 real = data_root is not None
+DATA = "VIPeR" if real else "SYNTHETIC data"  # what a VIPeR page's figure titles say it shows
 overrides = {{"device": device, "seed": seed}}
 store = Path(store) if store else store_for(profile, real)  # synthetic/smoke: never results/
 out = (Path(output_dir) if output_dir else book_out_for(profile, real)) / ITEM
@@ -63,7 +64,7 @@ figures.show(figures.plot_cmc(averages, paper, title=TITLE), out / "cmc.png", fi
     "(lines), and the paper's (circles); every pair is in the table.", sorted(averages.variant.unique())))''')
 
 CURVES = ('''paper = report.paper_frame(ITEM)  # the level the paper's text states
-figures.show(figures.plot_training_curves(frame, paper, title="VIPeR rank-1 by epoch"), out / "curves.png",
+figures.show(figures.plot_training_curves(frame, paper, title=f"{DATA} rank-1 by epoch"), out / "curves.png",
              figures.caption(ITEM, frame, "Rank-1 of the centre crop during training, mean over the stored "
                              "folds: test split (solid), training split (dashed). Final rank-1 uses ten crops."))''',
           '''final = report.mean_std(frame, ["rank1", "mAP"]).round(1)
@@ -136,7 +137,7 @@ display(table.style.hide(axis="index"))''',)
 SCHEDULES = ('''table = report.schedule_table(frame)
 table.to_csv(out / "table.csv")
 display(table)''',
-             '''figures.show(figures.plot_cmc(frame, title="VIPeR CMC by training schedule"), out / "cmc.png",
+             '''figures.show(figures.plot_cmc(frame, title=f"{DATA} CMC by training schedule"), out / "cmc.png",
              figures.caption(ITEM, frame, "Mean CMC per training schedule over the stored folds (recipe v1)."))''',
              '''again = report.revalidation(store, real)  # under the default recipe (Table IV "Ours")
 again.to_csv(out / "revalidation.csv")
