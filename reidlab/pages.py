@@ -30,6 +30,7 @@ from IPython.display import display
 from reidlab import figures, report
 from reidlab.schedule import run_item
 from reidlab.store import book_out_for, store_for
+from reidlab.study import ITEMS
 
 ITEM, TITLE = {item!r}, {title!r}
 real = data_root is not None
@@ -67,7 +68,7 @@ CURVES = ('''paper = report.paper_frame(ITEM)  # the level the paper's text stat
 figures.show(figures.plot_training_curves(frame, paper, title=f"{DATA} rank-1 by epoch"), out / "curves.png",
              figures.caption(ITEM, frame, "Rank-1 of the centre crop during training, mean over the stored "
                              "folds: test split (solid), training split (dashed). Final rank-1 uses ten crops."))''',
-          '''final = report.mean_std(frame, ["rank1", "mAP"]).round(1)
+          '''final = report.mean_sd_table(frame, ["rank1", "mAP"], list(ITEMS[ITEM].variants))
 final.to_csv(out / "table.csv")
 display(final)''')
 
@@ -155,7 +156,7 @@ display(pairs)
 if execute_runs:
     run_item("epoch-pairs", profile, data_root, store, jobs=jobs, progress=False, overrides=overrides)
 epochs = report.runs_frame("epoch-pairs", profile, real, store, overrides)
-composition = report.mean_std(epochs, ["rank1", "rank10", "mAP"]).round(1)
+composition = report.mean_sd_table(epochs, ["rank1", "rank10", "mAP"], list(ITEMS["epoch-pairs"].variants))
 composition.to_csv(out / "epoch_pairs.csv")
 display(composition)''')
 

@@ -77,23 +77,43 @@ def mean_std(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 def beside_paper(reproduced: pd.DataFrame, paper: pd.DataFrame, ranks=RANKS,
                  variants: list[str] | None = None) -> pd.DataFrame:
-    """``reproduced`` (from ``mean_std``) and ``paper`` (index variant, columns rank1...) side by
-    side: paper, reproduced mean ± std, and the difference, per rank. ``variants``: the rows, in
-    order (a variant with no runs is a "not run yet" row, never dropped); "–" where a number is
-    missing."""
+    """``reproduced`` (from ``mean_std``) and ``paper`` (index variant, columns rank1...) one
+    above the other: per variant a row of the paper's numbers, one of the reproduced mean ± sd
+    and one of the difference, a column per rank (and mAP when reproduced has it; the paper
+    reports none). ``variants``: in order (a variant with no runs says "not run yet", never
+    dropped); "–" where a number is missing."""
     if variants is not None:
         reproduced = reproduced.reindex(variants)
-    out = {}
-    for r in ranks:
-        col = f"rank{r}"
-        mean = reproduced[("mean", col)]
-        std = reproduced[("std", col)]
-        p = paper[col].reindex(mean.index) if col in paper else pd.Series(np.nan, index=mean.index)
-        out[(f"CMC {r}", "paper")] = p
-        out[(f"CMC {r}", "reproduced")] = [NOT_RUN_ROW if np.isnan(m) else f"{m:.1f} ± {s:.1f}"
-                                           for m, s in zip(mean, std)]
-        out[(f"CMC {r}", "diff")] = (mean - p).round(1)
-    return _dashes(pd.DataFrame(out))
+    columns = [f"rank{r}" for r in ranks] + (["mAP"] if ("mean", "mAP") in reproduced else [])
+    rows = {}
+    for v in reproduced.index:
+        mean, std = reproduced.loc[v, "mean"], reproduced.loc[v, "std"]
+        theirs = paper.loc[v] if v in paper.index else pd.Series(dtype=float)
+        rows[(v, "paper")] = [theirs.get(c, np.nan) for c in columns]
+        rows[(v, "reproduced")] = [_mean_sd(mean[c], std[c]) for c in columns]
+        rows[(v, "difference")] = [round(mean[c] - theirs.get(c, np.nan), 1) for c in columns]
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=[_column(c) for c in columns])
+    table.index = pd.MultiIndex.from_tuples(table.index, names=["variant", ""])
+    return _dashes(table)
+
+
+def mean_sd_table(frame: pd.DataFrame, columns: list[str], variants: list[str] | None = None) -> pd.DataFrame:
+    """Per variant (``variants``: the rows, in order): "mean ± sd" over folds of each column;
+    "not run yet" for a variant without runs."""
+    summary = mean_std(frame, columns)
+    mean, std = summary["mean"], summary["std"]
+    if variants is not None:
+        mean, std = mean.reindex(variants), std.reindex(variants)
+    return pd.DataFrame({_column(c): [_mean_sd(m, d) for m, d in zip(mean[c], std[c])] for c in columns},
+                        index=mean.index)
+
+
+def _mean_sd(mean: float, sd: float) -> str:
+    return NOT_RUN_ROW if np.isnan(mean) else f"{mean:.1f} ± {sd:.1f}"
+
+
+def _column(name: str) -> str:
+    return name.replace("rank", "CMC ")
 
 
 NOT_RUN_ROW = "not run yet"
@@ -107,16 +127,14 @@ def _dashes(table: pd.DataFrame) -> pd.DataFrame:
 def cmc_table(frame: pd.DataFrame, item: str) -> pd.DataFrame:
     """The page table of a CMC item: every declared variant (and any derived row, e.g. an
     average) with its CMC and mAP, beside the paper's numbers where the paper gives them."""
-    summary = mean_std(frame, [f"rank{r}" for r in RANKS] + ["mAP"])
+    columns = [f"rank{r}" for r in RANKS] + ["mAP"]
+    summary = mean_std(frame, columns)
     declared = list(ITEMS[item].variants)
     rows = [v for v in summary.index if v not in declared] + declared
     paper = paper_frame(item)
     if paper is not None:
         return beside_paper(summary, paper, variants=rows)
-    mean, std = summary["mean"].reindex(rows), summary["std"].reindex(rows)
-    table = pd.DataFrame({c: [NOT_RUN_ROW if np.isnan(m) else f"{m:.1f} ± {d:.1f}" for m, d in zip(mean[c], std[c])]
-                          for c in mean.columns}, index=mean.index)
-    return table.rename(columns=lambda c: c.replace("rank", "CMC "))
+    return mean_sd_table(frame, columns, rows)
 
 
 NOTE_WIDTH = 64  # characters: the book's text column shows about 68 of monospace
@@ -169,7 +187,7 @@ def dataset_table(data_root: str | None) -> pd.DataFrame:
     for name in STUDY_DATASETS if data_root else ("synthetic",):
         data, spec = load_dataset(name, data_root), DATASETS[name]
         s = data.summary()
-        rows.append({"dataset": name, "what": spec.summary, "images": s["images"], "persons": s["persons"],
+        rows.append({"dataset": name, "images": s["images"], "persons": s["persons"],
                      "cameras": s["cameras"], "attributes": s["attributes"], "pose": "yes" if s["has_pose"] else "–",
                      "release": s["layout"], "paper": spec.source or "–", "terms": spec.terms})
     return pd.DataFrame(rows).set_index("dataset")

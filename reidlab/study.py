@@ -318,7 +318,8 @@ ITEMS: dict[str, PaperItem] = {
         "{cite}`baltieri2011` and PRID 2011 {cite}`hirzer2011` from PETA's release {cite}`deng2014`, which "
         "adds attribute labels (VIPeR's 15 attributes of {cite:t}`layne2012` are derived from them), and "
         "CUHK01 {cite}`li2012` from its own. The table counts what reidlab reads (*release*: PETA's or the "
-        "dataset's own layout). Splits are seeded and saved with the results (`results/data/`).",
+        "dataset's own layout; *paper*: its key in the References). Each is used under its authors' release "
+        "terms, for research; obtain it from them. Splits are seeded and saved with the results (`results/data/`).",
         page=pages.DATASETS, files=("table.csv",)),
     "schedules": PaperItem(
         "Methods check: a fast schedule against the paper's",

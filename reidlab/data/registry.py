@@ -22,9 +22,9 @@ PETA_REID_PARTS: tuple[str, ...] = ("viper", "ilids", "3dpes", "caviar")
 PID_STRIDE = 10_000  # pooled pid = part index * PID_STRIDE + the part's own pid
 
 
-# Every real dataset is used under its authors' release terms (research use); reidlab reads it in
+# Every real dataset is used under its authors' release terms, for research; reidlab reads it in
 # place and never redistributes an image.
-TERMS = "research use, under its authors' release terms; not redistributed"
+TERMS = "research use"
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ PETA_SOURCES = {"viper": "gray2007", "ilids": "zheng2009", "caviar": "cheng2011"
 def _peta(key: str) -> DatasetSpec:
     folder = PETA_SUBSETS[key].folder
     return DatasetSpec(f"PETA's {folder} subset", lambda root, attrs: read_peta_subset(root, key, attrs),
-                       PETA_SOURCES.get(key, ""), f"{TERMS} (via PETA, deng2014)")
+                       PETA_SOURCES.get(key, ""))
 
 
 DATASETS: dict[str, DatasetSpec] = {
@@ -55,7 +55,7 @@ DATASETS: dict[str, DatasetSpec] = {
     "cuhk01": DatasetSpec("CUHK01 campus", lambda root, attrs: read_cuhk01(root), "li2012"),
     "peta-reid": DatasetSpec("pooled PETA re-id set: " + " + ".join(PETA_REID_PARTS), None, "deng2014"),
     "synthetic": DatasetSpec("procedurally drawn pedestrians (embedded default, no download)", None,
-                             terms="part of reidlab (its licence)"),
+                             terms="reidlab's licence"),
 }
 
 
