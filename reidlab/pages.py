@@ -25,6 +25,7 @@ output_dir = None   # where tables and figures go (default: results/book for rea
 
 SETUP = '''from pathlib import Path
 
+import pandas as pd
 from IPython.display import display
 
 from reidlab import figures, report
@@ -39,6 +40,7 @@ overrides = {{"device": device, "seed": seed}}
 store = Path(store) if store else store_for(profile, real)  # synthetic/smoke: never results/
 out = (Path(output_dir) if output_dir else book_out_for(profile, real)) / ITEM
 out.mkdir(parents=True, exist_ok=True)
+pd.set_option("display.max_rows", 500)  # every row of a page's table, none elided
 {run}
 print(report.profile_note(profile, real, ITEM, locals().get("frame")))'''
 
@@ -133,7 +135,7 @@ CLAIMS = ('''from reidlab import verdicts
 table = verdicts.claims(profile, real, store)
 table.to_csv(out / "table.csv")
 print(verdicts.tally(table))
-display(table.style.hide(axis="index"))''',)
+display(table.drop(columns="item").style.hide(axis="index"))  # the claim names its figure or table''',)
 
 SCHEDULES = ('''table = report.schedule_table(frame)
 table.to_csv(out / "table.csv")
@@ -160,9 +162,7 @@ composition = report.mean_sd_table(epochs, ["rank1", "rank10", "mAP"], list(ITEM
 composition.to_csv(out / "epoch_pairs.csv")
 display(composition)''')
 
-FIDELITY = ('''import pandas as pd
-
-from reidlab import fidelity
+FIDELITY = ('''from reidlab import fidelity
 
 if execute_runs:
     run_item("fidelity-attribution", profile, data_root, store, jobs=jobs, progress=False, overrides=overrides)

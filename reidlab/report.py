@@ -88,7 +88,10 @@ def beside_paper(reproduced: pd.DataFrame, paper: pd.DataFrame, ranks=RANKS,
     rows = {}
     for v in reproduced.index:
         mean, std = reproduced.loc[v, "mean"], reproduced.loc[v, "std"]
-        theirs = paper.loc[v] if v in paper.index else pd.Series(dtype=float)
+        if v not in paper.index:  # nothing to set it beside: one row
+            rows[(v, "reproduced")] = [_mean_sd(mean[c], std[c]) for c in columns]
+            continue
+        theirs = paper.loc[v]
         rows[(v, "paper")] = [theirs.get(c, np.nan) for c in columns]
         rows[(v, "reproduced")] = [_mean_sd(mean[c], std[c]) for c in columns]
         rows[(v, "difference")] = [round(mean[c] - theirs.get(c, np.nan), 1) for c in columns]
@@ -126,12 +129,14 @@ def _dashes(table: pd.DataFrame) -> pd.DataFrame:
 
 def cmc_table(frame: pd.DataFrame, item: str) -> pd.DataFrame:
     """The page table of a CMC item: every declared variant (and any derived row, e.g. an
-    average) with its CMC and mAP, beside the paper's numbers where the paper gives them."""
+    average, stored or in the paper) with its CMC and mAP, beside the paper's numbers where the
+    paper gives them."""
     columns = [f"rank{r}" for r in RANKS] + ["mAP"]
     summary = mean_std(frame, columns)
     declared = list(ITEMS[item].variants)
-    rows = [v for v in summary.index if v not in declared] + declared
     paper = paper_frame(item)
+    derived = list(summary.index) + ([] if paper is None else list(paper.index))  # e.g. Table VI's averages
+    rows = list(dict.fromkeys(v for v in derived if v not in declared)) + declared
     if paper is not None:
         return beside_paper(summary, paper, variants=rows)
     return mean_sd_table(frame, columns, rows)

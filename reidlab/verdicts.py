@@ -118,10 +118,10 @@ def claims(profile: str, real_data: bool, store: Path = STORE) -> pd.DataFrame:
         effect = paired_effect(rank1(claim.a), claim.b if number else rank1(claim.b))
         row = {"claim": claim.text, "item": item, "tested": _rule(claim), "paper": paper_effect(item, claim)}
         if effect is None:
-            rows.append({**row, "reproduced rank-1 effect": "not run yet", "n": 0, "p": "-", "verdict": "pending"})
+            rows.append({**row, "reproduced": "not run yet", "n": 0, "p": "-", "verdict": "pending"})
             continue
         interval = "" if effect.n < 2 else f" [{effect.low:+.1f}, {effect.high:+.1f}]"
-        rows.append({**row, "reproduced rank-1 effect": f"{effect.mean:+.1f}{interval}", "n": effect.n,
+        rows.append({**row, "reproduced": f"{effect.mean:+.1f}{interval}", "n": effect.n,
                      "p": "-" if np.isnan(effect.p) else f"{effect.p:.3f}",
                      "verdict": verdict(effect, claim.kind, claim.margin) if real_data
                      else "no verdict: synthetic data"})
