@@ -185,7 +185,7 @@ STUDY_DATASETS = ("viper", "ilids", "caviar", "3dpes", "prid", "cuhk01")
 
 def dataset_table(data_root: str | None) -> pd.DataFrame:
     """The study's datasets as read from ``data_root`` (the synthetic set without one): counts,
-    labels, the release it is read from, the dataset's paper (a key of references.bib) and its terms."""
+    labels, the release it is read from and the dataset's paper (a key of references.bib)."""
     from reidlab.data import DATASETS, load_dataset
 
     rows = []
@@ -193,8 +193,9 @@ def dataset_table(data_root: str | None) -> pd.DataFrame:
         data, spec = load_dataset(name, data_root), DATASETS[name]
         s = data.summary()
         rows.append({"dataset": name, "images": s["images"], "persons": s["persons"],
-                     "cameras": s["cameras"], "attributes": s["attributes"], "pose": "yes" if s["has_pose"] else "–",
-                     "release": s["layout"], "paper": spec.source or "–", "terms": spec.terms})
+                     "cameras": s["cameras"] or "–",  # 0: the files do not say
+                     "attributes": s["attributes"], "pose": "yes" if s["has_pose"] else "–",
+                     "release": s["layout"], "paper": spec.source or "–"})
     return pd.DataFrame(rows).set_index("dataset")
 
 

@@ -24,7 +24,6 @@ PID_STRIDE = 10_000  # pooled pid = part index * PID_STRIDE + the part's own pid
 
 # Every real dataset is used under its authors' release terms, for research; reidlab reads it in
 # place and never redistributes an image.
-TERMS = "research use"
 
 
 @dataclass(frozen=True)
@@ -32,7 +31,6 @@ class DatasetSpec:
     summary: str
     read: Callable[[Path, str | None], Listing] | None
     source: str = ""  # the dataset's paper (a key of references.bib)
-    terms: str = TERMS
 
 
 # each PETA subset's own paper; PETA itself is deng2014
@@ -54,8 +52,7 @@ DATASETS: dict[str, DatasetSpec] = {
                                  lambda root, attrs: read_prid_official(root), "hirzer2011"),
     "cuhk01": DatasetSpec("CUHK01 campus", lambda root, attrs: read_cuhk01(root), "li2012"),
     "peta-reid": DatasetSpec("pooled PETA re-id set: " + " + ".join(PETA_REID_PARTS), None, "deng2014"),
-    "synthetic": DatasetSpec("procedurally drawn pedestrians (embedded default, no download)", None,
-                             terms="reidlab's licence"),
+    "synthetic": DatasetSpec("procedurally drawn pedestrians (embedded default, no download)", None),
 }
 
 
