@@ -11,6 +11,7 @@ from reidlab.data import DATASETS, load_dataset, resolve_data_root
 from reidlab.data.splits import DEFAULT_PROTOCOL, make_splits, save_splits
 from reidlab.errors import ReidlabError
 from reidlab.provenance import write_json_atomic
+from reidlab.store import SCRATCH, STORE
 
 
 def default_dataset(data_root: Path | None) -> str:
@@ -28,7 +29,8 @@ def cmd_prepare(args: argparse.Namespace) -> None:
     protocol = args.protocol or DEFAULT_PROTOCOL.get(name, "one-gallery-image")
     splits = make_splits(data, protocol, seed=args.seed, folds=args.folds)
     summary = data.summary()
-    out = Path(args.out) / name
+    # real data's splits are evidence (results/data); the synthetic set's go to scratch
+    out = Path(args.out or (STORE.parent / "data" if root else SCRATCH / "data")) / name
     # write everything first: an interrupted command leaves no half-set of results
     save_splits(splits, out / f"splits_{protocol}_seed{args.seed}.json")
     contact_sheet(load_dataset(name, root, size=(128, 64)), out / "contact_sheet.png", seed=args.seed)
@@ -158,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--protocol", help="split protocol (default: the dataset's own)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--folds", type=int, default=10)
-    p.add_argument("--out", default="results/data")
+    p.add_argument("--out", help="parent folder (default: results/data for real data, else _build/scratch/data)")
     p.set_defaults(func=cmd_prepare)
     r = sub.add_parser("run", help=cmd_run.__doc__)
     r.add_argument("--config", help="YAML file of RunConfig keys (default: the paper's schedule)")

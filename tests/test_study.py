@@ -147,6 +147,13 @@ def test_synthetic_and_smoke_output_never_lands_in_results(tmp_path, monkeypatch
     assert store.book_out_for("quick", False) == tmp_path / "scratch" / "book"
     assert main(["study", "table4", "--profile", "smoke", "--quiet"]) == 0  # no data: synthetic
     assert not any(store.STORE.iterdir())
+    import reidlab.cli
+
+    monkeypatch.setattr(reidlab.cli, "SCRATCH", tmp_path / "scratch")
+    monkeypatch.setattr(reidlab.cli, "STORE", store.STORE)
+    assert main(["prepare"]) == 0  # make study's first step: the synthetic set's splits go to scratch
+    assert (tmp_path / "scratch" / "data" / "synthetic" / "summary.json").is_file()
+    assert not (tmp_path / "results" / "data").exists()
     assert len(list((tmp_path / "scratch" / "store").iterdir())) == 2
 
 
