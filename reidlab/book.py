@@ -58,6 +58,8 @@ def execute_notebooks(profile: str, data_root: str | None, jobs: int = 1, only: 
         except papermill.PapermillExecutionError as exc:
             raise ReidlabError(f"notebook {nb.name} failed ({exc.ename}: {exc.evalue}); "
                                f"the partial output is in {partial}") from None
+        for stale in _pages_of(out_dir, nb.stem):  # the item's page under an older number
+            stale.unlink()
         os.replace(partial, out_dir / nb.name)
         print(f"done in {time.perf_counter() - start:.0f} s", flush=True)
     return out_dir
@@ -115,9 +117,9 @@ def build_html(edition: Edition, repo: Path = REPO) -> Path:
     for old in executed.glob("*.ipynb"):
         old.unlink()
     for entry in re.findall(r"file: book/executed/(\S+)", (repo / "_toc.yml").read_text()):
-        page = edition.pages / f"{entry}.ipynb"
-        if page.is_file():
-            shutil.copyfile(page, executed / page.name)
+        pages = _pages_of(edition.pages, entry)
+        if pages:
+            shutil.copyfile(pages[0], executed / f"{entry}.ipynb")
         else:
             nbformat.write(_missing_page(entry), executed / f"{entry}.ipynb")
     config = yaml.safe_load((repo / "_config.yml").read_text())
@@ -132,6 +134,13 @@ def build_html(edition: Edition, repo: Path = REPO) -> Path:
     if result.returncode != 0:
         raise ReidlabError(f"jupyter-book build failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     return edition.index
+
+
+def _pages_of(folder: Path, stem: str) -> list[Path]:
+    """The pages of ``stem``'s item in ``folder``, whatever their number (``NN_<item>.ipynb``):
+    numbers follow the manifest's order and shift when an item is added."""
+    item = stem.split("_", 1)[1]
+    return sorted(folder.glob(f"[0-9]*_{item}.ipynb"))
 
 
 def _missing_page(stem: str):

@@ -33,7 +33,7 @@ def test_the_real_edition_reads_committed_pages_only(tmp_path):
     assert real_edition().pages == REPO / "results" / "book" / "pages"
     page = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Table IV\n\nrank-1 31.0")])
     (tmp_path / "pages").mkdir()
-    nbformat.write(page, tmp_path / "pages" / "11_table4.ipynb")
+    nbformat.write(page, tmp_path / "pages" / "07_table4.ipynb")  # numbered before an item was added
     index = build_html(Edition(tmp_path / "pages", tmp_path / "out", "BANNER-OF-THIS-EDITION"))
     html = index.parent
     assert "BANNER-OF-THIS-EDITION" in (html / "book" / "intro.html").read_text()
