@@ -122,6 +122,7 @@ def build_html(edition: Edition, repo: Path = REPO) -> Path:
             shutil.copyfile(pages[0], executed / f"{entry}.ipynb")
         else:
             nbformat.write(_missing_page(entry), executed / f"{entry}.ipynb")
+    shutil.rmtree(edition.index.parent, ignore_errors=True)  # no page of an earlier build lingers
     config = yaml.safe_load((repo / "_config.yml").read_text())
     config.setdefault("html", {})["announcement"] = edition.banner
     edition.output.mkdir(parents=True, exist_ok=True)
