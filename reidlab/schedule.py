@@ -145,6 +145,8 @@ def _run_batched(work: list[tuple[RunConfig, Path]], data_root, batch: int, prog
     checkpoints it and the same command resumes. Non-SGD runs train alone, in their turn; a run
     that diverges is recorded (``diverged.json``) and its group goes on without it; a group too
     large for the device's memory is halved until it fits."""
+    import gc
+
     import torch
 
     from reidlab.batched import RunGroup, group_key
@@ -162,17 +164,16 @@ def _run_batched(work: list[tuple[RunConfig, Path]], data_root, batch: int, prog
             _run_all([head[:2]], data_root, 1, progress, "alone (not SGD)")
             queue = queue[1:]
             continue
-        taken = [m for m in queue if m[2] == head[2]][:batch]
-        queue = [m for m in queue if m not in taken]
-        chunk = [(c, d) for c, d, _ in taken]
+        chunk = [m for m in queue if m[2] == head[2]][:batch]
+        queue = [m for m in queue if m not in chunk]
         while chunk:
             start = time.perf_counter()
             try:
-                RunGroup([Run(c, d, data_root, progress=False) for c, d in chunk],
+                RunGroup([Run(c, d, data_root, progress=False) for c, d, _ in chunk],
                          progress=progress).execute(deadline)
             except TrainingDiverged as exc:
                 print(f"  a run diverged ({exc}); its group starts again without it", flush=True)
-                chunk = [(c, d) for c, d in chunk if not (d / "diverged.json").exists()]
+                chunk = [m for m in chunk if not (m[1] / "diverged.json").exists()]
                 continue
             except torch.cuda.OutOfMemoryError:
                 if len(chunk) == 1:
@@ -180,25 +181,14 @@ def _run_batched(work: list[tuple[RunConfig, Path]], data_root, batch: int, prog
                 # as memory allows: half the group now, the other half next (each resumes its checkpoint)
                 half = len(chunk) // 2
                 print(f"  {len(chunk)} runs do not fit in the device's memory: {half} at once", flush=True)
-                queue = [m for m in taken if (m[0], m[1]) in chunk[half:]] + queue
-                taken = [m for m in taken if (m[0], m[1]) in chunk[:half]]
-                chunk = chunk[:half]
-                _free_device_memory()
+                chunk, queue = chunk[:half], chunk[half:] + queue
+                gc.collect()
+                torch.cuda.empty_cache()
                 continue
             cfg = chunk[0][0]
             print(f"  {len(chunk)} runs at once ({cfg.dataset}, {cfg.epochs} epochs, "
                   f"{cfg.pairs_per_step} pair(s)/step): {time.perf_counter() - start:.0f} s", flush=True)
             break
-
-
-def _free_device_memory() -> None:
-    import gc
-
-    import torch
-
-    gc.collect()
-    if torch.cuda.is_available():
-        torch.cuda.empty_cache()
 
 
 def _run_all(work: list[tuple[RunConfig, Path]], data_root, jobs: int, progress: bool, label: str,

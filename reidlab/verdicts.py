@@ -21,7 +21,7 @@ import pandas as pd
 from scipy import stats
 
 from reidlab.store import STORE
-from reidlab.study import claims as declared_claims
+from reidlab.study import Claim, claims as declared_claims
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ def folds_to_decide(effect: Effect, margin: float = 0.0) -> int | None:
     return max(effect.n + 1, math.ceil((1.96 * effect.sd / distance) ** 2))
 
 
-def verdict(effect: Effect, kind: str = "beats", margin: float = 3.0) -> str:
+def verdict(effect: Effect, kind: str = "beats", margin: float = Claim.margin) -> str:
     """*holds*, *contradicted* or *inconclusive* (with the folds that would decide it) for a
     claim of ``kind`` (``study.Claim``); a ``reaches`` claim that fails says on which side."""
     if effect.n < 2:
