@@ -9,10 +9,12 @@ persons, two cameras, 15 attributes, pose) it times, with the real training code
 * the same schedule for R runs at once (``batched.RunGroup``; a CUDA graph per step on a GPU);
 * the fast schedule (``study.FAST_CANDIDATES[NAME]``), alone and batched;
 * the fast schedule batched in bf16 (``precision: bf16``), with R and with ``--big`` runs;
+* the evaluations (a Fig. 4 curve point, the final ten-crop ranking): per run alone, and batched
+  over the R runs of a group (``RunGroup.rankings``);
 
 and prints images/s (R runs x images/s for a group), the fraction of the machine's measured
 matmul FLOP/s (fp32, or bf16 for bf16 rows) that this is, the training time of a full 10-fold
-VIPeR Table IV at each (training only; evaluation adds seconds per run), and the minutes the
+VIPeR Table IV at each (training only; the evaluation seconds are printed apart), and the minutes the
 study's pending trainings would take at that rate (``reidlab plan`` at the fast profile).
 Timings exclude one warm-up epoch.
 """
@@ -28,11 +30,12 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from train_eval import matmul_flops_per_s  # noqa: E402
+from train_eval import matmul_flops_per_s, timed  # noqa: E402
 
 from reidlab.batched import RunGroup  # noqa: E402
 from reidlab.config import RunConfig  # noqa: E402
 from reidlab.data import resolve_data_root  # noqa: E402
+from reidlab.evaluate import evaluate  # noqa: E402
 from reidlab.study import FAST_CANDIDATES, FAST_SCHEDULE, plan  # noqa: E402
 from reidlab.flops import train_flops  # noqa: E402
 from reidlab.run import Run  # noqa: E402
@@ -59,10 +62,14 @@ def rate_alone(cfg: RunConfig, out: Path, epochs: int) -> tuple[float, Run]:
     return images / (time.perf_counter() - start), run
 
 
+def make_group(cfg: RunConfig, out: Path, runs: int) -> RunGroup:
+    return RunGroup([Run(RunConfig(**{**cfg.to_dict(), "fold": t}), out / f"g{t}", resolve_data_root(None),
+                         progress=False)
+                     for t in range(runs)], progress=False)
+
+
 def rate_group(cfg: RunConfig, out: Path, runs: int, epochs: int) -> float:
-    group = RunGroup([Run(RunConfig(**{**cfg.to_dict(), "fold": t}), out / f"g{t}", resolve_data_root(None),
-                          progress=False)
-                      for t in range(runs)], progress=False)
+    group = make_group(cfg, out, runs)
     group.train_epoch(1)  # warm-up (and CUDA-graph capture)
     _sync(group.device)
     start = time.perf_counter()
@@ -70,6 +77,23 @@ def rate_group(cfg: RunConfig, out: Path, runs: int, epochs: int) -> float:
         group.train_epoch(e)
     _sync(group.device)
     return runs * epochs * 2 * group.n / (time.perf_counter() - start)
+
+
+def evaluation_seconds(cfg: RunConfig, out: Path, runs: int) -> dict[str, tuple[float, float]]:
+    """Seconds per run of one Fig. 4 curve point (train and test rank-1, ``curve_views``) and of the
+    final test ranking (``test_views``): each run alone (``Run``) and the group batched."""
+    group = make_group(cfg, out, runs)
+    group.train_epoch(1)  # stacks the weights
+    alone = {"curve point": lambda r: r.rank1(),
+             "final ranking": lambda r: evaluate(r.model.features, r.test_images, r.test_data, r.eval_set,
+                                                 cfg.test_views, cfg.distance)}
+    batched = {"curve point": lambda: [group.rankings(w, cfg.curve_views) for w in ("train", "test")],
+               "final ranking": lambda: group.rankings("test", cfg.test_views)}
+    seconds = {}
+    for name in alone:
+        each = lambda: [alone[name](r) for r in group.runs]  # noqa: E731
+        seconds[name] = (timed(each, 1) / runs, timed(batched[name], 1) / runs)
+    return seconds
 
 
 def main() -> None:
@@ -104,7 +128,15 @@ def main() -> None:
         for runs in sorted({args.runs, args.big} - {0}):
             rows.append((f"fast, {runs} runs batched, bf16", bf16, runs, rate_group(bf16, out / f"bf16-{runs}", runs,
                                                                                     args.epochs)))
+        evals = evaluation_seconds(fast, out / "eval", args.runs)
     print(f"model: ~{flops / 1e6:.0f} MFLOP per training image (forward + backward)")
+    curve_points = fast.epochs // fast.curve_every + 1
+    print(f"evaluation, seconds per run ({args.runs} runs): alone / batched (ratio)")
+    for name, (a, b) in evals.items():
+        print(f"  {name:16s} {a:8.3f} / {b:8.3f} ({a / b:.1f}x)")
+    total = [curve_points * evals["curve point"][i] + evals["final ranking"][i] for i in (0, 1)]
+    print(f"  a {fast.epochs}-epoch run's {curve_points} curve points + final ranking: {total[0]:.1f} s alone, "
+          f"{total[1]:.1f} s batched ({total[0] / total[1]:.1f}x)")
     images_per_run = lambda cfg: cfg.epochs * 2 * 632  # noqa: E731  VIPeR: 316 + 316 pairs/epoch
     study = study_images()
     print(f"study: {study / 1e6:.0f}M trained images pending at the fast profile (reidlab plan)")

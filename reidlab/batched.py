@@ -28,10 +28,12 @@ from torch.func import functional_call, grad, vmap
 from tqdm import tqdm
 
 from reidlab.errors import ReidlabError
+from reidlab.evaluate import RankingResult, eval_rows, rank_features
 from reidlab.model import HeadsConfig, MultiTaskSiamese
-from reidlab.run import Run, run_lock
+from reidlab.run import Run, curve_point, run_lock
 from reidlab.train import (TrainingDiverged, check_finite, dampening, epoch_batch, forward_precision, learning_rate,
                            losses_in_fp32)
+from reidlab.transforms import test_views
 
 # config keys that may differ between the runs of a group; all others must be equal. Recipe keys
 # are per run too: a task a run lacks is a head it never trains (its loss term weighs 0 for that
@@ -43,6 +45,8 @@ PER_RUN = ("fold", "split_seed", "seed", "attribute_weighting", "attribute_weigh
            # takes no step once its own pairs are done), and its heads to the largest
            "dataset", "test_dataset", "test_persons", "attribute_set", "protocol", "synthetic_persons",
            "epoch_pairs")
+
+EVAL_CROPS = 1 << 14  # crops per batched evaluation forward over a group (~8 GB of activations)
 
 
 def group_key(config: dict) -> str:
@@ -281,23 +285,63 @@ class RunGroup:
                 raise OutOfTime(f"deadline reached after epoch {epoch}; checkpoints saved, run again to resume")
         self._unstack()
         extra = {"batched": {"runs": len(self.runs), "cuda_graph": self.graph is not None}}
-        return [run.finish(h, time.perf_counter() - t0, t0, extra) for run, h in zip(self.runs, histories)]
+        train_time = time.perf_counter() - t0
+        rankings = self.rankings("test", self.cfg.test_views)
+        return [run.finish(h, train_time, t0, extra, r) for run, h, r in zip(self.runs, histories, rankings)]
 
     def _end_epoch(self, epoch: int, losses: list[dict], histories: list[dict], elapsed: float,
                    force_checkpoint: bool = False) -> None:
-        cfg = self.cfg
-        due = (cfg.curve_every and epoch % cfg.curve_every == 0) or epoch % cfg.checkpoint_every == 0 \
-            or epoch == cfg.epochs or force_checkpoint
+        first = self.runs[0]
         for run, m, h in zip(self.runs, losses, histories):
             try:
                 check_finite(m, epoch)
             except TrainingDiverged as exc:  # a group stops as a run alone would
                 run.record_divergence(exc, h)
                 raise
-        if due:
+        curves = [None] * len(self.runs)
+        if first.curve_due(epoch):
+            views = self.cfg.curve_views
+            curves = [curve_point(a, b) for (a, _), (b, _) in zip(self.rankings("train", views), self.rankings("test", views))]
+        if first.checkpoint_due(epoch) or force_checkpoint:
             self._unstack()
-        for run, m, h in zip(self.runs, losses, histories):
-            run.end_epoch(epoch, m, h, elapsed, force_checkpoint)
+        for run, m, h, c in zip(self.runs, losses, histories, curves):
+            run.end_epoch(epoch, m, h, elapsed, force_checkpoint, c)
+
+    # --- evaluation of every run at once ------------------------------------------------------
+    @torch.no_grad()
+    def rankings(self, which: str, views: str) -> list[tuple[RankingResult, float]]:
+        """Each run's ranking (and its share of the seconds) of its test set (``"test"``) or of its
+        training persons (``"train"``, the Fig. 4 curve), every run's features in one batched
+        forward of the stacked weights, distances on the device."""
+        t = time.perf_counter()
+        sets = [(r.test_images, r.test_data, r.eval_set) if which == "test" else (r.train_images, r.train_data, r.train_eval)
+                for r in self.runs]
+        feats = self._features([x[torch.as_tensor(eval_rows(ev), device=x.device)] for x, _, ev in sets], views)
+        if self.device.type != "cuda":  # float64 distances: on the CPU unless CUDA has them
+            feats = [f.cpu() for f in feats]
+        out = [rank_features(f, data, ev, r.cfg.distance) for f, (_, data, ev), r in zip(feats, sets, self.runs)]
+        share = (time.perf_counter() - t) / len(self.runs)
+        return [(o, share) for o in out]
+
+    def _features(self, images: list[torch.Tensor], views: str) -> list[torch.Tensor]:
+        """``(V, N_r, D)`` view features of each run's images ``(N_r, 3, 64, 64)`` by its own G,
+        in chunks of images (at most ``EVAL_CROPS`` crops over the group; runs padded to the chunk)."""
+        params = {k.removeprefix("features."): v for k, v in self.params.items() if k.startswith("features.")}
+        net, was_training = self.base.features, self.base.features.training
+        net.eval()  # no dropout, as a run alone evaluates
+        forward = vmap(lambda p, c, xb: functional_call(net, {**p, "centring": c}, (xb,)))
+        v = len(test_views(images[0][:1], views))
+        n = max(len(x) for x in images)
+        m = max(1, EVAL_CROPS // (v * len(self.runs)))
+        chunks = []
+        for i in range(0, n, m):
+            rows = min(m, n - i)
+            crops = torch.stack([_pad_rows(test_views(x[i:i + rows], views).transpose(0, 1), rows).flatten(0, 1)
+                                 for x in images])  # (R, rows * V, 3, 56, 56): image-major
+            chunks.append(forward(params, self.per_run["centring"], crops).unflatten(1, (rows, v)))
+        net.train(was_training)
+        z = torch.cat(chunks, 1).transpose(1, 2).float()  # (R, V, N, D)
+        return [zr[:, :len(x)] for zr, x in zip(z, images)]
 
 
 class OutOfTime(ReidlabError):
@@ -334,6 +378,11 @@ def _labels(batch, batches, key: str, attributes: int) -> torch.Tensor:
 def _pad_columns(labels: torch.Tensor, width: int) -> torch.Tensor:
     missing = width - labels.shape[1]
     return labels if not missing else torch.cat([labels, labels.new_full((len(labels), missing), -1)], 1)
+
+
+def _pad_rows(x: torch.Tensor, n: int) -> torch.Tensor:
+    """``x`` with zero rows appended up to ``n`` rows."""
+    return torch.cat([x, x.new_zeros(n - len(x), *x.shape[1:])]) if len(x) < n else x
 
 
 def _pad_pairs(x: torch.Tensor, n: int, fill) -> torch.Tensor:

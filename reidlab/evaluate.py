@@ -37,15 +37,16 @@ def extract_features(net: torch.nn.Module, x: torch.Tensor, views: str = "ten-cr
 
 
 def distance_matrix(query: torch.Tensor, gallery: torch.Tensor, kind: str = "mean-pairwise") -> np.ndarray:
-    """``(Q, G)`` distances from view features ``(V, Q, D)`` and ``(V', G, D)``."""
+    """``(Q, G)`` distances from view features ``(V, Q, D)`` and ``(V', G, D)`` (computed in float64
+    on the features' device)."""
     if kind == "mean-feature":
-        return torch.cdist(query.mean(0).double(), gallery.mean(0).double()).numpy()
+        return torch.cdist(query.mean(0).double(), gallery.mean(0).double()).cpu().numpy()
     if kind != "mean-pairwise":
         raise ValueError(f"distance must be one of {DISTANCES}, not {kind!r}")
     vq, nq, d = query.shape
     vg, ng, _ = gallery.shape
     pairwise = torch.cdist(query.reshape(vq * nq, d).double(), gallery.reshape(vg * ng, d).double())
-    return pairwise.view(vq, nq, vg, ng).mean(dim=(0, 2)).numpy()
+    return pairwise.view(vq, nq, vg, ng).mean(dim=(0, 2)).cpu().numpy()
 
 
 @dataclass
@@ -79,8 +80,17 @@ def evaluate(net: torch.nn.Module, images: torch.Tensor, data: ReidDataset, ev: 
 
     ``images`` are the pre-processed ``(N, 3, 64, 64)`` tensors of all of ``data``.
     """
-    rows = np.concatenate([ev.query, ev.gallery])
-    feats = extract_features(net, images[rows], views)
+    return rank_features(extract_features(net, images[eval_rows(ev)], views), data, ev, distance)
+
+
+def eval_rows(ev: EvalSet) -> np.ndarray:
+    """The rows whose features an evaluation needs: ``ev``'s queries, then its gallery."""
+    return np.concatenate([ev.query, ev.gallery])
+
+
+def rank_features(feats: torch.Tensor, data: ReidDataset, ev: EvalSet, distance: str = "mean-pairwise"
+                  ) -> RankingResult:
+    """Rank from the view features ``(V, Q + G, D)`` of :func:`eval_rows`."""
     q, g = feats[:, :len(ev.query)], feats[:, len(ev.query):]
     return rank(distance_matrix(q, g, distance), data, ev)
 

@@ -24,7 +24,7 @@ from reidlab.data import load_dataset
 from reidlab.data.record import POSE_ANGLES
 from reidlab.data.splits import DEFAULT_PROTOCOL, cross_dataset, make_splits
 from reidlab.errors import ConfigError
-from reidlab.evaluate import evaluate, train_eval_set
+from reidlab.evaluate import RankingResult, evaluate, train_eval_set
 from reidlab.losses import LossConfig, MultiTaskLoss, attribute_weights, parse_tasks
 from reidlab.metrics import binary_attribute_metrics, label_entropy, mean_accuracy_ma, multiclass_metrics
 from reidlab.model import HeadsConfig, ModelConfig, MultiTaskSiamese, count_parameters
@@ -110,6 +110,11 @@ def keep_weights(run_dir: Path) -> None:
     source, kept = final_weights(run_dir), run_dir / "weights.pt"
     if source is not None and source != kept:
         _atomic_save({"model": load_checkpoint(source)["model"]}, kept)
+
+
+def curve_point(train: RankingResult, test: RankingResult) -> dict[str, float]:
+    """A point of the Fig. 4 curve: rank-1 on the training persons and on the test set."""
+    return {"train_rank1": 100 * float(train.cmc[0]), "test_rank1": 100 * float(test.cmc[0])}
 
 
 def write_progress(run_dir: Path, state: dict | None = None) -> dict:
@@ -223,7 +228,7 @@ class Run:
         views = self.cfg.curve_views
         train = evaluate(self.model.features, self.train_images, self.train_data, self.train_eval, views, self.cfg.distance)
         test = evaluate(self.model.features, self.test_images, self.test_data, self.eval_set, views, self.cfg.distance)
-        return {"train_rank1": 100 * float(train.cmc[0]), "test_rank1": 100 * float(test.cmc[0])}
+        return curve_point(train, test)
 
     def execute(self) -> dict:
         self._refuse_evidence_without_commit()
@@ -271,14 +276,21 @@ class Run:
             history["curve"].append({"epoch": 0, **self.rank1()})
         return history, start, elapsed
 
+    def curve_due(self, epoch: int) -> bool:
+        return bool(self.cfg.curve_every) and (epoch % self.cfg.curve_every == 0 or epoch == self.cfg.epochs)
+
+    def checkpoint_due(self, epoch: int) -> bool:
+        return epoch % self.cfg.checkpoint_every == 0 or epoch == self.cfg.epochs
+
     def end_epoch(self, epoch: int, losses: dict[str, float], history: dict, elapsed: float,
-                  force_checkpoint: bool = False) -> None:
-        """Log the epoch's losses, the Fig. 4 curve point, and checkpoint when due."""
-        cfg, ckpt = self.cfg, self.run_dir / "checkpoints"
+                  force_checkpoint: bool = False, curve: dict[str, float] | None = None) -> None:
+        """Log the epoch's losses, the Fig. 4 curve point (``curve`` when a group measured it),
+        and checkpoint when due."""
+        ckpt = self.run_dir / "checkpoints"
         history["epochs"].append({"epoch": epoch, **losses})
-        if cfg.curve_every and (epoch % cfg.curve_every == 0 or epoch == cfg.epochs):
-            history["curve"].append({"epoch": epoch, **self.rank1()})
-        if epoch % cfg.checkpoint_every == 0 or epoch == cfg.epochs or force_checkpoint:
+        if self.curve_due(epoch):
+            history["curve"].append({"epoch": epoch, **(curve or self.rank1())})
+        if self.checkpoint_due(epoch) or force_checkpoint:
             state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
                      "history": history, "epoch": epoch, "elapsed": elapsed, "commit": self.commit}
             _atomic_save(state, ckpt / "last.pt")
@@ -288,12 +300,14 @@ class Run:
     def record_divergence(self, exc: Exception, history: dict) -> None:
         write_json_atomic(self.run_dir / "diverged.json", {"error": str(exc), "history": history})
 
-    def finish(self, history: dict, train_time: float, t0: float, extra: dict | None = None) -> dict:
-        """Final weights, metrics (written last, atomically) and provenance."""
+    def finish(self, history: dict, train_time: float, t0: float, extra: dict | None = None,
+               ranking: tuple[RankingResult, float] | None = None) -> dict:
+        """Final weights, metrics (written last, atomically) and provenance. ``ranking``: the
+        test ranking and its seconds when a group measured it."""
         cfg = self.cfg
         if not self.evaluation_only:  # an evaluation's weights are its pretrained run's
             _atomic_save({"model": self.model.state_dict(), "epoch": cfg.epochs}, self.run_dir / "checkpoints" / "final.pt")
-        metrics = {**self.final_metrics(history, train_time), **(extra or {})}
+        metrics = {**self.final_metrics(history, train_time, ranking), **(extra or {})}
         write_json_atomic(self.run_dir / "provenance.json", provenance(
             self.device, {"seed": cfg.seed, "split_seed": cfg.split_seed, "fold": cfg.fold},
             time.perf_counter() - t0, self.commit))
@@ -303,10 +317,14 @@ class Run:
     def stored_metrics(self) -> dict:
         return read_json(self.run_dir / "metrics.json")
 
-    def final_metrics(self, history: dict, train_time: float) -> dict:
-        t = time.perf_counter()
-        ranking = evaluate(self.model.features, self.test_images, self.test_data, self.eval_set,
-                           self.cfg.test_views, self.cfg.distance)
+    def final_metrics(self, history: dict, train_time: float,
+                      ranking: tuple[RankingResult, float] | None = None) -> dict:
+        if ranking is None:
+            t = time.perf_counter()
+            result = evaluate(self.model.features, self.test_images, self.test_data, self.eval_set,
+                              self.cfg.test_views, self.cfg.distance)
+            ranking = (result, time.perf_counter() - t)
+        ranking, eval_time = ranking
         out = {
             "config_id": self.cfg.identity(),
             "split": self.split.summary(),
@@ -315,7 +333,7 @@ class Run:
             "cmc_curve": [round(100 * float(v), 4) for v in ranking.cmc],
             "history": history,
             "train_time_s": round(train_time, 2),
-            "eval_time_s": round(time.perf_counter() - t, 3),
+            "eval_time_s": round(eval_time, 3),
         }
         if self.attribute_alpha is not None:
             out["attribute_weights"] = dict(zip(self.train_data.attribute_names, self.attribute_alpha.round(5).tolist()))

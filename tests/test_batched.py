@@ -222,3 +222,25 @@ def test_groups_are_taken_in_queue_order(tmp_path, monkeypatch):
     configs = [RunConfig(**{**TINY, "epochs": 1, "fold": f}) for f in (2, 0, 1)]
     schedule._run_batched([(c, tmp_path / str(c.fold)) for c in configs], None, 2, False, None)
     assert seen == [[2, 0], [1]]
+
+
+@pytest.mark.parametrize("which, views", [("test", "ten-crop"), ("train", "centre")])
+def test_batched_evaluation_equals_each_run_evaluated_alone(tmp_path, monkeypatch, which, views):
+    """A group ranks every run at once, in chunks of images (here 3 per chunk, so runs of 24, 30
+    and 18 persons end in padded chunks): each run's ranking as the run alone evaluates it."""
+    import reidlab.batched as batched
+    from reidlab.evaluate import evaluate
+
+    monkeypatch.setattr(batched, "EVAL_CROPS", 3 * 10 * 3)
+    configs = [RunConfig(**{**TINY, "synthetic_persons": p, "fold": i, "seed": i}) for i, p in enumerate((24, 30, 18))]
+    group = RunGroup([Run(c, tmp_path / f"g{i}", progress=False) for i, c in enumerate(configs)], progress=False)
+    group.train_epoch(1)
+    group._unstack()  # each run's own model holds its stacked weights
+    for run, (ranking, seconds) in zip(group.runs, group.rankings(which, views), strict=True):
+        x, data, ev = ((run.test_images, run.test_data, run.eval_set) if which == "test"
+                       else (run.train_images, run.train_data, run.train_eval))
+        alone = evaluate(run.model.features, x, data, ev, views)
+        assert ranking.cmc == pytest.approx(alone.cmc, abs=1e-6)
+        assert ranking.mAP == pytest.approx(alone.mAP, abs=1e-6)
+        assert seconds > 0
+    assert len({r.mAP for r, _ in group.rankings(which, views)}) == 3  # three different runs indeed
