@@ -63,7 +63,7 @@ def cmd_run(args: argparse.Namespace) -> None:
         raise ReidlabError(f"--name {args.name!r} leaves --out {args.out}: give a plain folder name")
     print(f"run {run_dir}: {cfg.dataset}, tasks {cfg.tasks}, {cfg.epochs} epochs, "
           f"{cfg.pairs_per_step} pair(s)/step, fold {cfg.fold}")
-    metrics = Run(cfg, run_dir, root, progress=not args.quiet).execute()
+    metrics = Run(cfg, run_dir, root, progress=not args.quiet, snapshots=args.snapshots).execute()
     cmc = metrics["cmc"]
     print(f"  CMC rank 1/5/10/20/50: {cmc['1']:.1f} / {cmc['5']:.1f} / {cmc['10']:.1f} / "
           f"{cmc['20']:.1f} / {cmc['50']:.1f} %   mAP {metrics['mAP']:.1f} %")
@@ -169,6 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", default="runs", help="parent of the run directory")
     r.add_argument("--name", help="run directory name (default: DATASET-CONFIGHASH)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.add_argument("--snapshots", action="store_true",
+                   help="also keep the weights of every checkpoint (checkpoints/epoch_NNNN.pt, ~4 MB each)")
     r.set_defaults(func=cmd_run)
     from reidlab.study import PROFILES, trained_items
 

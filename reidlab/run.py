@@ -131,8 +131,12 @@ def write_progress(run_dir: Path, state: dict | None = None) -> dict:
 class Run:
     """Everything one config needs, built once; ``execute`` trains and evaluates."""
 
-    def __init__(self, cfg: RunConfig, run_dir: str | Path, data_root=None, progress: bool = True):
-        self.cfg, self.run_dir, self.progress = cfg.validate(), Path(run_dir), progress
+    def __init__(self, cfg: RunConfig, run_dir: str | Path, data_root=None, progress: bool = True,
+                 snapshots: bool = False):
+        """``snapshots``: keep every checkpoint's weights (``epoch_NNNN.pt``), not only the
+        latest (``last.pt``, to resume) and the final ones: ~4 MB each, 60 per run at 600
+        epochs, more than a GPU machine's disk holds over the whole study."""
+        self.cfg, self.run_dir, self.progress, self.snapshots = cfg.validate(), Path(run_dir), progress, snapshots
         self.device = pick_device(cfg.device)
         self.commit = git_commit()  # the code that starts the run (a resumed run keeps its first)
         self.tasks = parse_tasks(cfg.tasks)
@@ -295,7 +299,8 @@ class Run:
                      "history": history, "epoch": epoch, "elapsed": elapsed, "commit": self.commit}
             _atomic_save(state, ckpt / "last.pt")
             write_progress(self.run_dir, state)
-            _atomic_save({"model": state["model"], "epoch": epoch}, ckpt / f"epoch_{epoch:04d}.pt")
+            if self.snapshots:
+                _atomic_save({"model": state["model"], "epoch": epoch}, ckpt / f"epoch_{epoch:04d}.pt")
 
     def record_divergence(self, exc: Exception, history: dict) -> None:
         write_json_atomic(self.run_dir / "diverged.json", {"error": str(exc), "history": history})

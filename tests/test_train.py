@@ -73,7 +73,7 @@ def test_learning_rate_is_linear():
 
 
 def test_training_learns_and_writes_a_run(tmp_path):
-    metrics = Run(RunConfig(**{**TINY, "epochs": 8}), tmp_path / "r", progress=False).execute()
+    metrics = Run(RunConfig(**{**TINY, "epochs": 8}), tmp_path / "r", progress=False, snapshots=True).execute()
     losses = [e["total"] for e in metrics["history"]["epochs"]]
     assert losses[-1] < losses[0]
     assert [c["epoch"] for c in metrics["history"]["curve"]] == [0, 2, 4, 6, 8]
@@ -84,6 +84,13 @@ def test_training_learns_and_writes_a_run(tmp_path):
         assert (tmp_path / "r" / name).exists()
     prov = json.loads((tmp_path / "r" / "provenance.json").read_text())
     assert {"git_commit", "packages", "device", "seeds", "wall_time_s"} <= set(prov)
+
+
+def test_a_run_keeps_only_its_latest_and_final_weights_unless_asked(tmp_path):
+    """Snapshots of every checkpoint (~4 MB each, 60 per 600-epoch run) would fill a GPU
+    machine's disk over the study: by default a run keeps last.pt (to resume) and final.pt."""
+    Run(RunConfig(**{**TINY, "epochs": 4}), tmp_path / "r", progress=False).execute()
+    assert sorted(p.name for p in (tmp_path / "r" / "checkpoints").iterdir()) == ["final.pt", "last.pt"]
 
 
 def test_resume_equals_uninterrupted(tmp_path):
