@@ -139,17 +139,17 @@ display(table.drop(columns="item").style.hide(axis="index"))  # the claim names 
 
 SCHEDULES = ('''table = report.schedule_table(frame)
 table.to_csv(out / "table.csv")
-display(table)''',
+display(table.T)  # a column per schedule: narrow enough to read without scrolling''',
              '''figures.show(figures.plot_cmc(frame, title=f"{DATA} CMC by training schedule"), out / "cmc.png",
              figures.caption(ITEM, frame, "Mean CMC per training schedule over the stored folds (recipe v1)."))''',
              '''again = report.revalidation(store, real)  # under the default recipe (Table IV "Ours")
 again.to_csv(out / "revalidation.csv")
-display(again)''',
+display(again.T)''',
              '''if execute_runs:
     run_item("precision", profile, data_root, store, jobs=jobs, progress=False, overrides=overrides)
 precision = report.schedule_table(report.runs_frame("precision", profile, real, store, overrides), "fp32")
 precision.to_csv(out / "precision.csv")
-display(precision)''',
+display(precision.T)''',
              '''from reidlab.schedule import pairs_table
 
 pairs = pairs_table(data_root)  # what an epoch is, per dataset (fold 0's training split)
@@ -169,7 +169,9 @@ if execute_runs:
 frame = pd.concat([frame, report.runs_frame("fidelity-attribution", profile, real, store, overrides)])
 details = fidelity.detail_table(frame)
 details.to_csv(out / "details.csv")
-display(details)''',
+effects = [c for c in details.columns if ": rank-1 / mAP" in c]
+display(details.drop(columns=effects))  # what each source does, then what each detail measured
+display(details[effects])''',
             '''recipes = fidelity.recipe_table(frame)
 recipes.to_csv(out / "recipes.csv")
 display(recipes)

@@ -80,7 +80,9 @@ def verdict(effect: Effect, kind: str = "beats", margin: float = Claim.margin) -
         if effect.high < 0:
             return "contradicted"
         needed = folds_to_decide(effect)
-    return "inconclusive" + (f" (about {needed} folds would decide it)" if needed else " (no effect seen)")
+    if needed:
+        return f"inconclusive (about {needed} folds would decide it)"
+    return "inconclusive (" + ("the effect sits on the margin" if kind == "matches" else "no effect seen") + ")"
 
 
 def paper_effect(item: str, claim) -> str:

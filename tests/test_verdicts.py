@@ -42,6 +42,12 @@ def test_matches_rule_by_hand():
     assert folds_to_decide(same, margin=2.0) == 5
     far = paired_effect(pd.Series([40.0, 41.0, 42.0]), pd.Series([30.0, 30.0, 30.0]))
     assert verdict(far, "matches") == "contradicted"  # wholly beyond +3
+    # mean exactly on the margin (d = 2, 3, 4: mean 3): no number of folds decides it
+    edge = paired_effect(pd.Series([32.0, 33.0, 34.0]), pd.Series([30.0] * 3))
+    assert verdict(edge, "matches", margin=3.0) == "inconclusive (the effect sits on the margin)"
+    # d = 0, 2: mean 1, sd sqrt(2); (1.96 * 1.414 / 1)^2 = 7.7
+    assert verdict(paired_effect(pd.Series([30.0, 31.0]), pd.Series([30.0, 29.0])), "beats") \
+        == "inconclusive (about 8 folds would decide it)"
 
 
 def test_every_claim_of_the_manifest_gets_a_row(tmp_path):
