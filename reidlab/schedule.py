@@ -93,6 +93,9 @@ def run_items(items: list[str], profile: str = "smoke", data_root: str | None = 
         _run_all([(r.config, store / r.identity) for r in pretrain_runs(profile, real)], data_root, jobs,
                  progress, "table5 pretrain", batch, deadline)
     todo = {r.identity: r for runs in plans.values() for r in runs if stored(r.config, store) is None}
+    for identity in todo:  # first: a run whose study is cut off still says its profile
+        (store / identity).mkdir(parents=True, exist_ok=True)
+        write_profile(store / identity, profile_record(profile, real))
     label = "+".join(items)
     _run_all([(r.config, store / i) for i, r in todo.items() if r.config.epochs], data_root, jobs, progress,
              label, batch, deadline)

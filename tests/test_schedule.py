@@ -65,3 +65,28 @@ def test_a_group_too_large_for_the_device_is_halved_until_it_fits(tmp_path, monk
     _run_all([(c, tmp_path / c.identity()) for c in configs], None, 1, False, "test", batch=8)
     assert sizes == [5, 2, 3, 1, 2]  # 5 -> 2 + 3; 3 -> 1 + 2
     assert all((tmp_path / c.identity() / "metrics.json").is_file() for c in configs)
+
+
+def test_a_study_cut_off_still_says_each_runs_profile(tmp_path, monkeypatch):
+    """A session ends mid-study: the runs already done, and the one cut off, say their profile."""
+    import json
+
+    import pytest
+
+    from reidlab.run import Run
+
+    execute = Run.execute
+    done = []
+
+    def cut_off_after_one(self):
+        if done:
+            raise KeyboardInterrupt  # the session's end
+        done.append(execute(self))
+        return done[-1]
+
+    monkeypatch.setattr(Run, "execute", cut_off_after_one)
+    with pytest.raises(KeyboardInterrupt):
+        run_item("fig4", "smoke", None, tmp_path, progress=False)
+    dirs = [d for d in tmp_path.iterdir() if d.is_dir()]
+    assert len(dirs) == 2 and sum((d / "metrics.json").exists() for d in dirs) == 1
+    assert all(json.loads((d / "profile.json").read_text())["profile"] == "smoke" for d in dirs)
