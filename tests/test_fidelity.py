@@ -52,3 +52,13 @@ def test_parameter_counts_are_the_models():
     count = f"{count_parameters(FeatureNet()):,}"  # the default network (no task heads)
     assert fidelity._value("reidlab-v2", fidelity.PARAMETERS).startswith(count)
     assert fidelity.SOURCES[fidelity.PARAMETERS][1].endswith(count)
+
+
+def test_test_fold_table_shows_each_recipe_and_schedule_beside_the_paper(tmp_path):
+    from reidlab.fidelity import test_folds
+
+    table = test_folds(tmp_path, real_data=True)  # an empty store: nothing run yet
+    assert list(table.index) == ["reidlab v1, paper schedule", "default (v2), fast schedule",
+                                 "default (v2), paper schedule", "paper (Table IV)"]
+    assert (table.loc[table.index[:3], "rank1"] == "not run").all()
+    assert table.loc["paper (Table IV)", "rank1"] == 33.6  # the paper's number, read from its table
