@@ -85,8 +85,7 @@ def evaluation_seconds(cfg: RunConfig, out: Path, runs: int) -> dict[str, tuple[
     group = make_group(cfg, out, runs)
     group.train_epoch(1)  # stacks the weights
     alone = {"curve point": lambda r: r.rank1(),
-             "final ranking": lambda r: evaluate(r.model.features, r.test_images, r.test_data, r.eval_set,
-                                                 cfg.test_views, cfg.distance)}
+             "final ranking": lambda r: evaluate(r.model.features, *r.ranked("test"), cfg.test_views, cfg.distance)}
     batched = {"curve point": lambda: [group.rankings(w, cfg.curve_views) for w in ("train", "test")],
                "final ranking": lambda: group.rankings("test", cfg.test_views)}
     seconds = {}

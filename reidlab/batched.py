@@ -314,8 +314,7 @@ class RunGroup:
         training persons (``"train"``, the Fig. 4 curve), every run's features in one batched
         forward of the stacked weights, distances on the device."""
         t = time.perf_counter()
-        sets = [(r.test_images, r.test_data, r.eval_set) if which == "test" else (r.train_images, r.train_data, r.train_eval)
-                for r in self.runs]
+        sets = [r.ranked(which) for r in self.runs]
         feats = self._features([x[torch.as_tensor(eval_rows(ev), device=x.device)] for x, _, ev in sets], views)
         if self.device.type != "cuda":  # float64 distances: on the CPU unless CUDA has them
             feats = [f.cpu() for f in feats]

@@ -21,8 +21,8 @@ import yaml
 
 from reidlab.config import LEGACY, RunConfig, load_yaml, with_current_names
 from reidlab.data import load_dataset
-from reidlab.data.record import POSE_ANGLES
-from reidlab.data.splits import DEFAULT_PROTOCOL, cross_dataset, make_splits
+from reidlab.data.record import POSE_ANGLES, ReidDataset
+from reidlab.data.splits import DEFAULT_PROTOCOL, EvalSet, cross_dataset, make_splits
 from reidlab.errors import ConfigError
 from reidlab.evaluate import RankingResult, evaluate, train_eval_set
 from reidlab.losses import LossConfig, MultiTaskLoss, attribute_weights, parse_tasks
@@ -228,10 +228,16 @@ class Run:
                                              if k.startswith("features.")})
 
     # --- the per-epoch curve of Fig. 4 -------------------------------------------------------
+    def ranked(self, which: str) -> tuple[torch.Tensor, ReidDataset, EvalSet]:
+        """What an evaluation ranks: the test set (``"test"``) or the training persons (``"train"``,
+        the Fig. 4 curve), as (pre-processed images, dataset, query/gallery rows)."""
+        if which == "test":
+            return self.test_images, self.test_data, self.eval_set
+        return self.train_images, self.train_data, self.train_eval
+
     def rank1(self) -> dict[str, float]:
-        views = self.cfg.curve_views
-        train = evaluate(self.model.features, self.train_images, self.train_data, self.train_eval, views, self.cfg.distance)
-        test = evaluate(self.model.features, self.test_images, self.test_data, self.eval_set, views, self.cfg.distance)
+        views, distance = self.cfg.curve_views, self.cfg.distance
+        train, test = (evaluate(self.model.features, *self.ranked(w), views, distance) for w in ("train", "test"))
         return curve_point(train, test)
 
     def execute(self) -> dict:
@@ -326,8 +332,7 @@ class Run:
                       ranking: tuple[RankingResult, float] | None = None) -> dict:
         if ranking is None:
             t = time.perf_counter()
-            result = evaluate(self.model.features, self.test_images, self.test_data, self.eval_set,
-                              self.cfg.test_views, self.cfg.distance)
+            result = evaluate(self.model.features, *self.ranked("test"), self.cfg.test_views, self.cfg.distance)
             ranking = (result, time.perf_counter() - t)
         ranking, eval_time = ranking
         out = {

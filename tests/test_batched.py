@@ -237,9 +237,7 @@ def test_batched_evaluation_equals_each_run_evaluated_alone(tmp_path, monkeypatc
     group.train_epoch(1)
     group._unstack()  # each run's own model holds its stacked weights
     for run, (ranking, seconds) in zip(group.runs, group.rankings(which, views), strict=True):
-        x, data, ev = ((run.test_images, run.test_data, run.eval_set) if which == "test"
-                       else (run.train_images, run.train_data, run.train_eval))
-        alone = evaluate(run.model.features, x, data, ev, views)
+        alone = evaluate(run.model.features, *run.ranked(which), views)
         assert ranking.cmc == pytest.approx(alone.cmc, abs=1e-6)
         assert ranking.mAP == pytest.approx(alone.mAP, abs=1e-6)
         assert seconds > 0
