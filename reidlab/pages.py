@@ -9,8 +9,12 @@ figures.
 
 from __future__ import annotations
 
-import nbformat as nbf
+from typing import TYPE_CHECKING
+
 import yaml
+
+if TYPE_CHECKING:  # nbformat is a book dependency; a GPU machine that only trains lacks it
+    import nbformat as nbf
 
 PARAMETERS = '''import os
 
@@ -185,6 +189,8 @@ display(tests)''')
 
 def notebook(name: str, item) -> nbf.NotebookNode:
     """The notebook of paper item ``name`` (a ``study.PaperItem``)."""
+    import nbformat as nbf
+
     nb = nbf.v4.new_notebook()
     params = nbf.v4.new_code_cell(PARAMETERS)
     # the book shows the parameters papermill injected (what the page was built with), not these defaults
