@@ -182,7 +182,9 @@ class RunGroup:
                   "same": [torch.cat([b.same, b.same.new_zeros(self.n - b.pairs)]) for b in batches],
                   "keep": [pad(b.keep if b.keep is not None else torch.ones(len(b.views), fc, device=self.device), 1)
                            for b in batches]}
-        labels = {name: [pad(_labels(b, batches, name, self.base.heads.cfg.num_attributes), 0) for b in batches]
+        width = self.base.heads.cfg.num_attributes
+        labels = {name: [pad(_labels(b, batches, name, width, name in r.loss.cfg.tasks), 0)
+                         for b, r in zip(batches, self.runs)]
                   for name in {name for b in batches for name in b.labels}}  # a label a run lacks: unknown (-1)
         if not hasattr(self, "views"):  # first epoch: allocate (CUDA graphs need fixed addresses)
             for name, parts in fields.items():
@@ -365,9 +367,10 @@ def _padded(t: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
     return out
 
 
-def _labels(batch, batches, key: str, attributes: int) -> torch.Tensor:
-    """A run's labels ``key``; all unknown (-1) if it has none; attribute columns it lacks unknown."""
-    own = batch.labels.get(key)
+def _labels(batch, batches, key: str, attributes: int, trained: bool = True) -> torch.Tensor:
+    """A run's labels ``key``; all unknown (-1) if it has none or trains no such task (its person
+    labels could exceed a smaller run's identity head); attribute columns it lacks unknown."""
+    own = batch.labels.get(key) if trained else None
     if own is None:
         like = next(b.labels[key] for b in batches if key in b.labels)
         own = torch.full((len(batch.views), *like.shape[1:]), -1, dtype=like.dtype, device=like.device)

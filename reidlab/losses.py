@@ -121,7 +121,7 @@ class MultiTaskLoss(torch.nn.Module):
         # auxiliary costs: summed over the two images of a pair, averaged over pairs
         if "identity" in self.cfg.tasks:
             terms["identity"] = self.cfg.alpha_identity * per_pair(
-                F.cross_entropy(heads["identity"], labels["identity"], reduction="none"))
+                F.cross_entropy(heads["identity"], labels["identity"], reduction="none", ignore_index=-1))
         if "pose" in self.cfg.tasks:
             terms["pose"] = self.cfg.alpha_pose * per_pair(_masked_ce(heads["pose"], labels["pose"]))
         if "attributes" in self.cfg.tasks:

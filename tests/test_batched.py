@@ -56,6 +56,16 @@ def test_runs_of_different_sizes_share_a_group(tmp_path):
     assert len({len(a["cmc_curve"]) for a in alone}) == 3  # three sizes indeed
 
 
+def test_a_run_without_identities_beside_a_smaller_one_with_them(tmp_path):
+    """A verification-only run on the larger data beside a multi-task run on smaller data: its
+    person labels exceed the group's identity head, and must not reach the other run's loss."""
+    configs = [RunConfig(**{**TINY, "synthetic_persons": 30, "tasks": "V"}),
+               RunConfig(**{**TINY, "synthetic_persons": 18, "fold": 1})]
+    alone, grouped = _alone_and_grouped(tmp_path, configs)
+    for a, g in zip(alone, grouped):
+        _close(a, g)
+
+
 def test_a_bf16_group_trains_as_its_runs_alone(tmp_path):
     """bf16 autocast inside the vmapped step: the same arithmetic as alone, to bf16 tolerance."""
     configs = [RunConfig(**{**TINY, "precision": "bf16", "fold": t}) for t in (0, 1)]
