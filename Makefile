@@ -6,7 +6,7 @@ STAMP := $(ENV_DIR)/.reidlab-installed
 # torch 2.14.1 + torchvision 0.29.1 are a matching pair on PyPI (the CUDA build also runs on CPU).
 TORCH := torch==2.14.1 torchvision==0.29.1
 
-.PHONY: install study book test book-check bench gpu-study
+.PHONY: install study book test book-check bench gpu-study gpu-rehearse
 install: $(STAMP)
 
 $(PY):
@@ -40,6 +40,9 @@ bench: install
 	$(PY) benchmarks/train_eval.py
 	$(PY) benchmarks/schedules.py --runs 2 --epochs 1
 	$(PY) benchmarks/conv_forms.py --runs 2 --pairs 2
+
+gpu-rehearse:  ## before a GPU call: one step of every group the call would form, on this CPU, nothing stored
+	REHEARSE=1 scripts/gpu_study.sh
 
 gpu-study:  ## on a lent GPU machine: benchmark, then the study's pending queue to a deadline (scripts/gpu_study.sh)
 	scripts/gpu_study.sh

@@ -186,6 +186,11 @@ class RunGroup:
         labels = {name: [pad(_labels(b, batches, name, width, name in r.loss.cfg.tasks), 0)
                          for b, r in zip(batches, self.runs)]
                   for name in {name for b in batches for name in b.labels}}  # a label a run lacks: unknown (-1)
+        if "identity" in labels:  # on a GPU, a label past the head is a device-side assert, not an error
+            top = max(int(v.max()) for v in labels["identity"])
+            if top >= self.base.heads.cfg.num_identities:
+                raise ValueError(f"a person label ({top}) reaches past the group's identity head "
+                                 f"({self.base.heads.cfg.num_identities} persons)")
         if not hasattr(self, "views"):  # first epoch: allocate (CUDA graphs need fixed addresses)
             for name, parts in fields.items():
                 setattr(self, name, torch.stack(parts))
@@ -234,8 +239,9 @@ class RunGroup:
                     t.copy_(s)
         return graph
 
-    def train_epoch(self, epoch: int) -> list[dict[str, float]]:
-        """One epoch of every run (each as it would alone); returns each run's mean loss terms."""
+    def train_epoch(self, epoch: int, steps: int | None = None) -> list[dict[str, float]]:
+        """One epoch of every run (each as it would alone; its first ``steps`` only, if given);
+        returns each run's mean loss terms."""
         if not hasattr(self, "params"):
             self._stack()
             self._init_terms()
@@ -250,10 +256,21 @@ class RunGroup:
         self.lr.copy_(torch.tensor([learning_rate(r.cfg, epoch) for r in self.runs]))
         self.counter.zero_()
         self.sums.zero_()
-        for _ in range(self.n // k):
+        for _ in range(min(self.n // k, steps or self.n)):
             self.graph.replay() if self.graph is not None else self._step()
         means = (self.sums / torch.tensor(self.pairs, device=self.device)[:, None]).tolist()
         return [{t: v for t, v in zip(self.term_names, m) if t in own} for m, own in zip(means, self.own_terms)]
+
+    def rehearse(self, images: int = 4) -> None:
+        """One eager step of every run and the batched features of a few of each run's test and
+        training images, nothing written: the group's shapes, labels and heads checked on the CPU
+        before a GPU call spends its minutes (``reidlab study --rehearse``; the rankings themselves
+        are tested against each run alone in ``tests/test_batched.py``; on the CPU they take minutes)."""
+        self.graphs = False
+        self.train_epoch(1, steps=1)
+        check_finite({t: v for t, v in zip(self.term_names, self.sums.sum(0).tolist())}, 1)
+        for which in ("train", "test"):
+            self._features([x[:images] for x, _, _ in (r.ranked(which) for r in self.runs)], self.cfg.test_views)
 
     def execute(self, deadline: float | None = None) -> list[dict]:
         """Train every run to the end (resuming from their checkpoints) and write their results.

@@ -88,15 +88,14 @@ def cmd_study(args: argparse.Namespace) -> None:
     print(f"  store: {store}")
     overrides = {"device": args.device}
     deadline = time.time() + 60 * args.time_limit if args.time_limit else None
+    batch = args.batch if args.batch > 1 else 0  # > 1: group runs across items
     try:
-        if args.batch > 1:  # group runs across items
-            plans = run_items(items, args.profile, data, store, args.jobs, not args.quiet, overrides,
-                              args.batch, deadline, args.variant)
-        else:
-            plans = run_items(items, args.profile, data, store, args.jobs, not args.quiet, overrides,
-                              variants=args.variant)
+        plans = run_items(items, args.profile, data, store, args.jobs, not args.quiet, overrides, batch,
+                          deadline if batch else None, args.variant, args.rehearse)
     except OutOfTime as exc:
         print(f"  stopped: {exc}")
+        return
+    if args.rehearse:
         return
     for item, runs in plans.items():
         done = sum(stored(r.config, store) is not None for r in runs)
@@ -189,6 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     st.add_argument("--time-limit", type=float, metavar="MIN",
                     help="with --batch: stop after MIN minutes, checkpointed (run again to resume)")
+    st.add_argument("--rehearse", action="store_true",
+                    help="with --batch: one step and the evaluations of every group the study would form, "
+                    "on --device (e.g. cpu, before a GPU call), in a scratch folder; nothing stored")
     st.add_argument("--quiet", action="store_true")
     st.set_defaults(func=cmd_study)
     pl = sub.add_parser("plan", help=cmd_plan.__doc__)

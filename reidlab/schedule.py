@@ -70,13 +70,14 @@ def run_item(item: str, profile: str = "smoke", data_root: str | None = None, st
 def run_items(items: list[str], profile: str = "smoke", data_root: str | None = None, store: Path | None = None,
               jobs: int = 1, progress: bool = True, overrides: dict | None = None,
               batch: int = 0, deadline: float | None = None,
-              variants: list[str] | None = None) -> dict[str, list[PlannedRun]]:
+              variants: list[str] | None = None, rehearsal: bool = False) -> dict[str, list[PlannedRun]]:
     """Run every not-yet-stored run of ``items`` (shared runs once); returns each item's plan.
 
     ``overrides`` (e.g. ``{"device": "cuda", "seed": 1}``) apply to every run.
     ``batch`` > 1 trains up to that many runs of equal shape at once (``reidlab.batched``; for a
     GPU), across items; ``deadline`` (``time.time()``) stops batched groups there, checkpointed.
-    ``variants``: run only the variants of these names. ``store`` defaults to ``store_for``."""
+    ``variants``: run only the variants of these names. ``store`` defaults to ``store_for``.
+    ``rehearsal``: only rehearse the batched groups of the pending trainings (``rehearse``)."""
     real = data_root is not None
     store = store or store_for(profile, real)
     plans = {item: plan(item, profile, real, overrides) for item in items}
@@ -89,6 +90,13 @@ def run_items(items: list[str], profile: str = "smoke", data_root: str | None = 
         needed = {referenced(r.config) for runs in chosen.values() for r in runs}
         plans = {item: [r for r in runs if r.variant in variants or r.identity in needed]
                  for item, runs in plans.items()}
+    if rehearsal:
+        first = pretrain_runs(profile, real) if "table5" in items else []
+        runs = [*first, *(r for runs in plans.values() for r in runs)]
+        work = {r.identity: (r.config, store / r.identity) for r in runs
+                if r.config.epochs and stored(r.config, store) is None}
+        print(f"  rehearsal: {rehearse(list(work.values()), data_root, max(batch, 1))} group(s), nothing stored")
+        return plans
     if "table5" in items:  # the pre-training runs first
         _run_all([(r.config, store / r.identity) for r in pretrain_runs(profile, real)], data_root, jobs,
                  progress, "table5 pretrain", batch, deadline)
@@ -138,37 +146,47 @@ def _evaluable(evaluations: list[tuple[RunConfig, Path]], store: Path) -> list[t
     return ready
 
 
+def _queue(work: list[tuple[RunConfig, Path]], data_root) -> list[tuple[RunConfig, Path, tuple]]:
+    """``work`` with each run's group key: its network shape and the config keys a group shares
+    (``batched.group_key``), the epoch it resumes from, and its epoch length within a factor of ~2
+    (a group pads every run to its longest)."""
+    from reidlab.batched import group_key
+
+    return [(c, d, (group_key(c.to_dict()), resume_epoch(d), math.ceil(math.log2(_epoch_pairs(c, data_root)))))
+            for c, d in work]
+
+
+def _next_group(queue: list, batch: int) -> list:
+    """Takes off ``queue`` the next group of at most ``batch`` runs: the first pending run and the
+    next ones of its key (they may differ in fold, seeds, recipe and data: ``batched.PER_RUN``),
+    in queue order (the items' order is the priority). A non-SGD run is a group of one."""
+    head = queue[0]
+    chunk = [head] if head[0].optimizer != "sgd" else [m for m in queue if m[2] == head[2]][:batch]
+    queue[:] = [m for m in queue if m not in chunk]
+    return chunk
+
+
 def _run_batched(work: list[tuple[RunConfig, Path]], data_root, batch: int, progress: bool,
                  deadline: float | None) -> None:
-    """Groups of up to ``batch`` runs, taken in queue order (the items' order is the priority):
-    the first pending run and the next ones that can share its group, i.e. of its network shape,
-    resuming from its epoch (they may differ in fold, seeds, recipe and data:
-    ``batched.PER_RUN``), and of a similar epoch length (a group pads every run to its longest).
-    Each group trains at once (on a GPU: one CUDA-graph step for all of them); a deadline
-    checkpoints it and the same command resumes. Non-SGD runs train alone, in their turn; a run
-    that diverges is recorded (``diverged.json``) and its group goes on without it; a group too
-    large for the device's memory is halved until it fits."""
+    """Groups of up to ``batch`` runs (``_next_group``), each trained at once (on a GPU: one
+    CUDA-graph step for all of them); a deadline checkpoints it and the same command resumes.
+    Non-SGD runs train alone, in their turn; a run that diverges is recorded (``diverged.json``)
+    and its group goes on without it; a group too large for the device's memory is halved until
+    it fits."""
     import gc
 
     import torch
 
-    from reidlab.batched import RunGroup, group_key
+    from reidlab.batched import RunGroup
     from reidlab.run import Run
     from reidlab.train import TrainingDiverged
 
-    def key(cfg: RunConfig, run_dir: Path) -> tuple:
-        length = math.ceil(math.log2(_epoch_pairs(cfg, data_root)))  # within a factor of ~2
-        return group_key(cfg.to_dict()), resume_epoch(run_dir), length
-
-    queue = [(c, d, key(c, d)) for c, d in work]
+    queue = _queue(work, data_root)
     while queue:
-        head = queue[0]
-        if head[0].optimizer != "sgd":
-            _run_all([head[:2]], data_root, 1, progress, "alone (not SGD)")
-            queue = queue[1:]
+        chunk = _next_group(queue, batch)
+        if chunk[0][0].optimizer != "sgd":
+            _run_all([chunk[0][:2]], data_root, 1, progress, "alone (not SGD)")
             continue
-        chunk = [m for m in queue if m[2] == head[2]][:batch]
-        queue = [m for m in queue if m not in chunk]
         while chunk:
             start = time.perf_counter()
             try:
@@ -184,14 +202,42 @@ def _run_batched(work: list[tuple[RunConfig, Path]], data_root, batch: int, prog
                 # as memory allows: half the group now, the other half next (each resumes its checkpoint)
                 half = len(chunk) // 2
                 print(f"  {len(chunk)} runs do not fit in the device's memory: {half} at once", flush=True)
-                chunk, queue = chunk[:half], chunk[half:] + queue
+                queue[:0], chunk = chunk[half:], chunk[:half]
                 gc.collect()
                 torch.cuda.empty_cache()
                 continue
-            cfg = chunk[0][0]
-            print(f"  {len(chunk)} runs at once ({cfg.dataset}, {cfg.epochs} epochs, "
-                  f"{cfg.pairs_per_step} pair(s)/step): {time.perf_counter() - start:.0f} s", flush=True)
+            print(f"  {len(chunk)} runs at once ({_describe(chunk[0][0])}): "
+                  f"{time.perf_counter() - start:.0f} s", flush=True)
             break
+
+
+def rehearse(work: list[tuple[RunConfig, Path]], data_root, batch: int) -> int:
+    """One step and a few features of every group a batched study of ``work`` would form, on this
+    machine (the device of the runs' configs), in a scratch folder: nothing is stored. For the
+    minutes of a GPU call: a group that breaks there breaks here first. Returns the groups."""
+    import tempfile
+
+    from reidlab.batched import RunGroup
+    from reidlab.run import Run
+
+    queue, groups = _queue(work, data_root), 0
+    with tempfile.TemporaryDirectory(prefix="reidlab-rehearsal-") as scratch:
+        while queue:
+            chunk = _next_group(queue, batch)
+            if chunk[0][0].optimizer != "sgd":
+                print(f"  1 run alone (not SGD, {_describe(chunk[0][0])}): not rehearsed", flush=True)
+                continue
+            start, groups = time.perf_counter(), groups + 1
+            runs = [Run(c, Path(scratch) / f"{groups}-{i}", data_root, progress=False)
+                    for i, (c, _, _) in enumerate(chunk)]
+            RunGroup(runs, progress=False).rehearse()
+            print(f"  group {groups}: {len(chunk)} runs ({_describe(chunk[0][0])}): one step and a few "
+                  f"features ran ({time.perf_counter() - start:.0f} s)", flush=True)
+    return groups
+
+
+def _describe(cfg: RunConfig) -> str:
+    return f"{cfg.dataset}, {cfg.epochs} epochs, {cfg.pairs_per_step} pair(s)/step"
 
 
 def _run_all(work: list[tuple[RunConfig, Path]], data_root, jobs: int, progress: bool, label: str,

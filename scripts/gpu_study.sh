@@ -5,6 +5,8 @@
 #   scripts/gpu_prepare.sh VIPeR i-LID           # here, before the call (data + commit into .gpu-data;
 #                                                # carry is 64 MiB: VIPeR 25M, i-LID 2M, CAVIAR4REID 6M,
 #                                                # PRID 15M, 3DPeS 38M; CUHK01 75M does not fit)
+#   make gpu-rehearse                            # here: each group the call will form takes one step on
+#                                                # the CPU (a group that breaks there breaks here first)
 #   OUT=... make gpu-study                       # there (the device tool's command; carry .gpu-data)
 #
 # ITEMS: the queue, most wanted first (default: what issues 9-11 still wait for, then the
@@ -19,6 +21,10 @@ export REIDLAB_DATA_ROOT=${REIDLAB_DATA_ROOT:-$PWD/.gpu-data}
 [ -f .gpu-data/COMMIT ] && export REIDLAB_GIT_COMMIT=$(cat .gpu-data/COMMIT)
 # (the default needs VIPeR and i-LID only; items on other sets need their data carried too)
 items=${ITEMS:-"fig4 table4 precision fidelity-attribution epoch-pairs fig8 fig7 table3 fig6"}
+if [ "${REHEARSE:-0}" = 1 ]; then  # here, before the call (make gpu-rehearse): every group, one step, on the CPU
+  exec python3 -m reidlab study $items --profile "${PROFILE:-fast}" --batch "${BATCH:-64}" --device cpu --rehearse \
+    --data-root "$REIDLAB_DATA_ROOT"
+fi
 if [ "${BENCH:-1}" = 1 ]; then
   timeout 150 python3 benchmarks/schedules.py --device cuda --runs 10 --big 64 --epochs 2 > "$out/benchmark.txt" 2>&1
   # grouped convolution against batched GEMM and torch.compile, 64 runs x 16 images, bf16 (issue 11)

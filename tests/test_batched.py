@@ -252,3 +252,20 @@ def test_batched_evaluation_equals_each_run_evaluated_alone(tmp_path, monkeypatc
         assert ranking.mAP == pytest.approx(alone.mAP, abs=1e-6)
         assert seconds > 0
     assert len({r.mAP for r, _ in group.rankings(which, views)}) == 3  # three different runs indeed
+
+
+def test_a_rehearsal_catches_a_group_that_would_break_and_writes_nothing(tmp_path, monkeypatch):
+    """The rehearsal of a GPU call's groups (one step, a few features): the mixed group above,
+    with its labels made as before the fix, fails there; made right, it passes and stores nothing."""
+    import reidlab.batched as batched
+
+    configs = [RunConfig(**{**TINY, "synthetic_persons": 30, "tasks": "V"}),
+               RunConfig(**{**TINY, "synthetic_persons": 18, "fold": 1})]
+    runs = [Run(c, tmp_path / f"r{i}", progress=False) for i, c in enumerate(configs)]
+    RunGroup(runs, progress=False).rehearse()
+    assert not any(tmp_path.rglob("*.json")) and not any(tmp_path.rglob("*.pt"))
+    right = batched._labels
+    as_before = lambda b, bs, key, width, trained=True: right(b, bs, key, width)  # noqa: E731 (own labels)
+    monkeypatch.setattr(batched, "_labels", as_before)
+    with pytest.raises(ValueError, match="past the group's identity head"):
+        RunGroup(runs, progress=False).rehearse()

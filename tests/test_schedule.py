@@ -90,3 +90,12 @@ def test_a_study_cut_off_still_says_each_runs_profile(tmp_path, monkeypatch):
     dirs = [d for d in tmp_path.iterdir() if d.is_dir()]
     assert len(dirs) == 2 and sum((d / "metrics.json").exists() for d in dirs) == 1
     assert all(json.loads((d / "profile.json").read_text())["profile"] == "smoke" for d in dirs)
+
+
+def test_a_rehearsal_forms_the_groups_and_stores_nothing(tmp_path, capsys):
+    from reidlab.schedule import run_items
+
+    run_items(["fig4", "table4"], "smoke", None, tmp_path, progress=False, batch=64, rehearsal=True)
+    out = capsys.readouterr().out
+    assert "group 1:" in out and "rehearsal:" in out
+    assert not any(tmp_path.iterdir())
