@@ -53,9 +53,12 @@ def device_description(device: torch.device) -> str:
     return f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, {os.cpu_count()} cores)"
 
 
-def provenance(device: torch.device, seeds: dict, wall_time_s: float, commit: str | None = None) -> dict:
-    """``commit``: the code version when the work started (default: now)."""
-    return {
+def provenance(device: torch.device, seeds: dict, wall_time_s: float, commit: str | None = None,
+               segments: list[dict] | None = None) -> dict:
+    """``commit``: the code version when the work started (default: now). ``segments``: a run
+    resumed elsewhere, e.g. begun on a CPU and finished on a GPU: from which epoch each stretch
+    trained, on which device, with which code (``device`` is the one that finished it)."""
+    record = {
         "git_commit": commit or git_commit(),
         "packages": package_versions(),
         "device": device_description(device),
@@ -63,6 +66,7 @@ def provenance(device: torch.device, seeds: dict, wall_time_s: float, commit: st
         "wall_time_s": round(wall_time_s, 2),
         "host": platform.node(),
     }
+    return {**record, "segments": segments} if segments and len(segments) > 1 else record
 
 
 def write_json_atomic(path: Path, obj) -> None:

@@ -28,7 +28,7 @@ from reidlab.evaluate import RankingResult, evaluate, train_eval_set
 from reidlab.losses import LossConfig, MultiTaskLoss, attribute_weights, parse_tasks
 from reidlab.metrics import binary_attribute_metrics, label_entropy, mean_accuracy_ma, multiclass_metrics
 from reidlab.model import HeadsConfig, ModelConfig, MultiTaskSiamese, count_parameters
-from reidlab.provenance import git_commit, provenance, read_json, write_json_atomic, writing
+from reidlab.provenance import device_description, git_commit, provenance, read_json, write_json_atomic, writing
 from reidlab.train import PairSampler, TrainSet, TrainingDiverged, fit, make_optimizer
 from reidlab.transforms import centre_crop, channel_stats, preprocess, rgb_to_yuv, to_float
 
@@ -276,14 +276,20 @@ class Run:
         """(history, first epoch to train, seconds already spent) from ``last.pt`` if present."""
         history, start, elapsed = {"epochs": [], "curve": []}, 1, 0.0
         last = self.run_dir / "checkpoints" / "last.pt"
+        now = {"device": device_description(self.device), "git_commit": self.commit}
+        self.segments = []
         if last.exists():
             state = load_checkpoint(last)
             self.model.load_state_dict(state["model"])
             self.optimizer.load_state_dict(state["optimizer"])
             history, start, elapsed = state["history"], state["epoch"] + 1, state["elapsed"]
             self.commit = state.get("commit", self.commit)
+            # where each stretch of epochs trained (a checkpoint from before this record: its commit only)
+            self.segments = state.get("segments") or [{"first_epoch": 1, "device": "not recorded",
+                                                       "git_commit": self.commit}]
         elif self.cfg.curve_every and not self.evaluation_only:
             history["curve"].append({"epoch": 0, **self.rank1()})
+        self.segments = [*self.segments, {"first_epoch": start, **now}]
         return history, start, elapsed
 
     def curve_due(self, epoch: int) -> bool:
@@ -302,7 +308,8 @@ class Run:
             history["curve"].append({"epoch": epoch, **(curve or self.rank1())})
         if self.checkpoint_due(epoch) or force_checkpoint:
             state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
-                     "history": history, "epoch": epoch, "elapsed": elapsed, "commit": self.commit}
+                     "history": history, "epoch": epoch, "elapsed": elapsed, "commit": self.commit,
+                     "segments": self.segments}
             _atomic_save(state, ckpt / "last.pt")
             write_progress(self.run_dir, state)
             if self.snapshots:
@@ -321,7 +328,7 @@ class Run:
         metrics = {**self.final_metrics(history, train_time, ranking), **(extra or {})}
         write_json_atomic(self.run_dir / "provenance.json", provenance(
             self.device, {"seed": cfg.seed, "split_seed": cfg.split_seed, "fold": cfg.fold},
-            time.perf_counter() - t0, self.commit))
+            time.perf_counter() - t0, self.commit, getattr(self, "segments", None)))
         write_json_atomic(self.run_dir / "metrics.json", metrics)
         return self.stored_metrics()
 

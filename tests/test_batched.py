@@ -142,6 +142,10 @@ def test_group_stops_at_its_deadline_and_resumes(tmp_path):
     resumed = RunGroup(runs(), progress=False).execute()
     for a, b in zip(full, resumed):
         _close(a, b)
+    # provenance says where each stretch trained (here: both on this CPU, from epochs 1 and 2)
+    cut = json.loads((tmp_path / "cut0/provenance.json").read_text())
+    assert [s["first_epoch"] for s in cut["segments"]] == [1, 2]
+    assert "segments" not in json.loads((tmp_path / "full0/provenance.json").read_text())
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
