@@ -187,7 +187,7 @@ class RunGroup:
                          for b, r in zip(batches, self.runs)]
                   for name in {name for b in batches for name in b.labels}}  # a label a run lacks: unknown (-1)
         if "identity" in labels:  # on a GPU, a label past the head is a device-side assert, not an error
-            top = max(int(v.max()) for v in labels["identity"])
+            top = int(torch.stack([v.max() for v in labels["identity"]]).max())  # one device sync
             if top >= self.base.heads.cfg.num_identities:
                 raise ValueError(f"a person label ({top}) reaches past the group's identity head "
                                  f"({self.base.heads.cfg.num_identities} persons)")

@@ -139,6 +139,7 @@ class Run:
         self.cfg, self.run_dir, self.progress, self.snapshots = cfg.validate(), Path(run_dir), progress, snapshots
         self.device = pick_device(cfg.device)
         self.commit = git_commit()  # the code that starts the run (a resumed run keeps its first)
+        self.segments: list[dict] = []  # where each stretch of epochs trained (``resume``)
         self.tasks = parse_tasks(cfg.tasks)
         self.train_data = _load(cfg, cfg.dataset, data_root)
         self.test_data = _load(cfg, cfg.test_dataset, data_root) if cfg.test_dataset else self.train_data
@@ -277,7 +278,7 @@ class Run:
         history, start, elapsed = {"epochs": [], "curve": []}, 1, 0.0
         last = self.run_dir / "checkpoints" / "last.pt"
         now = {"device": device_description(self.device), "git_commit": self.commit}
-        self.segments = []
+        earlier = []
         if last.exists():
             state = load_checkpoint(last)
             self.model.load_state_dict(state["model"])
@@ -285,11 +286,10 @@ class Run:
             history, start, elapsed = state["history"], state["epoch"] + 1, state["elapsed"]
             self.commit = state.get("commit", self.commit)
             # where each stretch of epochs trained (a checkpoint from before this record: its commit only)
-            self.segments = state.get("segments") or [{"first_epoch": 1, "device": "not recorded",
-                                                       "git_commit": self.commit}]
+            earlier = state.get("segments") or [{"first_epoch": 1, "device": "not recorded", "git_commit": self.commit}]
         elif self.cfg.curve_every and not self.evaluation_only:
             history["curve"].append({"epoch": 0, **self.rank1()})
-        self.segments = [*self.segments, {"first_epoch": start, **now}]
+        self.segments = [*earlier, {"first_epoch": start, **now}]
         return history, start, elapsed
 
     def curve_due(self, epoch: int) -> bool:
@@ -328,7 +328,7 @@ class Run:
         metrics = {**self.final_metrics(history, train_time, ranking), **(extra or {})}
         write_json_atomic(self.run_dir / "provenance.json", provenance(
             self.device, {"seed": cfg.seed, "split_seed": cfg.split_seed, "fold": cfg.fold},
-            time.perf_counter() - t0, self.commit, getattr(self, "segments", None)))
+            time.perf_counter() - t0, self.commit, self.segments))
         write_json_atomic(self.run_dir / "metrics.json", metrics)
         return self.stored_metrics()
 
