@@ -1,7 +1,8 @@
 """One experiment run: data, split, model, training, evaluation, and its run directory.
 
 A run directory holds ``config.yaml`` (the config snapshot), ``metrics.json`` (CMC, mAP,
-attribute and pose metrics, per-epoch curves), ``provenance.json`` and ``checkpoints/``
+attribute and pose metrics, per-epoch curves), ``provenance.json``, ``progress.json`` (the epoch
+reached; while unfinished, the history too) and ``checkpoints/``
 (``last.pt`` for resuming, ``epoch_NNNN.pt`` every ``checkpoint_every`` epochs, ``final.pt``;
 checkpoints are not committed). ``metrics.json`` is written last, atomically: it exists only
 for finished runs. Re-running a finished run returns its metrics; an unfinished one resumes.
@@ -126,6 +127,22 @@ def write_progress(run_dir: Path, state: dict | None = None) -> dict:
                 "git_commit": state.get("commit"), "history": state["history"]}
     write_json_atomic(run_dir / "progress.json", progress)
     return progress
+
+
+def settle_progress(run_dir: Path) -> None:
+    """A finished run's ``progress.json`` keeps its epoch, seconds and commit, not its history:
+    ``metrics.json`` holds that (a copy doubled the committed store and what a GPU call carries)."""
+    path = run_dir / "progress.json"
+    if path.exists() and (run_dir / "metrics.json").exists():
+        progress = read_json(path)
+        if progress.pop("history", None) is not None:
+            write_json_atomic(path, progress)
+
+
+def _significant(losses: dict[str, float], digits: int = 6) -> dict[str, float]:
+    """Per-epoch losses to 6 significant digits: what a curve shows, at half the bytes of full
+    floats in every stored history."""
+    return {k: float(f"{v:.{digits}g}") for k, v in losses.items()}
 
 
 class Run:
@@ -303,7 +320,7 @@ class Run:
         """Log the epoch's losses, the Fig. 4 curve point (``curve`` when a group measured it),
         and checkpoint when due."""
         ckpt = self.run_dir / "checkpoints"
-        history["epochs"].append({"epoch": epoch, **losses})
+        history["epochs"].append({"epoch": epoch, **_significant(losses)})
         if self.curve_due(epoch):
             history["curve"].append({"epoch": epoch, **(curve or self.rank1())})
         if self.checkpoint_due(epoch) or force_checkpoint:
@@ -330,6 +347,7 @@ class Run:
             self.device, {"seed": cfg.seed, "split_seed": cfg.split_seed, "fold": cfg.fold},
             time.perf_counter() - t0, self.commit, self.segments))
         write_json_atomic(self.run_dir / "metrics.json", metrics)
+        settle_progress(self.run_dir)
         return self.stored_metrics()
 
     def stored_metrics(self) -> dict:

@@ -93,6 +93,17 @@ def test_a_run_keeps_only_its_latest_and_final_weights_unless_asked(tmp_path):
     assert sorted(p.name for p in (tmp_path / "r" / "checkpoints").iterdir()) == ["final.pt", "last.pt"]
 
 
+def test_a_finished_run_stores_its_history_once(tmp_path):
+    """The per-epoch history is in metrics.json; a finished run's progress.json keeps only how far
+    it got (a copy there doubled the committed store). Losses are kept to 6 significant digits."""
+    metrics = Run(RunConfig(**TINY), tmp_path / "r", progress=False).execute()
+    progress = json.loads((tmp_path / "r" / "progress.json").read_text())
+    assert progress["epoch"] == TINY["epochs"] and "history" not in progress and progress["git_commit"]
+    epochs = metrics["history"]["epochs"]
+    assert [e["epoch"] for e in epochs] == [1, 2, 3, 4]
+    assert all(v == float(f"{v:.6g}") for e in epochs for v in e.values())
+
+
 def test_resume_equals_uninterrupted(tmp_path):
     full = Run(RunConfig(**TINY), tmp_path / "full", progress=False).execute()
     # interrupted: stop after epoch 2 (a config with epochs=4 whose run dir holds epoch 2's checkpoint)
