@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
@@ -105,8 +106,13 @@ def run_items(items: list[str], profile: str = "smoke", data_root: str | None = 
         (store / identity).mkdir(parents=True, exist_ok=True)
         write_profile(store / identity, profile_record(profile, real))
     label = "+".join(items)
-    _run_all([(r.config, store / i) for i, r in todo.items() if r.config.epochs], data_root, jobs, progress,
-             label, batch, deadline)
+    trainings = [(r.config, store / i) for i, r in todo.items() if r.config.epochs]
+    try:
+        _run_all(trainings, data_root, jobs, progress, label, batch, deadline)
+    finally:  # a training the study did not reach (deadline, interrupt) leaves no folder behind
+        for _, run_dir in trainings:
+            if [p.name for p in run_dir.iterdir()] == ["profile.json"]:
+                shutil.rmtree(run_dir)
     _keep_used_weights(plans, store)
     evaluations = [(r.config, store / i) for i, r in todo.items() if not r.config.epochs]
     _run_all(_evaluable(evaluations, store), data_root, jobs, progress, f"{label} evaluations")

@@ -74,19 +74,22 @@ def test_a_study_cut_off_still_says_each_runs_profile(tmp_path, monkeypatch):
     import pytest
 
     from reidlab.run import Run
+    from reidlab.schedule import run_items
 
     execute = Run.execute
     done = []
 
     def cut_off_after_one(self):
         if done:
-            raise KeyboardInterrupt  # the session's end
+            self._write_config()  # the run starts,
+            raise KeyboardInterrupt  # and the session ends
         done.append(execute(self))
         return done[-1]
 
     monkeypatch.setattr(Run, "execute", cut_off_after_one)
     with pytest.raises(KeyboardInterrupt):
-        run_item("fig4", "smoke", None, tmp_path, progress=False)
+        run_items(["fig4", "table4"], "smoke", None, tmp_path, progress=False)
+    # 3 runs: one done, one cut off (its config written); the one never reached leaves no folder
     dirs = [d for d in tmp_path.iterdir() if d.is_dir()]
     assert len(dirs) == 2 and sum((d / "metrics.json").exists() for d in dirs) == 1
     assert all(json.loads((d / "profile.json").read_text())["profile"] == "smoke" for d in dirs)
