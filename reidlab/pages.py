@@ -164,7 +164,8 @@ if execute_runs:
 epochs = report.runs_frame("epoch-pairs", profile, real, store, overrides)
 composition = report.mean_sd_table(epochs, ["rank1", "rank10", "mAP"], list(ITEMS["epoch-pairs"].variants))
 composition.to_csv(out / "epoch_pairs.csv")
-display(composition)''')
+display(composition)
+print(report.better_beyond_noise(epochs, *ITEMS["epoch-pairs"].variants))  # the rule the default follows''')
 
 FIDELITY = ('''from reidlab import fidelity
 

@@ -248,6 +248,23 @@ def revalidation(store: Path, real_data: bool) -> pd.DataFrame:
     return schedule_table(frame, "paper schedule (default recipe)") if len(frame) else frame
 
 
+def better_beyond_noise(frame: pd.DataFrame, reference: str, candidate: str) -> str:
+    """Whether ``candidate`` beats ``reference`` by more than the fold-to-fold noise (``fold_noise``)
+    in both rank-1 and mAP, on at least ``MIN_FOLDS`` common folds: the rule a default is changed
+    by (the epoch composition, issue 10 B6). A sentence with the paired differences."""
+    x, y = (frame[frame.variant == v].set_index("fold") for v in (candidate, reference))
+    common = x.index.intersection(y.index)
+    if len(common) < MIN_FOLDS:
+        return f"{candidate} against {reference}: {len(common)} common folds of {MIN_FOLDS} needed; undecided"
+    diff = (x.loc[common, ["rank1", "mAP"]] - y.loc[common, ["rank1", "mAP"]]).mean()
+    noise = pd.Series({m: fold_noise(x[m], y[m]) for m in ("rank1", "mAP")})
+    better = bool((diff > noise).all())
+    return (f"{candidate} minus {reference} over {len(common)} common folds: rank-1 {diff.rank1:+.1f}, "
+            f"mAP {diff.mAP:+.1f} (fold noise {noise.rank1:.1f} / {noise.mAP:.1f}): "
+            + (f"{candidate} is better beyond the noise" if better else f"not better beyond the noise; "
+               f"{reference} stays"))
+
+
 def schedule_table(frame: pd.DataFrame, reference: str = "paper schedule") -> pd.DataFrame:
     """The fast-schedule check: each schedule's CMC over folds, and its paired difference from
     the ``reference`` schedule on the folds both have. A schedule *matches* when, on at least

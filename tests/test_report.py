@@ -56,6 +56,22 @@ def test_schedule_table_matches_within_the_pooled_fold_noise():
     assert table.loc["paper schedule", "rank1"] == "22.0 ± 2.0"
 
 
+def test_a_default_changes_only_for_a_gain_beyond_the_fold_noise():
+    from reidlab.report import better_beyond_noise
+
+    def runs(variant, rank1, mAP):
+        return [{"variant": variant, "fold": f, "rank1": r, "mAP": m} for f, (r, m) in enumerate(zip(rank1, mAP))]
+
+    base = runs("per person", [20, 22, 24], [30, 32, 34])  # sd 2 in both
+    frame = pd.DataFrame(base + runs("all pairs", [25, 27, 29], [35, 37, 39]))  # +5 > noise 2
+    assert better_beyond_noise(frame, "per person", "all pairs").endswith("all pairs is better beyond the noise")
+    assert "rank-1 +5.0, mAP +5.0 (fold noise 2.0 / 2.0)" in better_beyond_noise(frame, "per person", "all pairs")
+    frame = pd.DataFrame(base + runs("all pairs", [25, 27, 29], [31, 33, 35]))  # mAP +1: within the noise
+    assert better_beyond_noise(frame, "per person", "all pairs").endswith("per person stays")
+    frame = pd.DataFrame(base + runs("all pairs", [25, 27], [35, 37]))
+    assert better_beyond_noise(frame, "per person", "all pairs").endswith("undecided")
+
+
 def test_averages_by_hand():
     from reidlab.report import with_averages
 
