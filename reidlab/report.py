@@ -248,18 +248,24 @@ def revalidation(store: Path, real_data: bool) -> pd.DataFrame:
     return schedule_table(frame, "paper schedule (default recipe)") if len(frame) else frame
 
 
+def _paired_difference(x: pd.DataFrame, y: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """``x - y`` in rank-1 and mAP on the folds (index) both have, and the fold noise of the two."""
+    common = x.index.intersection(y.index)
+    noise = pd.Series({m: fold_noise(x[m], y[m]) for m in ("rank1", "mAP")})
+    return x.loc[common, ["rank1", "mAP"]] - y.loc[common, ["rank1", "mAP"]], noise
+
+
 def better_beyond_noise(frame: pd.DataFrame, reference: str, candidate: str) -> str:
     """Whether ``candidate`` beats ``reference`` by more than the fold-to-fold noise (``fold_noise``)
     in both rank-1 and mAP, on at least ``MIN_FOLDS`` common folds: the rule a default is changed
     by (the epoch composition, issue 10 B6). A sentence with the paired differences."""
     x, y = (frame[frame.variant == v].set_index("fold") for v in (candidate, reference))
-    common = x.index.intersection(y.index)
-    if len(common) < MIN_FOLDS:
-        return f"{candidate} against {reference}: {len(common)} common folds of {MIN_FOLDS} needed; undecided"
-    diff = (x.loc[common, ["rank1", "mAP"]] - y.loc[common, ["rank1", "mAP"]]).mean()
-    noise = pd.Series({m: fold_noise(x[m], y[m]) for m in ("rank1", "mAP")})
+    paired, noise = _paired_difference(x, y)
+    if len(paired) < MIN_FOLDS:
+        return f"{candidate} against {reference}: {len(paired)} common folds of {MIN_FOLDS} needed; undecided"
+    diff = paired.mean()
     better = bool((diff > noise).all())
-    return (f"{candidate} minus {reference} over {len(common)} common folds: rank-1 {diff.rank1:+.1f}, "
+    return (f"{candidate} minus {reference} over {len(paired)} common folds: rank-1 {diff.rank1:+.1f}, "
             f"mAP {diff.mAP:+.1f} (fold noise {noise.rank1:.1f} / {noise.mAP:.1f}): "
             + (f"{candidate} is better beyond the noise" if better else f"not better beyond the noise; "
                f"{reference} stays"))
@@ -281,10 +287,9 @@ def schedule_table(frame: pd.DataFrame, reference: str = "paper schedule") -> pd
                                                    for r in runs["metrics"]])), 1)}
         for col in ("rank1", "rank10", "mAP"):
             row[col] = f"{runs[col].mean():.1f} ± {runs[col].std(ddof=1) if len(runs) > 1 else 0.0:.1f}"
-        common = runs.index.intersection(ref.index)
+        diff, noise = _paired_difference(runs, ref)
+        common = diff.index
         if variant != reference and len(common):
-            diff = runs.loc[common, ["rank1", "mAP"]] - ref.loc[common, ["rank1", "mAP"]]
-            noise = pd.Series({m: fold_noise(runs[m], ref[m]) for m in ("rank1", "mAP")})
             row["common folds"] = str(len(common))
             row["rank-1 diff"] = f"{diff.rank1.mean():+.1f} ± {diff.rank1.std(ddof=1) if len(common) > 1 else 0.0:.1f}"
             row["mAP diff"] = f"{diff.mAP.mean():+.1f}"
