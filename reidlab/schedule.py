@@ -256,8 +256,7 @@ def _run_all(work: list[tuple[RunConfig, Path]], data_root, jobs: int, progress:
         return
     if batch > 1:
         return _run_batched(work, data_root, batch, progress, deadline)
-    threads = max(1, (os.cpu_count() or 1) // max(1, jobs))
-    args = [(c.to_dict(), str(d), data_root, threads) for c, d in work]
+    args = [(c.to_dict(), str(d), data_root, threads_per_job(jobs)) for c, d in work]
     bar = tqdm(total=len(args), desc=label, unit="run", disable=not progress)
     if jobs <= 1:
         for a in args:
@@ -268,6 +267,14 @@ def _run_all(work: list[tuple[RunConfig, Path]], data_root, jobs: int, progress:
             for _ in pool.map(_execute, args):
                 bar.update()
     bar.close()
+
+
+def threads_per_job(jobs: int) -> int:
+    """Threads each run may use: ``OMP_NUM_THREADS`` where set (e.g. two studies sharing a
+    machine, one thread each), else the machine's cores shared among ``jobs``."""
+    if os.environ.get("OMP_NUM_THREADS", "").isdigit() and int(os.environ["OMP_NUM_THREADS"]) > 0:
+        return int(os.environ["OMP_NUM_THREADS"])
+    return max(1, (os.cpu_count() or 1) // max(1, jobs))
 
 
 def profile_record(profile: str, real_data: bool) -> dict:

@@ -1,7 +1,7 @@
 """reidlab plan: trainings counted once, trained images by hand, stored vs pending."""
 
 from reidlab.config import RunConfig
-from reidlab.schedule import CPU_RATE, run_item, summary, trained_images
+from reidlab.schedule import CPU_RATE, run_item, summary, threads_per_job, trained_images
 from reidlab.study import plan, trained_items
 
 
@@ -102,3 +102,13 @@ def test_a_rehearsal_forms_the_groups_and_stores_nothing(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "group 1:" in out and "rehearsal:" in out
     assert not any(tmp_path.iterdir())
+
+
+def test_each_run_takes_the_threads_it_is_given(monkeypatch):
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    assert (threads_per_job(1), threads_per_job(4), threads_per_job(16)) == (8, 2, 1)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # two studies sharing the machine
+    assert threads_per_job(1) == 1
+    monkeypatch.setenv("OMP_NUM_THREADS", "")
+    assert threads_per_job(2) == 4
