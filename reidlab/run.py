@@ -30,6 +30,7 @@ from reidlab.losses import LossConfig, MultiTaskLoss, attribute_weights, parse_t
 from reidlab.metrics import binary_attribute_metrics, label_entropy, mean_accuracy_ma, multiclass_metrics
 from reidlab.model import HeadsConfig, ModelConfig, MultiTaskSiamese, count_parameters
 from reidlab.provenance import device_description, git_commit, provenance, read_json, write_json_atomic, writing
+from reidlab.store import write_profile
 from reidlab.train import PairSampler, TrainSet, TrainingDiverged, fit, make_optimizer
 from reidlab.transforms import centre_crop, channel_stats, preprocess, rgb_to_yuv, to_float
 
@@ -149,11 +150,13 @@ class Run:
     """Everything one config needs, built once; ``execute`` trains and evaluates."""
 
     def __init__(self, cfg: RunConfig, run_dir: str | Path, data_root=None, progress: bool = True,
-                 snapshots: bool = False):
+                 snapshots: bool = False, profile: dict | None = None):
         """``snapshots``: keep every checkpoint's weights (``epoch_NNNN.pt``), not only the
         latest (``last.pt``, to resume) and the final ones: ~4 MB each, 60 per run at 600
-        epochs, more than a GPU machine's disk holds over the whole study."""
+        epochs, more than a GPU machine's disk holds over the whole study.
+        ``profile``: what ``profile.json`` says (a study's profile), written when the run starts."""
         self.cfg, self.run_dir, self.progress, self.snapshots = cfg.validate(), Path(run_dir), progress, snapshots
+        self.profile = profile
         self.device = pick_device(cfg.device)
         self.commit = git_commit()  # the code that starts the run (a resumed run keeps its first)
         self.segments: list[dict] = []  # where each stretch of epochs trained (``resume``)
@@ -422,3 +425,5 @@ class Run:
         if not path.exists():  # a stored config stays as it was committed
             self.run_dir.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
+        if self.profile:  # a run cut off still says the profile it ran at
+            write_profile(self.run_dir, self.profile)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import os
-import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
@@ -50,14 +49,14 @@ def trained_run(item: str, variant: str, profile: str, data_root: str | None, st
     return run
 
 
-def _execute(args: tuple[dict, str, str | None, int]) -> str:
-    values, run_dir, data_root, threads = args
+def _execute(args: tuple[dict, str, str | None, int, dict | None]) -> str:
+    values, run_dir, data_root, threads, record = args
     import torch
 
     from reidlab.run import Run
 
     torch.set_num_threads(threads)
-    Run(RunConfig.from_dict(values), run_dir, data_root, progress=False).execute()
+    Run(RunConfig.from_dict(values), run_dir, data_root, progress=False, profile=record).execute()
     return run_dir
 
 
@@ -98,24 +97,17 @@ def run_items(items: list[str], profile: str = "smoke", data_root: str | None = 
                 if r.config.epochs and stored(r.config, store) is None}
         print(f"  rehearsal: {rehearse(list(work.values()), data_root, max(batch, 1))} group(s), nothing stored")
         return plans
+    record = profile_record(profile, real)  # profile.json, written as each run starts
     if "table5" in items:  # the pre-training runs first
         _run_all([(r.config, store / r.identity) for r in pretrain_runs(profile, real)], data_root, jobs,
-                 progress, "table5 pretrain", batch, deadline)
+                 progress, "table5 pretrain", batch, deadline, record)
     todo = {r.identity: r for runs in plans.values() for r in runs if stored(r.config, store) is None}
-    for identity in todo:  # first: a run whose study is cut off still says its profile
-        (store / identity).mkdir(parents=True, exist_ok=True)
-        write_profile(store / identity, profile_record(profile, real))
     label = "+".join(items)
     trainings = [(r.config, store / i) for i, r in todo.items() if r.config.epochs]
-    try:
-        _run_all(trainings, data_root, jobs, progress, label, batch, deadline)
-    finally:  # a training the study did not reach (deadline, interrupt) leaves no folder behind
-        for _, run_dir in trainings:
-            if [p.name for p in run_dir.iterdir()] == ["profile.json"]:
-                shutil.rmtree(run_dir)
+    _run_all(trainings, data_root, jobs, progress, label, batch, deadline, record)
     _keep_used_weights(plans, store)
     evaluations = [(r.config, store / i) for i, r in todo.items() if not r.config.epochs]
-    _run_all(_evaluable(evaluations, store), data_root, jobs, progress, f"{label} evaluations")
+    _run_all(_evaluable(evaluations, store), data_root, jobs, progress, f"{label} evaluations", record=record)
     for runs in plans.values():
         for run in runs:
             write_profile(store / run.identity, profile_record(profile, real))
@@ -173,7 +165,7 @@ def _next_group(queue: list, batch: int) -> list:
 
 
 def _run_batched(work: list[tuple[RunConfig, Path]], data_root, batch: int, progress: bool,
-                 deadline: float | None) -> None:
+                 deadline: float | None, record: dict | None = None) -> None:
     """Groups of up to ``batch`` runs (``_next_group``), each trained at once (on a GPU: one
     CUDA-graph step for all of them); a deadline checkpoints it and the same command resumes.
     Non-SGD runs train alone, in their turn; a run that diverges is recorded (``diverged.json``)
@@ -191,12 +183,12 @@ def _run_batched(work: list[tuple[RunConfig, Path]], data_root, batch: int, prog
     while queue:
         chunk = _next_group(queue, batch)
         if chunk[0][0].optimizer != "sgd":
-            _run_all([chunk[0][:2]], data_root, 1, progress, "alone (not SGD)")
+            _run_all([chunk[0][:2]], data_root, 1, progress, "alone (not SGD)", record=record)
             continue
         while chunk:
             start = time.perf_counter()
             try:
-                RunGroup([Run(c, d, data_root, progress=False) for c, d, _ in chunk],
+                RunGroup([Run(c, d, data_root, progress=False, profile=record) for c, d, _ in chunk],
                          progress=progress).execute(deadline)
             except TrainingDiverged as exc:
                 print(f"  a run diverged ({exc}); its group starts again without it", flush=True)
@@ -247,7 +239,9 @@ def _describe(cfg: RunConfig) -> str:
 
 
 def _run_all(work: list[tuple[RunConfig, Path]], data_root, jobs: int, progress: bool, label: str,
-             batch: int = 0, deadline: float | None = None) -> None:
+             batch: int = 0, deadline: float | None = None, record: dict | None = None) -> None:
+    """Trains (or evaluates) ``work``: ``jobs`` processes, or batched groups of up to ``batch``
+    runs; ``record`` is the profile each run writes (``profile.json``) as it starts."""
     from tqdm import tqdm
 
     # finished runs, and runs that diverged (a finding, kept in diverged.json), are not run again
@@ -255,8 +249,8 @@ def _run_all(work: list[tuple[RunConfig, Path]], data_root, jobs: int, progress:
     if not work:
         return
     if batch > 1:
-        return _run_batched(work, data_root, batch, progress, deadline)
-    args = [(c.to_dict(), str(d), data_root, threads_per_job(jobs)) for c, d in work]
+        return _run_batched(work, data_root, batch, progress, deadline, record)
+    args = [(c.to_dict(), str(d), data_root, threads_per_job(jobs), record) for c, d in work]
     bar = tqdm(total=len(args), desc=label, unit="run", disable=not progress)
     if jobs <= 1:
         for a in args:
