@@ -165,7 +165,10 @@ epochs = report.runs_frame("epoch-pairs", profile, real, store, overrides)
 composition = report.mean_sd_table(epochs, ["rank1", "rank10", "mAP"], list(ITEMS["epoch-pairs"].variants))
 composition.to_csv(out / "epoch_pairs.csv")
 display(composition)
-print(report.better_beyond_noise(epochs, *ITEMS["epoch-pairs"].variants))  # the rule the default follows''')
+print(report.better_beyond_noise(epochs, *ITEMS["epoch-pairs"].variants))  # the rule the default follows''',
+             '''seeds = report.initialisation(store, real, profile)  # the same fold from two initialisations
+seeds.to_csv(out / "initialisation.csv")
+display(seeds.T)''')
 
 FIDELITY = ('''from reidlab import fidelity
 

@@ -248,6 +248,29 @@ def revalidation(store: Path, real_data: bool) -> pd.DataFrame:
     return schedule_table(frame, "paper schedule (default recipe)") if len(frame) else frame
 
 
+# the runs whose initialisation is measured: Fig. 4's pair, on every fold but 0 (seed 0 either way)
+INITIALISED = (("table4", "Ours"), ("fig4", "verification only"))
+
+
+def initialisation(store: Path, real_data: bool, profile: str = "fast") -> pd.DataFrame:
+    """The initialisation noise: each run of ``INITIALISED`` on folds 1.. started from seed 0 and
+    from seed = fold (the paper varies it across folds), compared fold by fold (``schedule_table``):
+    the spread of the paired differences is what the initialisation alone moves a fold's result,
+    sqrt(2) times that of one run. The same network, data and schedule otherwise."""
+    tables = []
+    for item, variant in INITIALISED:
+        folds = range(1, item_folds(item, profile))
+        seed0 = runs_frame(item, profile, real_data, store, {"seed": 0})
+        own = [runs_frame(item, profile, real_data, store, {"seed": f}) for f in folds]
+        frame = pd.concat([seed0[seed0.fold > 0].assign(seed="seed 0"),
+                           *(r[r.fold == f].assign(seed="seed = fold") for f, r in zip(folds, own))])
+        frame = frame[frame.variant == variant]
+        frame = frame.assign(variant=[f"{variant}: {seed}" for seed in frame.seed])
+        if len(frame):
+            tables.append(schedule_table(frame, f"{variant}: seed 0"))
+    return pd.concat(tables).fillna("-").rename_axis("runs (folds 1-9)") if tables else schedule_table(pd.DataFrame())
+
+
 def _paired_difference(x: pd.DataFrame, y: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     """``x - y`` in rank-1 and mAP on the folds (index) both have, and the fold noise of the two."""
     common = x.index.intersection(y.index)

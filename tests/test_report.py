@@ -121,3 +121,28 @@ def test_every_page_says_how_many_folds_are_stored_of_those_declared():
     assert "10 test folds per variant declared; stored: Ours 3/10, Ours Multi-Label 0/10." in flat
     assert "Data: real data (viper). Devices: cpu (2 runs), NVIDIA H100 (1 runs)." in flat
     assert "SYNTHETIC" in profile_note("smoke", False, "fig4")
+
+
+def test_initialisation_pairs_each_fold_from_seed_0_and_from_seed_fold(tmp_path):
+    """The same fold from two seeds: only the seed differs; fold 0 (seed 0 either way) stays out."""
+    import json
+
+    from reidlab.report import initialisation
+    from reidlab.study import plan
+
+    def store(seed: int, fold: int, rank1: float) -> None:
+        run = next(r for r in plan("table4", "fast", False, {"seed": seed}) if r.variant == "Ours" and r.fold == fold)
+        (tmp_path / run.identity).mkdir()
+        metrics = {"mAP": rank1 + 10, "cmc_auc": 0.5, "cmc": {"1": rank1}, "cmc_curve": [rank1],
+                   "train_time_s": 60.0}
+        (tmp_path / run.identity / "metrics.json").write_text(json.dumps(metrics))
+
+    for fold, (same, own) in enumerate([(30, 30), (20, 23), (22, 24), (24, 28)]):
+        store(0, fold, same)
+        if fold:
+            store(fold, fold, own)
+    table = initialisation(tmp_path, False, "fast")
+    assert table.loc["Ours: seed 0", "rank1"] == "22.0 ± 2.0"  # folds 1-3 only
+    assert table.loc["Ours: seed = fold", "rank-1 diff"] == "+3.0 ± 1.0"
+    assert table.loc["Ours: seed = fold", "common folds"] == "3"
+    assert "verification only: seed 0" not in table.index  # nothing stored
