@@ -269,7 +269,9 @@ def initialisation(store: Path, real_data: bool, profile: str = "fast") -> pd.Da
         frame = frame.assign(variant=[f"{variant}: {seed}" for seed in frame.seed])
         if len(frame):
             tables.append(schedule_table(frame, f"{variant}: seed 0"))
-    return pd.concat(tables).fillna("-").rename_axis("runs (folds from 1)") if tables else schedule_table(pd.DataFrame())
+    if not tables:
+        return schedule_table(pd.DataFrame())
+    return pd.concat(tables).fillna("-").rename_axis("runs (folds from 1)")
 
 
 def _paired_difference(x: pd.DataFrame, y: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
