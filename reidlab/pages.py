@@ -166,7 +166,7 @@ composition = report.mean_sd_table(epochs, ["rank1", "rank10", "mAP"], list(ITEM
 composition.to_csv(out / "epoch_pairs.csv")
 display(composition)
 print(report.better_beyond_noise(epochs, *ITEMS["epoch-pairs"].variants))  # the rule the default follows''',
-             '''seeds = report.initialisation(store, real, profile)  # the same fold from two initialisations
+             '''seeds = report.initialisation(store, real)  # the same fold from two seeds (fast schedule)
 seeds.to_csv(out / "initialisation.csv")
 display(seeds.T)''')
 
