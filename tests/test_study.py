@@ -226,3 +226,11 @@ def test_a_test_time_variant_must_differ_in_test_settings_only(monkeypatch):
     monkeypatch.setitem(study.ITEMS, "tmp", study.PaperItem("t", "x", {"c": {"evaluates": "d"}}))
     with pytest.raises(ConfigError, match="must be declared before it"):
         plan("tmp", "paper", True)
+
+
+def test_dev_measurements_take_the_fast_schedule_under_every_profile():
+    """The Methods check page is built at the paper profile: the dev runs it shows (made at the
+    fast profile) must be the same runs there."""
+    for item in ("epoch-pairs", "fidelity", "precision"):
+        fast, paper = ({r.identity for r in plan(item, p, real_data=True)} for p in ("fast", "paper"))
+        assert fast == paper, item
