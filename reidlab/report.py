@@ -268,10 +268,24 @@ def initialisation(store: Path, real_data: bool, profile: str = "fast") -> pd.Da
         frame = frame[frame.variant == variant]
         frame = frame.assign(variant=[f"{variant}: {seed}" for seed in frame.seed])
         if len(frame):
-            tables.append(schedule_table(frame, f"{variant}: seed 0"))
+            reference = f"{variant}: seed 0"
+            table = schedule_table(frame, reference)
+            tables.append(table.assign(**{"one run's SD rank-1 / mAP": [
+                _initialisation_sd(frame, reference, v) for v in table.index]}))
     if not tables:
         return schedule_table(pd.DataFrame())
     return pd.concat(tables).fillna("-").rename_axis("runs (folds from 1)")
+
+
+def _initialisation_sd(frame: pd.DataFrame, reference: str, candidate: str) -> str:
+    """What the initialisation alone moves one run: the SD of the paired differences / sqrt(2)
+    (two independent initialisations), on at least ``MIN_FOLDS`` common folds."""
+    x, y = (frame[frame.variant == v].set_index("fold") for v in (candidate, reference))
+    paired, _ = _paired_difference(x, y)
+    if candidate == reference or len(paired) < MIN_FOLDS:
+        return "-"
+    sd = paired.std(ddof=1) / np.sqrt(2)
+    return f"{sd.rank1:.1f} / {sd.mAP:.1f}"
 
 
 def _paired_difference(x: pd.DataFrame, y: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:

@@ -342,7 +342,8 @@ ITEMS: dict[str, PaperItem] = {
         "by more than the partition-to-partition noise. Last: the initialisation. The paper varies it "
         "across folds; the same fold trained from seed 0 and from seed = fold (Table IV *Ours* and Fig. 4 "
         "*verification only*, folds 1 on, fast schedule) shows how far the initialisation alone moves "
-        "a fold's result: the spread of the paired differences (*rank-1 diff*) is sqrt(2) times one run's.",
+        "a fold's result: the spread of the paired differences (*rank-1 diff*) is sqrt(2) times one run's "
+        "(column *one run's SD*; set it beside the fold noise).",
         {"paper schedule": {**V1, **PAPER_STEP}, **{k: {**V1, **v} for k, v in FAST_CANDIDATES.items()}},
         page=pages.SCHEDULES,
         files=("table.csv", "cmc.png", "revalidation.csv", "precision.csv", "pairs_per_epoch.csv",

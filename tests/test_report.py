@@ -145,4 +145,6 @@ def test_initialisation_pairs_each_fold_from_seed_0_and_from_seed_fold(tmp_path)
     assert table.loc["Ours: seed 0", "rank1"] == "22.0 ± 2.0"  # folds 1-3 only
     assert table.loc["Ours: seed = fold", "rank-1 diff"] == "+3.0 ± 1.0"
     assert table.loc["Ours: seed = fold", "common folds"] == "3"
+    assert table.loc["Ours: seed = fold", "one run's SD rank-1 / mAP"] == "0.7 / 0.7"  # sd(3, 2, 4) / sqrt(2)
+    assert table.loc["Ours: seed 0", "one run's SD rank-1 / mAP"] == "-"
     assert "verification only: seed 0" not in table.index  # nothing stored
