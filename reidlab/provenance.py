@@ -66,7 +66,15 @@ def provenance(device: torch.device, seeds: dict, wall_time_s: float, commit: st
         "wall_time_s": round(wall_time_s, 2),
         "host": platform.node(),
     }
+    if device.type == "cuda":
+        record["tf32"] = tf32()
     return {**record, "segments": segments} if segments and len(segments) > 1 else record
+
+
+def tf32() -> dict[str, bool]:
+    """Where fp32 work on a GPU runs as TF32 (10-bit mantissa, fp32 accumulation). PyTorch's
+    defaults, which reidlab keeps: convolutions yes (cuDNN), matrix products no."""
+    return {"convolutions": torch.backends.cudnn.allow_tf32, "matmul": torch.backends.cuda.matmul.allow_tf32}
 
 
 def write_json_atomic(path: Path, obj) -> None:

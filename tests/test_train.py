@@ -86,6 +86,17 @@ def test_training_learns_and_writes_a_run(tmp_path):
     assert {"git_commit", "packages", "device", "seeds", "wall_time_s"} <= set(prov)
 
 
+def test_provenance_of_a_gpu_run_says_which_products_ran_as_tf32(monkeypatch):
+    """fp32 on a GPU is not fp32 throughout: PyTorch runs convolutions as TF32 by default."""
+    from reidlab.provenance import provenance
+
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda device: "a GPU")
+    monkeypatch.setattr(torch.backends.cudnn, "allow_tf32", True)
+    gpu = provenance(torch.device("cuda"), {"seed": 0}, 1.0, commit="abc")
+    assert gpu["device"] == "a GPU" and gpu["tf32"] == {"convolutions": True, "matmul": False}
+    assert "tf32" not in provenance(torch.device("cpu"), {"seed": 0}, 1.0, commit="abc")
+
+
 def test_a_run_keeps_only_its_latest_and_final_weights_unless_asked(tmp_path):
     """Snapshots of every checkpoint (~4 MB each, 60 per 600-epoch run) would fill a GPU
     machine's disk over the study: by default a run keeps last.pt (to resume) and final.pt."""
