@@ -304,9 +304,13 @@ class Run:
             self.model.load_state_dict(state["model"])
             self.optimizer.load_state_dict(state["optimizer"])
             history, start, elapsed = state["history"], state["epoch"] + 1, state["elapsed"]
-            self.commit = state.get("commit", self.commit)
+            # the run names the code that started it; a checkpoint that predates that record (or
+            # was written where git was not reachable) leaves the code that finishes it
+            started = state.get("commit", "unknown")
+            if started != "unknown":
+                self.commit = started
             # where each stretch of epochs trained (a checkpoint from before this record: its commit only)
-            earlier = state.get("segments") or [{"first_epoch": 1, "device": "not recorded", "git_commit": self.commit}]
+            earlier = state.get("segments") or [{"first_epoch": 1, "device": "not recorded", "git_commit": started}]
         elif self.cfg.curve_every and not self.evaluation_only:
             history["curve"].append({"epoch": 0, **self.rank1()})
         self.segments = [*earlier, {"first_epoch": start, **now}]

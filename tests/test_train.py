@@ -152,6 +152,24 @@ def test_a_run_resumes_on_another_device(tmp_path):
     assert again.execute() == first
 
 
+def test_a_checkpoint_without_its_code_version_leaves_the_code_that_finishes_the_run(tmp_path, monkeypatch):
+    """Provenance never says ``unknown`` for a run's code: a checkpoint written where git was not
+    reachable (the first GPU calls) names the commit that finishes the run, its stretch says so."""
+    import reidlab.run as run_module
+
+    Run(RunConfig(**TINY), tmp_path / "r", progress=False).execute()
+    last = tmp_path / "r" / "checkpoints" / "last.pt"
+    state = torch.load(last, weights_only=False)
+    torch.save({**{k: v for k, v in state.items() if k != "segments"}, "commit": "unknown"}, last)
+    for name in ("metrics.json", "provenance.json"):
+        (tmp_path / "r" / name).unlink()
+    monkeypatch.setattr(run_module, "git_commit", lambda: "abc123")
+    Run(RunConfig(**TINY), tmp_path / "r", progress=False).execute()
+    prov = json.loads((tmp_path / "r" / "provenance.json").read_text())
+    assert prov["git_commit"] == "abc123"
+    assert [s["git_commit"] for s in prov["segments"]] == ["unknown", "abc123"]
+
+
 def test_a_run_stored_before_a_key_existed_resumes(tmp_path):
     first = Run(RunConfig(**{**TINY, "epochs": 1}), tmp_path / "r", progress=False).execute()
     path = tmp_path / "r" / "config.yaml"
