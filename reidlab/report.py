@@ -280,9 +280,11 @@ def initialisation(store: Path, real_data: bool, profile: str = "fast") -> pd.Da
 def _initialisation_sd(frame: pd.DataFrame, reference: str, candidate: str) -> str:
     """What the initialisation alone moves one run: the SD of the paired differences / sqrt(2)
     (two independent initialisations), on at least ``MIN_FOLDS`` common folds."""
+    if candidate == reference:
+        return "-"
     x, y = (frame[frame.variant == v].set_index("fold") for v in (candidate, reference))
     paired, _ = _paired_difference(x, y)
-    if candidate == reference or len(paired) < MIN_FOLDS:
+    if len(paired) < MIN_FOLDS:
         return "-"
     sd = paired.std(ddof=1) / np.sqrt(2)
     return f"{sd.rank1:.1f} / {sd.mAP:.1f}"
