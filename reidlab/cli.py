@@ -118,6 +118,21 @@ def cmd_plan(args: argparse.Namespace) -> None:
         print(summary(args.profile, str(root) if root else None, store, args.items or None))
 
 
+def cmd_replay(args: argparse.Namespace) -> None:
+    """Retrain the first epochs of stored runs with this code; compare their logged losses."""
+    from reidlab.replay import check
+
+    store = Path(args.store) if args.store else STORE
+    missing = [r for r in args.runs if not (store / r / "config.yaml").exists()]
+    if missing:
+        raise ReidlabError(f"not in the store {store}: {', '.join(missing)} (give run ids, e.g. e37b07cc1852)")
+    table = check([store / r for r in args.runs], args.epochs, resolve_data_root(args.data_root))
+    print(table.to_string(float_format=lambda x: f"{x:.1e}"))
+    if args.out:
+        table.to_csv(args.out)
+        print(f"written: {args.out}")
+
+
 def cmd_book(args: argparse.Namespace) -> None:
     """Build the HTML book: with --from-results the real study's (no data, no training), else
     execute the notebooks (papermill) at --profile and build that edition."""
@@ -199,6 +214,13 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--data-root", help="folder holding PETA/ and CUHK01/ (default: $REIDLAB_DATA_ROOT)")
     pl.add_argument("--store", help="results store (default: as for study)")
     pl.set_defaults(func=cmd_plan)
+    rp = sub.add_parser("replay", help=cmd_replay.__doc__)
+    rp.add_argument("runs", nargs="+", metavar="RUN", help="run ids in the store")
+    rp.add_argument("--epochs", type=int, default=1)
+    rp.add_argument("--store", help="results store (default: results/store)")
+    rp.add_argument("--data-root", help="folder holding PETA/ and CUHK01/ (default: $REIDLAB_DATA_ROOT)")
+    rp.add_argument("--out", help="also write the table to this CSV file")
+    rp.set_defaults(func=cmd_replay)
     bk = sub.add_parser("book", help=cmd_book.__doc__)
     bk.add_argument("items", nargs="*", metavar="ITEM", help="only these items (default: all)")
     bk.add_argument("--profile", choices=list(PROFILES), default="smoke")

@@ -37,6 +37,16 @@ def git_commit() -> str:
         return "unknown"
 
 
+def commit_known(commit: str) -> bool | None:
+    """Whether this checkout's history holds ``commit`` (None where there is no git to ask)."""
+    here = Path(__file__).resolve().parent
+    try:
+        return subprocess.run(["git", "cat-file", "-e", f"{commit.removesuffix('-dirty')}^{{commit}}"],
+                              cwd=here, capture_output=True).returncode == 0
+    except OSError:
+        return None
+
+
 def package_versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for name in PACKAGES:

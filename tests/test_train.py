@@ -4,6 +4,7 @@ import json
 import shutil
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 import yaml
@@ -463,3 +464,25 @@ def test_damaged_results_and_a_full_disk_are_said_plainly(tmp_path, monkeypatch)
     with pytest.raises(ReidlabError, match="the disk is full"):
         Run(RunConfig(**{**TINY, "epochs": 1}), tmp_path / "other", progress=False).execute()
     assert not list((tmp_path / "other").rglob("*.tmp"))  # no partial file left
+
+
+def test_a_replay_retrains_a_stored_runs_first_epochs_exactly(tmp_path, monkeypatch):
+    from reidlab.replay import replay
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as the stored runs trained: deterministic on the CPU
+    try:
+        Run(RunConfig(**{**TINY, "epochs": 2}), tmp_path / "r", progress=False).execute()
+        same = replay(tmp_path / "r", epochs=2)
+        assert len(same) and same.equal.all() and set(same.epoch) == {1, 2}
+        assert main(["replay", "r", "--store", str(tmp_path), "--out", str(tmp_path / "replay.csv")]) == 0
+        table = pd.read_csv(tmp_path / "replay.csv")
+        assert table.equal.tolist() == [True] and table["commit in history"].tolist() == [True]
+        config = tmp_path / "r" / "config.yaml"  # another initialisation: the replay tells
+        config.write_text(config.read_text().replace("\nseed: 0\n", "\nseed: 1\n"))
+        assert not replay(tmp_path / "r", epochs=1).equal.any()
+    finally:
+        torch.set_num_threads(threads)
+    with pytest.raises(ConfigError, match="at most"):
+        replay(tmp_path / "r", epochs=3)
+    assert main(["replay", "no-such-run", "--store", str(tmp_path)]) != 0

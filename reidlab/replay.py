@@ -1,0 +1,87 @@
+"""Replay a stored run's first epochs with the code at hand and compare the logged losses.
+
+A stored run names the commit that trained it (``provenance.json``). Where that commit cannot be
+found (a branch that never landed) or the code has moved on, the replay is the check that the
+code at hand still trains the same network: the same config and seed, the same epochs, the same
+losses to the digits the history keeps (``run._significant``). Training on the CPU with one
+thread is deterministic; on another device or thread count a replay is close, not equal.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from reidlab.config import RunConfig
+from reidlab.errors import ConfigError
+from reidlab.provenance import commit_known, read_json
+from reidlab.run import Run, _significant
+
+
+def replay(run_dir: str | Path, epochs: int = 2, data_root=None) -> pd.DataFrame:
+    """Per epoch and loss term: the stored value, the replayed one, whether they are equal and
+    their relative difference (rounding on another CPU: ~1e-5 after one epoch; growing with epochs)."""
+    run_dir = Path(run_dir)
+    stored = _stored_epochs(run_dir)[:epochs]
+    if len(stored) < epochs:
+        raise ConfigError(f"{run_dir} logged {len(stored)} epoch(s); replay at most that many")
+    cfg = RunConfig.load(run_dir / "config.yaml")
+    if cfg.pretrained or cfg.epochs == 0:
+        raise ConfigError(f"{run_dir} starts from another run's network; replay that run instead")
+    with tempfile.TemporaryDirectory() as scratch:
+        run = _Replay(cfg, Path(scratch) / "replay", data_root=data_root, progress=False)
+        run.stop_after = epochs
+        try:  # the run's own path (build, epoch-0 curve, fit), so the random streams are the same
+            run._execute()
+        except _Stop:
+            pass
+    rows = []
+    for logged, again in zip(stored, run.replayed):
+        rows += [{"epoch": logged["epoch"], "term": k, "stored": v, "replayed": again.get(k)}
+                 for k, v in logged.items() if k != "epoch"]
+    frame = pd.DataFrame(rows)
+    frame["equal"] = frame.stored == frame.replayed
+    frame["relative difference"] = ((frame.replayed - frame.stored) / frame.stored).abs()
+    return frame
+
+
+def check(run_dirs: list[Path], epochs: int = 1, data_root=None) -> pd.DataFrame:
+    """One row per run: the commit it names, whether this history holds it, and how its first
+    ``epochs`` replay (all equal, the largest relative difference)."""
+    rows = []
+    for run_dir in run_dirs:
+        prov = run_dir / "provenance.json"
+        commit = read_json(prov)["git_commit"] if prov.exists() else "unfinished"
+        frame = replay(run_dir, epochs, data_root)
+        rows.append({"run": run_dir.name, "commit": commit[:7], "commit in history": commit_known(commit),
+                     "epochs": epochs, "equal": bool(frame.equal.all()),
+                     "max relative difference": float(frame["relative difference"].max())})
+    return pd.DataFrame(rows).set_index("run")
+
+
+class _Stop(Exception):
+    pass
+
+
+class _Replay(Run):
+    """A run that logs its epochs' losses and stops after ``stop_after`` of them."""
+    stop_after = 0
+    replayed: list[dict]
+
+    def end_epoch(self, epoch: int, losses: dict[str, float], history: dict, elapsed: float, **_) -> None:
+        self.replayed = [*getattr(self, "replayed", []), _significant(losses)]
+        if epoch >= self.stop_after:
+            raise _Stop
+
+
+def _stored_epochs(run_dir: Path) -> list[dict]:
+    """The run's logged epochs: from ``metrics.json``, or ``last.pt`` while it is unfinished."""
+    if (run_dir / "metrics.json").exists():
+        return read_json(run_dir / "metrics.json")["history"]["epochs"]
+    last = run_dir / "checkpoints" / "last.pt"
+    if last.exists():
+        from reidlab.run import load_checkpoint
+        return load_checkpoint(last)["history"]["epochs"]
+    raise ConfigError(f"{run_dir} holds no logged epochs (no metrics.json, no checkpoints/last.pt)")
