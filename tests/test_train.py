@@ -358,6 +358,27 @@ def test_evidence_names_its_code(tmp_path, monkeypatch):
     assert not unknown, f"stored runs without their code version: {unknown}"
 
 
+def test_evidence_names_code_in_this_history():
+    # a stored run's commit is in main's history, or its first epoch was replayed with this code
+    # (reidlab replay) and matched to the CPU's rounding: results/provenance/replay.csv
+    import json
+    import subprocess
+    from pathlib import Path
+
+    from reidlab.provenance import commit_known
+
+    repo = Path(__file__).resolve().parents[1]
+    shallow = subprocess.run(["git", "rev-parse", "--is-shallow-repository"], cwd=repo, capture_output=True,
+                             text=True).stdout.strip()
+    if shallow != "false" or not commit_known("HEAD"):
+        pytest.skip("needs the full git history")
+    replayed = pd.read_csv(repo / "results" / "provenance" / "replay.csv", index_col="run", dtype={"run": str})
+    close = set(replayed.index[replayed["max relative difference"] < 1e-3])
+    unknown = [p.parent.name for p in (repo / "results" / "store").glob("*/provenance.json")
+               if not commit_known(json.loads(p.read_text())["git_commit"]) and p.parent.name not in close]
+    assert not unknown, f"stored runs whose code is nowhere in this history: {unknown} (reidlab replay them)"
+
+
 def test_bf16_training_is_an_option_of_its_own(tmp_path):
     from reidlab.train import forward_precision
 
