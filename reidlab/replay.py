@@ -17,14 +17,14 @@ import pandas as pd
 from reidlab.config import RunConfig
 from reidlab.errors import ConfigError
 from reidlab.provenance import commit_known, read_json
-from reidlab.run import Run, _significant
+from reidlab.run import Run, _significant, load_checkpoint
 
 
 def replay(run_dir: str | Path, epochs: int = 2, data_root=None) -> pd.DataFrame:
     """Per epoch and loss term: the stored value, the replayed one, whether they are equal and
     their relative difference (rounding on another CPU: ~1e-5 after one epoch; growing with epochs)."""
     run_dir = Path(run_dir)
-    stored = _stored_epochs(run_dir)[:epochs]
+    stored = _logged(run_dir)[1][:epochs]
     if len(stored) < epochs:
         raise ConfigError(f"{run_dir} logged {len(stored)} epoch(s); replay at most that many")
     cfg = RunConfig.load(run_dir / "config.yaml")
@@ -52,8 +52,7 @@ def check(run_dirs: list[Path], epochs: int = 1, data_root=None) -> pd.DataFrame
     ``epochs`` replay (all equal, the largest relative difference)."""
     rows = []
     for run_dir in run_dirs:
-        prov = run_dir / "provenance.json"
-        commit = read_json(prov)["git_commit"] if prov.exists() else "unfinished"
+        commit = _logged(run_dir)[0]
         frame = replay(run_dir, epochs, data_root)
         rows.append({"run": run_dir.name, "commit": commit[:7], "commit in history": commit_known(commit),
                      "epochs": epochs, "equal": bool(frame.equal.all()),
@@ -76,12 +75,15 @@ class _Replay(Run):
             raise _Stop
 
 
-def _stored_epochs(run_dir: Path) -> list[dict]:
-    """The run's logged epochs: from ``metrics.json``, or ``last.pt`` while it is unfinished."""
+def _logged(run_dir: Path) -> tuple[str, list[dict]]:
+    """The commit a run names and its logged epochs: from ``provenance.json`` and ``metrics.json``,
+    or from ``last.pt`` while it is unfinished."""
     if (run_dir / "metrics.json").exists():
-        return read_json(run_dir / "metrics.json")["history"]["epochs"]
+        prov = run_dir / "provenance.json"
+        commit = read_json(prov)["git_commit"] if prov.exists() else "unknown"
+        return commit, read_json(run_dir / "metrics.json")["history"]["epochs"]
     last = run_dir / "checkpoints" / "last.pt"
     if last.exists():
-        from reidlab.run import load_checkpoint
-        return load_checkpoint(last)["history"]["epochs"]
+        state = load_checkpoint(last)
+        return state.get("commit", "unknown"), state["history"]["epochs"]
     raise ConfigError(f"{run_dir} holds no logged epochs (no metrics.json, no checkpoints/last.pt)")
