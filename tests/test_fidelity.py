@@ -58,7 +58,17 @@ def test_test_fold_table_shows_each_recipe_and_schedule_beside_the_paper(tmp_pat
     from reidlab.fidelity import test_folds
 
     table = test_folds(tmp_path, real_data=True)  # an empty store: nothing run yet
-    assert list(table.index) == ["reidlab v1, paper schedule", "default (v2), fast schedule",
-                                 "default (v2), paper schedule", "paper (Table IV)"]
+    assert list(table.index) == ["reidlab v1, paper schedule, seed 0", "default (v2), fast schedule, seed = fold",
+                                 "default (v2), paper schedule, seed 0", "paper (Table IV)"]
     assert (table.loc[table.index[:3], "rank1"] == "not run").all()
     assert table.loc["paper (Table IV)", "rank1"] == 33.6  # the paper's number, read from its table
+
+
+def test_test_fold_table_finds_the_committed_runs_from_their_own_seeds():
+    from reidlab.fidelity import test_folds
+    from reidlab.store import STORE
+
+    table = test_folds(STORE, real_data=True)  # the committed evidence, made from seed 0
+    assert table.loc["reidlab v1, paper schedule, seed 0", "folds"] == 10
+    assert table.loc["default (v2), paper schedule, seed 0", "folds"] == 3
+    assert table.loc["default (v2), fast schedule, seed = fold", "folds"] >= 7
