@@ -129,7 +129,8 @@ def test_folds(store, real_data: bool = True) -> pd.DataFrame:
     columns = [f"rank{r}" for r in RANKS] + ["mAP"]
     rows = {}
     # the runs made before the per-fold initialisation keep their seed 0 (study.SEED0)
-    for label, profile, overrides in (("reidlab v1, paper schedule, seed 0", "paper", {**RECIPES["reidlab-v1"], **SEED0}),
+    v1 = {**RECIPES["reidlab-v1"], **SEED0}
+    for label, profile, overrides in (("reidlab v1, paper schedule, seed 0", "paper", v1),
                                       ("default (v2), fast schedule, seed = fold", "fast", None),
                                       ("default (v2), paper schedule, seed 0", "paper", SEED0)):
         runs = runs_frame("table4", profile, real_data, store, overrides)

@@ -22,7 +22,7 @@ from reidlab.run import Run, _significant, load_checkpoint
 
 def replay(run_dir: str | Path, epochs: int = 2, data_root=None) -> pd.DataFrame:
     """Per epoch and loss term: the stored value, the replayed one, whether they are equal and
-    their relative difference (rounding on another CPU: ~1e-5 after one epoch; growing with epochs)."""
+    their relative difference (rounding on another CPU: ~1e-4 after one epoch, growing with epochs)."""
     run_dir = Path(run_dir)
     stored = _logged(run_dir)[1][:epochs]
     if len(stored) < epochs:

@@ -448,8 +448,9 @@ def plan(item: str, profile: str = "smoke", real_data: bool = False,
         source = values.pop("evaluates", None)
         for fold in range(item_folds(item, profile)):
             # the variant's own keys win: they are what the item measures
-            config = _synthetic_fallback({**_initialisation(declared, values, fold), **prof.overrides, **(overrides or {}),
-                                          **values, **dev, "fold": fold}, real_data)
+            seed = _initialisation(declared, values, fold)
+            config = _synthetic_fallback({**seed, **prof.overrides, **(overrides or {}), **values, **dev, "fold": fold},
+                                         real_data)
             if "epochs_fraction" in config:
                 fraction = config.pop("epochs_fraction")
                 config["epochs"] = max(1, round(fraction * prof.overrides.get("epochs", RunConfig.epochs)))
