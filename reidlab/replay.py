@@ -22,9 +22,11 @@ from reidlab.run import Run, _significant, load_checkpoint
 
 def replay(run_dir: str | Path, epochs: int = 2, data_root=None) -> pd.DataFrame:
     """Per epoch and loss term: the stored value, the replayed one, whether they are equal and
-    their relative difference (rounding on another CPU: ~1e-4 after one epoch, growing with epochs)."""
+    their relative difference (rounding on another CPU: ~1e-4 after one epoch, growing with epochs).
+    ``frame.attrs["commit"]`` is the commit the run names."""
     run_dir = Path(run_dir)
-    stored = _logged(run_dir)[1][:epochs]
+    commit, stored = _logged(run_dir)
+    stored = stored[:epochs]
     if len(stored) < epochs:
         raise ConfigError(f"{run_dir} logged {len(stored)} epoch(s); replay at most that many")
     cfg = RunConfig.load(run_dir / "config.yaml")
@@ -44,6 +46,7 @@ def replay(run_dir: str | Path, epochs: int = 2, data_root=None) -> pd.DataFrame
     frame = pd.DataFrame(rows)
     frame["equal"] = frame.stored == frame.replayed
     frame["relative difference"] = ((frame.replayed - frame.stored) / frame.stored).abs()
+    frame.attrs["commit"] = commit
     return frame
 
 
@@ -52,8 +55,8 @@ def check(run_dirs: list[Path], epochs: int = 1, data_root=None) -> pd.DataFrame
     ``epochs`` replay (all equal, the largest relative difference)."""
     rows = []
     for run_dir in run_dirs:
-        commit = _logged(run_dir)[0]
         frame = replay(run_dir, epochs, data_root)
+        commit = frame.attrs["commit"]
         rows.append({"run": run_dir.name, "commit": commit[:7], "commit in history": commit_known(commit),
                      "epochs": epochs, "equal": bool(frame.equal.all()),
                      "max relative difference": float(frame["relative difference"].max())})
