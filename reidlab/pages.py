@@ -21,7 +21,7 @@ PARAMETERS = '''import os
 profile = "smoke"   # smoke (seconds) | quick (CPU-affordable) | fast (the fast schedule) | paper (the paper's)
 data_root = os.environ.get("REIDLAB_DATA_ROOT") or None  # folder holding PETA/ and CUHK01/ (None: synthetic)
 device = "auto"     # auto | cpu | cuda
-seed = 0            # training seed of every run
+seed = None         # None: as declared (seed = fold on the test folds, 0 on dev partitions); an int pins every run
 jobs = 1            # runs at once
 execute_runs = True # False: only read the runs already stored (build the book from results)
 store = None        # results store (default: results/store for real data, else _build/scratch/store)
@@ -40,7 +40,7 @@ from reidlab.study import ITEMS
 ITEM, TITLE = {item!r}, {title!r}
 real = data_root is not None
 DATA = "VIPeR" if real else "SYNTHETIC data"  # what a VIPeR page's figure titles say it shows
-overrides = {{"device": device, "seed": seed}}
+overrides = {{"device": device, **({{}} if seed is None else {{"seed": seed}})}}
 store = Path(store) if store else store_for(profile, real)  # synthetic/smoke: never results/
 out = (Path(output_dir) if output_dir else book_out_for(profile, real)) / ITEM
 out.mkdir(parents=True, exist_ok=True)

@@ -50,3 +50,18 @@ def test_notebooks_read_the_data_root_from_the_environment(monkeypatch):
     monkeypatch.setenv("REIDLAB_DATA_ROOT", "")
     exec(pages.PARAMETERS, scope)
     assert scope["data_root"] is None
+
+
+def test_a_page_shows_the_runs_the_study_declares_unless_told_a_seed():
+    from reidlab.study import plan
+
+    scope: dict = {}
+    exec(pages.PARAMETERS, scope)
+    overrides_line = next(line for line in pages.SETUP.splitlines() if line.startswith("overrides ="))
+    exec(overrides_line.replace("{{", "{").replace("}}", "}"), scope)
+    declared = [r.config for r in plan("table4", "fast")]
+    assert [r.config for r in plan("table4", "fast", overrides=scope["overrides"])] == declared
+    assert len({c.seed for c in declared}) > 1  # seed = fold: a pinned seed would hide that
+    scope["seed"] = 0  # papermill -p seed 0: every run from seed 0
+    exec(overrides_line.replace("{{", "{").replace("}}", "}"), scope)
+    assert {r.config.seed for r in plan("table4", "fast", overrides=scope["overrides"])} == {0}
