@@ -151,7 +151,8 @@ again.to_csv(out / "revalidation.csv")
 display(again.T)''',
              '''if execute_runs:
     run_item("precision", profile, data_root, store, jobs=jobs, progress=False, overrides=overrides)
-precision = report.schedule_table(report.runs_frame("precision", profile, real, store, overrides), "fp32")
+precision = report.schedule_table(report.runs_frame("precision", profile, real, store, overrides), "fp32",
+                                  declared=list(ITEMS["precision"].variants))  # bf16: a GPU's
 precision.to_csv(out / "precision.csv")
 display(precision.T)''',
              '''from reidlab.schedule import pairs_table

@@ -8,6 +8,7 @@ number from ``reidlab/paper_tables`` (``reidlab.paper``).
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -313,11 +314,13 @@ def better_beyond_noise(frame: pd.DataFrame, reference: str, candidate: str) -> 
                f"{reference} stays"))
 
 
-def schedule_table(frame: pd.DataFrame, reference: str = "paper schedule") -> pd.DataFrame:
+def schedule_table(frame: pd.DataFrame, reference: str = "paper schedule",
+                   declared: Sequence[str] = ()) -> pd.DataFrame:
     """The fast-schedule check: each schedule's CMC over folds, and its paired difference from
     the ``reference`` schedule on the folds both have. A schedule *matches* when, on at least
     ``MIN_FOLDS`` common folds, its mean rank-1 and mAP differences are both within the
-    fold-to-fold noise (``fold_noise`` of the two schedules)."""
+    fold-to-fold noise (``fold_noise`` of the two schedules). A ``declared`` schedule with no
+    stored run is a row that says so."""
     if frame.empty:
         return pd.DataFrame({"runs": [NOT_RUN]})
     ref = frame[frame.variant == reference].set_index("fold")
@@ -341,4 +344,5 @@ def schedule_table(frame: pd.DataFrame, reference: str = "paper schedule") -> pd
             else:
                 row["verdict"] = "matches" if (diff.mean().abs() <= noise).all() else "does not match"
         rows.append(row)
+    rows += [{"schedule": v, "folds": 0, "verdict": NOT_RUN_ROW} for v in declared if v not in set(frame.variant)]
     return pd.DataFrame(rows, dtype=object).set_index("schedule").fillna("-")  # the reference: no difference

@@ -148,3 +148,13 @@ def test_initialisation_pairs_each_fold_from_seed_0_and_from_seed_fold(tmp_path)
     assert table.loc["Ours: seed = fold", "one run's SD rank-1 / mAP"] == "0.7 / 0.7"  # sd(3, 2, 4) / sqrt(2)
     assert table.loc["Ours: seed 0", "one run's SD rank-1 / mAP"] == "-"
     assert "verification only: seed 0" not in table.index  # nothing stored
+
+
+def test_a_declared_schedule_without_runs_is_a_row_that_says_so():
+    from reidlab.report import NOT_RUN_ROW
+
+    frame = pd.DataFrame({"variant": ["fp32"] * 3, "fold": [0, 1, 2], "rank1": [30.0, 31.0, 29.0],
+                          "rank10": [75.0] * 3, "mAP": [45.0] * 3, "metrics": [{"train_time_s": 10.0}] * 3})
+    table = schedule_table(frame, "fp32", declared=["fp32", "bf16"])
+    assert table.loc["bf16", "verdict"] == NOT_RUN_ROW and table.loc["bf16", "folds"] == 0
+    assert table.loc["fp32", "rank1"] == "30.0 ± 1.0" and "bf16" not in schedule_table(frame, "fp32").index
