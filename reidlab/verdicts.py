@@ -61,13 +61,13 @@ def folds_to_decide(effect: Effect, margin: float = 0.0) -> int | None:
 
 def verdict(effect: Effect, kind: str = "beats", margin: float = Claim.margin) -> str:
     """*holds*, *contradicted* or *inconclusive* (with the folds that would decide it) for a
-    claim of ``kind`` (``study.Claim``); a ``reaches`` claim that fails says on which side."""
+    claim of ``kind`` (``study.Claim``); a ``reaches`` claim that is contradicted says on which side."""
     if effect.n < 2:
         return "inconclusive (1 fold: no spread to judge by)"
     if kind == "reaches":
         if effect.low <= 0 <= effect.high:
             return "holds"
-        return "lower than the paper" if effect.high < 0 else "higher than the paper"
+        return f"contradicted ({'lower' if effect.high < 0 else 'higher'} than the paper)"
     if kind == "matches":
         if -margin <= effect.low and effect.high <= margin:
             return "holds"
@@ -132,8 +132,7 @@ def claims(profile: str, real_data: bool, store: Path = STORE) -> pd.DataFrame:
 
 def tally(table: pd.DataFrame) -> str:
     """One line: how many claims hold, are contradicted, inconclusive or pending."""
-    kinds = table.verdict.str.split(" (", regex=False).str[0].replace({"lower than the paper": "contradicted",
-                                                          "higher than the paper": "contradicted"})
+    kinds = table.verdict.str.split(" (", regex=False).str[0]
     counts = kinds.value_counts()
     order = ["holds", "contradicted", "inconclusive", "pending"]
     parts = [f"{counts[k]} {k}" for k in order if k in counts]

@@ -28,7 +28,8 @@ def test_verdict_rules():
     near = paired_effect(pd.Series([31.0, 33.0, 35.0]), 33.6)  # the paper's number inside the interval
     assert verdict(near, "reaches") == "holds"
     low = paired_effect(pd.Series([23.0, 23.5, 24.0]), 33.6)
-    assert verdict(low, "reaches") == "lower than the paper"
+    assert verdict(low, "reaches") == "contradicted (lower than the paper)"
+    assert verdict(paired_effect(pd.Series([43.0, 43.5, 44.0]), 33.6), "reaches") == "contradicted (higher than the paper)"
     assert paired_effect(pd.Series(dtype=float), 33.6) is None
 
 
@@ -65,6 +66,6 @@ def test_every_claim_of_the_manifest_gets_a_row(tmp_path):
 def test_tally_counts_each_kind_of_verdict():
     from reidlab.verdicts import tally
 
-    table = pd.DataFrame({"verdict": ["holds", "holds", "contradicted", "lower than the paper",
+    table = pd.DataFrame({"verdict": ["holds", "holds", "contradicted", "contradicted (lower than the paper)",
                                       "inconclusive (about 7 folds would decide it)", "pending"]})
     assert tally(table) == "6 claims: 2 holds, 2 contradicted, 1 inconclusive, 1 pending."
