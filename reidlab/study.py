@@ -370,7 +370,8 @@ ITEMS: dict[str, PaperItem] = {
         "Fidelity: the authors' recipe, detail by detail",
         "reidlab's first recipe (*reidlab v1*) reached VIPeR rank-1 23.2 (paper schedule, 10 folds) against the paper's 33.6. The authors' "
         "published Lua code (for their CVPR 2016 paper, same CNN) differs from it in six details "
-        "(`shared/paper/authors_code.md`): momentum in Lua's form, per-image normalisation by the root of the "
+        "(public repository `niallmcl/Recurrent-Convolutional-Video-ReID`: `train.lua`, `prepareDataset.lua`, "
+        "`buildModel.lua`): momentum in Lua's form, per-image normalisation by the root of the "
         "standard deviation with each crop's mean subtracted (*normalisation*), a hinge verification loss, the "
         "task set V+I+A, negatives from any camera in alternation (*pairing*) and crop offsets 1..8. Each is "
         "measured on three **dev partitions** of VIPeR (split seed 1, never the 10 test folds), paired partition "
