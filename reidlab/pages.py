@@ -91,7 +91,7 @@ figures.show(figures.plot_relative_auc(rel), out / "auc.png", figures.caption(
 _TRAINED = '''from reidlab.schedule import trained_run
 
 # the trained network of Table IV's "Ours" (fold 0); None if not stored and runs are not executed
-run = trained_run("table4", "Ours", profile, data_root, store, overrides, execute=execute_runs)
+run = trained_run("table4", "Ours", profile, data_root, store, overrides, execute=execute_runs)  # its seed draws too
 if run is None:
     print(report.NOT_RUN)'''
 
@@ -101,7 +101,7 @@ else:
     from reidlab.study import OCCLUSION_ITERATIONS
 
     occ = occlusion_importance(run.model.features, run.test_images, run.test_data, run.eval_set,
-                               iterations=OCCLUSION_ITERATIONS[profile], seed=seed, progress=False)
+                               iterations=OCCLUSION_ITERATIONS[profile], seed=run.cfg.seed, progress=False)
     print(f"baseline rank-1 {occ.baseline_rank1:.1f}%, {len(occ.rank1)} occlusions, "
           f"rank-1 under occlusion {occ.rank1.mean():.1f}% on average")''',
              '''fig = figures.unavailable_figure() if run is None else figures.plot_occlusion(
@@ -119,7 +119,7 @@ else:
     acts = extract_features(run.model.features, run.test_images, "centre")[0]
     rgb = centre_crop(to_float(run.test_data.images)).permute(0, 2, 3, 1)
     pos, neg = activation_images(acts, rgb)''',
-               '''fig = figures.unavailable_figure() if run is None else figures.plot_activation_images(pos, neg, seed=seed)
+               '''fig = figures.unavailable_figure() if run is None else figures.plot_activation_images(pos, neg, seed=run.cfg.seed)
 figures.show(fig, out / "activations.png", figures.analysis_caption(
     ITEM, "For 8 random final-layer neurons of Table IV's network (*Ours*, fold 0): the softmax-weighted "
     "mean of the test images that excite it most (top) and least (bottom), minus the mean image."))''')
