@@ -91,7 +91,8 @@ figures.show(figures.plot_relative_auc(rel), out / "auc.png", figures.caption(
 _TRAINED = '''from reidlab.schedule import trained_run
 
 # the trained network of Table IV's "Ours" (fold 0); None if not stored and runs are not executed
-run = trained_run("table4", "Ours", profile, data_root, store, overrides, execute=execute_runs)  # its seed draws too
+run = trained_run("table4", "Ours", profile, data_root, store, overrides, execute=execute_runs)
+# the analyses below draw their random choices from this run's seed
 if run is None:
     print(report.NOT_RUN)'''
 

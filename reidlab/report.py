@@ -344,5 +344,6 @@ def schedule_table(frame: pd.DataFrame, reference: str = "paper schedule",
             else:
                 row["verdict"] = "matches" if (diff.mean().abs() <= noise).all() else "does not match"
         rows.append(row)
-    rows += [{"schedule": v, "folds": 0, "verdict": NOT_RUN_ROW} for v in declared if v not in set(frame.variant)]
+    stored = set(frame.variant)
+    rows += [{"schedule": v, "folds": 0, "verdict": NOT_RUN_ROW} for v in declared if v not in stored]
     return pd.DataFrame(rows, dtype=object).set_index("schedule").fillna("-")  # the reference: no difference
