@@ -82,11 +82,12 @@ ATTRIBUTES = ('''table = report.attribute_table(frame)
 table.to_csv(out / "table.csv")
 display(table)''',)
 
-RELATIVE_AUC = ('''rel = report.relative_auc(frame)
-rel.to_csv(out / "table.csv")
-figures.show(figures.plot_relative_auc(rel), out / "auc.png", figures.caption(
+RELATIVE_AUC = ('''table = report.relative_auc_table(frame, list(ITEMS[ITEM].variants))
+table.to_csv(out / "table.csv")
+display(table)''',
+                '''figures.show(figures.plot_relative_auc(report.relative_auc(frame)), out / "auc.png", figures.caption(
     ITEM, frame, "CMC area under the curve with verification and one attribute, relative to verification alone "
-    "(1.0: no change), mean over the stored folds."))''',)
+    "(1.0: no change), each over the folds it shares with verification alone."))''')
 
 _TRAINED = '''from reidlab.schedule import trained_run
 

@@ -220,11 +220,31 @@ def attribute_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def relative_auc(frame: pd.DataFrame, baseline: str = "none") -> pd.Series:
-    """Fig. 6: each variant's mean CMC AUC relative to the baseline variant's (1.0 = no change)."""
-    auc = frame.groupby("variant", sort=False)["cmc_auc"].mean()
+    """Fig. 6: each variant's mean CMC AUC relative to the baseline's (1.0 = no change), both means
+    over the folds the two share, so that a fold's difficulty cancels."""
+    auc = _auc_by_fold(frame)
     if baseline not in auc:
         return pd.Series(dtype=float, name="relative CMC AUC")
-    return (auc / auc[baseline]).drop(baseline).rename("relative CMC AUC")
+    shared = {v: auc[v].notna() & auc[baseline].notna() for v in auc.columns.drop(baseline)}
+    return pd.Series({v: auc.loc[s, v].mean() / auc.loc[s, baseline].mean() for v, s in shared.items() if s.any()},
+                     dtype=float, name="relative CMC AUC").rename_axis("variant")
+
+
+def relative_auc_table(frame: pd.DataFrame, variants: Sequence[str], baseline: str = "none") -> pd.DataFrame:
+    """Fig. 6's table: a row per declared variant with its relative CMC AUC (``relative_auc``) and the
+    number of folds it rests on; "not run yet" where there are none."""
+    rel, auc = relative_auc(frame, baseline), _auc_by_fold(frame)
+    rows = []
+    for v in variants:
+        folds = int((auc[v].notna() & auc[baseline].notna()).sum()) if {v, baseline} <= set(auc) else 0
+        value = 1.0 if v == baseline else rel.get(v, np.nan)
+        rows.append({"variant": v, "relative CMC AUC": f"{value:.3f}" if folds else NOT_RUN_ROW, "folds": folds})
+    return pd.DataFrame(rows).set_index("variant")
+
+
+def _auc_by_fold(frame: pd.DataFrame) -> pd.DataFrame:
+    """CMC AUC as a fold x variant table (empty for no runs)."""
+    return frame.pivot_table(index="fold", columns="variant", values="cmc_auc") if len(frame) else pd.DataFrame()
 
 
 MIN_FOLDS = 3  # the fewest common folds a schedule check decides on

@@ -158,3 +158,17 @@ def test_a_declared_schedule_without_runs_is_a_row_that_says_so():
     table = schedule_table(frame, "fp32", declared=["fp32", "bf16"])
     assert table.loc["bf16", "verdict"] == NOT_RUN_ROW and table.loc["bf16", "folds"] == 0
     assert table.loc["fp32", "rank1"] == "30.0 ± 1.0" and "bf16" not in schedule_table(frame, "fp32").index
+
+
+def test_fig6_relative_auc_by_hand_on_shared_folds_and_a_row_per_declared_attribute():
+    """Fold 2 of the baseline has no "jeans" run, so it stays out of jeans' ratio."""
+    from reidlab.report import NOT_RUN_ROW, relative_auc, relative_auc_table
+
+    frame = pd.DataFrame({"variant": ["none"] * 3 + ["jeans"] * 2, "fold": [0, 1, 2, 0, 1],
+                          "cmc_auc": [0.80, 0.90, 0.50, 0.88, 0.96]})
+    assert relative_auc(frame)["jeans"] == pytest.approx((0.88 + 0.96) / (0.80 + 0.90))
+    table = relative_auc_table(frame, ["none", "jeans", "sex"])
+    assert table.loc["jeans", "relative CMC AUC"] == f"{1.84 / 1.70:.3f}" and table.loc["jeans", "folds"] == 2
+    assert table.loc["none", "relative CMC AUC"] == "1.000" and table.loc["none", "folds"] == 3
+    assert table.loc["sex", "relative CMC AUC"] == NOT_RUN_ROW and table.loc["sex", "folds"] == 0
+    assert (relative_auc_table(frame.iloc[3:], ["none", "jeans"])["relative CMC AUC"] == NOT_RUN_ROW).all()
