@@ -171,7 +171,15 @@ display(composition)
 print(report.better_beyond_noise(epochs, *ITEMS["epoch-pairs"].variants))  # the rule the default follows''',
              '''seeds = report.initialisation(store, real)  # the same fold from two seeds (fast schedule)
 seeds.to_csv(out / "initialisation.csv")
-display(seeds.T)''')
+display(seeds.T)''',
+             '''from reidlab.schedule import summary
+
+book = profile if profile in ("smoke", "quick") else "fast"  # the profile the item pages are built with
+left = summary(book, data_root, store_for(book, real))  # `reidlab plan`: what the study still has to train
+left.to_csv(out / "plan.csv")
+print(f"the study at profile {book}: {left.loc['total', 'stored']} trainings stored, "
+      f"{left.loc['total', 'pending']} pending")
+display(left)''')
 
 FIDELITY = ('''from reidlab import fidelity
 

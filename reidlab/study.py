@@ -346,13 +346,16 @@ ITEMS: dict[str, PaperItem] = {
         "and from seed = fold (Table IV *Ours* and Fig. 4 "
         "*verification only*, folds 1 on, fast schedule) shows how far the initialisation alone moves "
         "a fold's result: the spread of the paired differences (*rank-1 diff*) is sqrt(2) times one run's "
-        "(column *one run's SD*; set it beside the fold noise).",
+        "(column *one run's SD*; set it beside the fold noise). Last of all, what the study still has to "
+        "train at the profile the item pages use (`reidlab plan`): per item, its distinct trainings (a run "
+        "two items share counts once), how many are stored, and the predicted time of the rest on a 2-core "
+        "CPU and on one GPU, from the measured rates (`results/benchmarks`).",
         # from seed 0 on every fold, as the check was made (paired either way)
         {"paper schedule": {**V1, **PAPER_STEP, **SEED0},
          **{k: {**V1, **v, **SEED0} for k, v in FAST_CANDIDATES.items()}},
         page=pages.SCHEDULES,
         files=("table.csv", "cmc.png", "revalidation.csv", "precision.csv", "pairs_per_epoch.csv",
-               "epoch_pairs.csv", "initialisation.csv")),
+               "epoch_pairs.csv", "initialisation.csv", "plan.csv")),
     "precision": PaperItem(  # issue 11: bf16 training against fp32, on Table IV's own runs
         "Training precision: bf16 autocast against fp32", "Shown on the page Methods check.",
         # at the fast schedule under every profile (the runs bf16 is meant for; fp32: Table IV's own)
