@@ -63,6 +63,16 @@ display(table)''',
        '''figures.show(figures.plot_cmc(frame, paper, title=TITLE), out / "cmc.png", figures.caption(
     ITEM, frame, "Mean CMC over the stored folds (lines) and the paper's tabulated points (circles)."))''')
 
+# Table IV's headline from three seed sets, pre-registered (issue 28; item "replication")
+SEED_SETS = ('''from reidlab import verdicts
+
+seeds = report.seed_sets(profile, real, store)  # each set, and their per-fold mean: the headline
+seeds.to_csv(out / "seed_sets.csv")
+display(seeds)
+headline = verdicts.claims(profile, real, store, items=["replication"]).iloc[0]
+print(f"{headline.claim}: {headline.reproduced} (n = {headline.n}); equivalence: {headline.equivalence}; "
+      f"{headline.verdict}")''',)
+
 # the same, with the per-fold mean over an item's variants of each setting ("Average <setting>")
 CMC_AVERAGED = ("frame = report.with_averages(frame, ITEM)", CMC[0],
                 '''averages = frame[frame.variant.str.startswith("Average")]

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from reidlab.paper import paper_table
+from reidlab.paper import FOLD_SD_RANK1, paper_table
 from reidlab.store import STORE, stored
-from reidlab.study import FAST_SCHEDULE, ITEMS, PROFILES, item_folds, plan
+from reidlab.study import FAST_SCHEDULE, HEADLINE, ITEMS, POOLED, PROFILES, SEED_SETS, item_folds, plan
 
 RANKS = (1, 5, 10, 20, 50)
 
@@ -52,18 +52,54 @@ def with_averages(frame: pd.DataFrame, item: str | list[str]) -> pd.DataFrame:
     if frame.empty:
         return frame
     declared = list(ITEMS[item].variants) if isinstance(item, str) else item
-    needed = pd.Series(declared).str.rsplit(" ", n=1).str[-1].value_counts()
+    needed = pd.Series(declared).str.rsplit(" ", n=1).str[-1].value_counts().to_dict()
     setting = frame.variant.str.rsplit(" ", n=1).str[-1]
+    return _with_fold_means(frame, setting, needed, lambda s: f"Average {s}")
+
+
+def with_pooled(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` plus a variant ``"<network>, 3 seed sets"`` per network of ``study.HEADLINE``:
+    per fold, the mean of each number over the seed sets (``study.SEED_SETS``), for the folds where
+    every set is stored (the pre-registered headline of Table IV; on fold 0 the sets "seed 0" and
+    "seed = fold" are one run, counted in each)."""
+    if frame.empty:
+        return frame
+    names = [f"{v}, {s}" for v in HEADLINE for s in SEED_SETS]
+    network = frame.variant.str.rsplit(", ", n=1).str[0].where(frame.variant.isin(names))
+    return _with_fold_means(frame, network, {v: len(SEED_SETS) for v in HEADLINE}, lambda v: f"{v}, {POOLED}")
+
+
+def _with_fold_means(frame: pd.DataFrame, key: pd.Series, needed: dict, name) -> pd.DataFrame:
+    """``frame`` plus, per value ``k`` of ``key`` (NaN: no group) and fold, a variant ``name(k)``:
+    the mean of each number and curve over the group's rows, where its ``needed[k]`` variants are
+    all stored."""
     numbers = ["mAP", "cmc_auc"] + [f"rank{r}" for r in RANKS]
     rows = []
-    for (s, fold), group in frame.groupby([setting, "fold"], sort=False):
-        if group.variant.nunique() < needed.get(s, 0):
+    for (k, fold), group in frame.groupby([key, "fold"], sort=False):
+        if group.variant.nunique() < needed.get(k, 0):
             continue
         n = min(len(c) for c in group.curve)
-        rows.append({"variant": f"Average {s}", "fold": fold, "dataset": "average", "run": "-",
+        rows.append({"variant": name(k), "fold": fold, "dataset": "average", "run": "-",
                      "curve": np.mean([c[:n] for c in group.curve], axis=0), "metrics": {},
                      **group[numbers].mean().to_dict()})
     return pd.concat([pd.DataFrame(rows, columns=frame.columns), frame], ignore_index=True)
+
+
+def seed_sets(profile: str, real_data: bool, store: Path = STORE) -> pd.DataFrame:
+    """Table IV's pre-registered replication (issue 28, item ``replication``): per network of
+    ``study.HEADLINE``, each seed set and their per-fold mean (the headline): folds stored, rank-1
+    and mAP mean ± sd over the folds, the devices the runs trained on, and the paper's number."""
+    frame = with_pooled(runs_frame("replication", profile, real_data, store))
+    rows = [f"{v}, {s}" for v in HEADLINE for s in [*SEED_SETS, POOLED]]
+    table = mean_sd_table(frame, ["rank1", "mAP"], rows)
+    stored_folds = frame.groupby("variant").fold.nunique()
+    table.insert(0, "folds", [f"{stored_folds.get(v, 0)}/{item_folds('replication', profile)}" for v in rows])
+    device = frame.device.str.split(" (", regex=False).str[0]
+    devices = device.groupby(frame.variant).agg(lambda d: ", ".join(f"{k} x{n}" for k, n in d.value_counts().items()))
+    table["devices"] = [devices.get(v, "-") for v in rows]
+    ours = paper_frame("table4").loc["Ours", "rank1"]
+    table["paper CMC 1"] = [f"{ours:.1f} ± {FOLD_SD_RANK1:.1f}" if v.startswith("Ours") else "–" for v in rows]
+    return table.rename_axis("network, seed set")
 
 
 NOT_RUN = "no stored runs for this item at this profile yet"

@@ -3,11 +3,16 @@
 A claim (``study.Claim``) compares two variants of an item, or one variant with a number the
 paper reports. Its effect is the paired difference of rank-1 over the folds both sides have (A
 minus B, or A minus the number), with a 95% t interval and the two-sided p of a paired
-(one-sample) t-test. "A *beats* B" holds when the interval lies above 0 and is contradicted when
-it lies below; "A *matches* B" holds when the interval lies within +-margin and is contradicted
-when it lies wholly outside; "A *reaches* the number" holds when the number lies in the interval
-of A's mean. Otherwise a claim is *inconclusive*, with the number of folds that would decide it
-if the effect and its spread stayed as measured.
+(one-sample) t-test. Four verdicts:
+
+* "A *beats* B" *holds* when the 95% interval lies above 0 and is *contradicted* below it.
+* "A *matches* B" and "A *reaches* the paper's number" are equivalence claims: they *hold* only
+  when the difference is shown to lie within the claim's margin, by two one-sided t-tests at 5%
+  (TOST: the 90% interval inside +-margin). Where the 95% interval excludes 0 without that, the
+  claim is *contradicted* (A lower / higher than B or the paper). An interval that straddles 0
+  but leaves the margin shows nothing either way: no claim holds on a failed rejection.
+* Otherwise *inconclusive*, with the folds that would decide it if the effect and its spread
+  stayed as measured; *pending* where a side has no stored run.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from reidlab.store import STORE
-from reidlab.study import Claim, claims as declared_claims
+from reidlab.study import MARGIN, MARGIN_WHY, POOLED, claims as declared_claims
 
 
 @dataclass(frozen=True)
@@ -49,85 +54,122 @@ def paired_effect(a: pd.Series, b: pd.Series | float) -> Effect | None:
     return Effect(mean, mean - half, mean + half, n, p, sd)
 
 
-def folds_to_decide(effect: Effect, margin: float = 0.0) -> int | None:
-    """Folds at which an effect of this size and spread would leave its 95% interval on one side
-    of ``margin`` (``beats``: 0; ``matches``: the margin), by the normal approximation; None when
-    the effect sits on that boundary or has no spread yet."""
+def interval(effect: Effect, level: float) -> tuple[float, float]:
+    """The two-sided ``level`` t interval of the mean difference (0.90: the TOST interval)."""
+    half = stats.t.ppf(0.5 + level / 2, effect.n - 1) * effect.sd / math.sqrt(effect.n)
+    return effect.mean - half, effect.mean + half
+
+
+def equivalence_p(effect: Effect, margin: float) -> float:
+    """The p of two one-sided t-tests (TOST) of |difference| < ``margin``: the larger of the two."""
+    if effect.n < 2 or not effect.sd > 0:
+        return 0.0 if effect.n >= 2 and abs(effect.mean) < margin else math.nan
+    se = effect.sd / math.sqrt(effect.n)
+    below = stats.t.sf((effect.mean + margin) / se, effect.n - 1)  # H0: difference <= -margin
+    above = stats.t.cdf((effect.mean - margin) / se, effect.n - 1)  # H0: difference >= +margin
+    return float(max(below, above))
+
+
+def folds_to_decide(effect: Effect, margin: float = 0.0, z: float = 1.96) -> int | None:
+    """Folds at which an effect of this size and spread would leave its interval (``z``: 1.96
+    for 95%, 1.645 for the 90% of an equivalence test) on one side of ``margin`` (0: of 0; a
+    margin: inside it), by the normal approximation; None when the effect sits on that boundary
+    or has no spread yet."""
     distance = abs(abs(effect.mean) - margin)
     if not distance or math.isnan(effect.sd):
         return None
-    return max(effect.n + 1, math.ceil((1.96 * effect.sd / distance) ** 2))
+    return max(effect.n + 1, math.ceil((z * effect.sd / distance) ** 2))
 
 
-def verdict(effect: Effect, kind: str = "beats", margin: float = Claim.margin) -> str:
+def verdict(effect: Effect, kind: str = "beats", margin: float = MARGIN, than: str | None = None) -> str:
     """*holds*, *contradicted* or *inconclusive* (with the folds that would decide it) for a
-    claim of ``kind`` (``study.Claim``); a ``reaches`` claim that is contradicted says on which side."""
+    claim of ``kind`` (``study.Claim``); a ``matches``/``reaches`` claim that is contradicted
+    says on which side A lies (``than``: B's name; default "the paper" or "B")."""
     if effect.n < 2:
         return "inconclusive (1 fold: no spread to judge by)"
-    if kind == "reaches":
-        if effect.low <= 0 <= effect.high:
-            return "holds"
-        return f"contradicted ({'lower' if effect.high < 0 else 'higher'} than the paper)"
-    if kind == "matches":
-        if -margin <= effect.low and effect.high <= margin:
-            return "holds"
-        if effect.low > margin or effect.high < -margin:
-            return "contradicted"
-        needed = folds_to_decide(effect, margin)
-    else:
+    if kind == "beats":
         if effect.low > 0:
             return "holds"
         if effect.high < 0:
             return "contradicted"
         needed = folds_to_decide(effect)
-    if needed:
-        return f"inconclusive (about {needed} folds would decide it)"
-    return "inconclusive (" + ("the effect sits on the margin" if kind == "matches" else "no effect seen") + ")"
+        return f"inconclusive (about {needed} folds would decide it)" if needed else "inconclusive (no effect seen)"
+    low, high = interval(effect, 0.90)
+    if -margin < low and high < margin:
+        return "holds"
+    than = than or ("the paper" if kind == "reaches" else "B")
+    if effect.low > 0 or effect.high < 0:
+        return f"contradicted ({'lower' if effect.high < 0 else 'higher'} than {than})"
+    # inside the margin needs |mean| < margin; the other way out is an interval that leaves 0
+    options = [n for n in (folds_to_decide(effect, margin, 1.645) if abs(effect.mean) < margin else None,
+                           folds_to_decide(effect)) if n]
+    if options:
+        return f"inconclusive (about {min(options)} folds would decide it)"
+    return "inconclusive (the effect sits on the margin)"
 
 
 def paper_effect(item: str, claim) -> str:
     """The paper's effect: from its table where it has both sides, else the claim's words."""
     from reidlab.report import paper_frame
 
+    if claim.kind == "reaches":
+        return f"{claim.b:.1f}"
     table = paper_frame(item)
     rank1 = table["rank1"] if table is not None and "rank1" in table else {}
     if claim.a in rank1 and (isinstance(claim.b, float) or claim.b in rank1):
         a, b = rank1[claim.a], claim.b if isinstance(claim.b, float) else rank1[claim.b]
-        return f"{a:.1f}" if claim.kind == "reaches" else f"{a - b:+.1f} ({a:.1f} vs {b:.1f})"
+        return f"{a - b:+.1f} ({a:.1f} vs {b:.1f})"
     return claim.paper or "-"
 
 
 def _rule(claim) -> str:
-    if claim.kind == "matches":
-        return f"|{claim.a} - {claim.b}| <= {claim.margin:g}"
-    return f"{claim.a} - {claim.b}" + (" > 0" if claim.kind == "beats" else " = 0 (the paper's number)")
+    if claim.kind == "beats":
+        return f"{claim.a} - {claim.b} > 0"
+    why = "" if claim.margin_why == MARGIN_WHY else f" ({claim.margin_why})"  # the default: on the page
+    b = f"{claim.b:g}" if isinstance(claim.b, float) else claim.b
+    return f"|{claim.a} - {b}| < {claim.margin:g}{why}"
 
 
-def claims(profile: str, real_data: bool, store: Path = STORE) -> pd.DataFrame:
-    """One row per declared claim: the paper's effect, the reproduced one (rank-1, paired over
-    folds: mean [95% interval], n, p) and the verdict; "not run yet" where a side is missing."""
-    from reidlab.report import runs_frame, with_averages
+def claims(profile: str, real_data: bool, store: Path = STORE, items: list[str] | None = None) -> pd.DataFrame:
+    """One row per declared claim (of ``items``, default all): the paper's effect, the reproduced
+    one (rank-1, paired over folds: mean [95% interval], n, p), the equivalence test of a
+    matches/reaches claim and the verdict; "not run yet" where a side is missing."""
+    from reidlab.report import runs_frame, with_averages, with_pooled
 
     rows, frames = [], {}
     for item, claim in declared_claims():
+        if items is not None and item not in items:
+            continue
         if item not in frames:
             frames[item] = runs_frame(item, profile, real_data, store)
         frame = frames[item]
         if claim.a.startswith("Average "):  # a mean over the item's variants of a setting
             frame = with_averages(frame, item)
+        if claim.a.endswith(POOLED):  # the per-fold mean over the seed sets (pre-registered)
+            frame = with_pooled(frame)
         rank1 = lambda v: frame[frame.variant == v].set_index("fold").rank1 if len(frame) else pd.Series(dtype=float)  # noqa: E731
         number = isinstance(claim.b, float)
         effect = paired_effect(rank1(claim.a), claim.b if number else rank1(claim.b))
         row = {"claim": claim.text, "item": item, "tested": _rule(claim), "paper": paper_effect(item, claim)}
         if effect is None:
-            rows.append({**row, "reproduced": "not run yet", "n": 0, "p": "-", "verdict": "pending"})
+            rows.append({**row, "reproduced": "not run yet", "n": 0, "p": "-", "equivalence": "-", "verdict": "pending"})
             continue
-        interval = "" if effect.n < 2 else f" [{effect.low:+.1f}, {effect.high:+.1f}]"
-        rows.append({**row, "reproduced": f"{effect.mean:+.1f}{interval}", "n": effect.n,
+        ci = "" if effect.n < 2 else f" [{effect.low:+.1f}, {effect.high:+.1f}]"
+        rows.append({**row, "reproduced": f"{effect.mean:+.1f}{ci}", "n": effect.n,
                      "p": "-" if np.isnan(effect.p) else f"{effect.p:.3f}",
-                     "verdict": verdict(effect, claim.kind, claim.margin) if real_data
+                     "equivalence": _equivalence(effect, claim),
+                     "verdict": verdict(effect, claim.kind, claim.margin, None if claim.kind == "reaches" else f"{claim.b}")
+                     if real_data
                      else "no verdict: synthetic data"})
     return pd.DataFrame(rows)
+
+
+def _equivalence(effect: Effect, claim) -> str:
+    """A matches/reaches claim's test: the 90% interval against +-margin, and the TOST p."""
+    if claim.kind == "beats" or effect.n < 2:
+        return "-"
+    low, high = interval(effect, 0.90)
+    return f"[{low:+.1f}, {high:+.1f}] in +-{claim.margin:g}? p {equivalence_p(effect, claim.margin):.3f}"
 
 
 def tally(table: pd.DataFrame) -> str:

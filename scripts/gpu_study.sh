@@ -9,7 +9,7 @@
 #                                                # the CPU (a group that breaks there breaks here first)
 #   OUT=... make gpu-study                       # there (the device tool's command; carry .gpu-data)
 #
-# ITEMS: the queue, most wanted first (default: what issues 9-11 still wait for, then the
+# ITEMS: the queue, most wanted first (default: issue 28's pre-registered seed set, what issues 9-11 wait for, then the
 # VIPeR items of the study); PROFILE (default fast); MINUTES of training (default 5: with the benchmarks, under 10 minutes); BENCH=0 skips the
 # benchmarks (~2-4 minutes). Output: $OUT/benchmark.txt, $OUT/conv_forms.txt, and what scripts/gpu_call.sh
 # writes.
@@ -20,7 +20,7 @@ mkdir -p "$out"
 export REIDLAB_DATA_ROOT=${REIDLAB_DATA_ROOT:-$PWD/.gpu-data}
 [ -f .gpu-data/COMMIT ] && export REIDLAB_GIT_COMMIT=$(cat .gpu-data/COMMIT)
 # (the default needs VIPeR and i-LID only; items on other sets need their data carried too)
-items=${ITEMS:-"fig4 table4 precision fidelity-attribution epoch-pairs fig8 fig7 table3 fig6"}
+items=${ITEMS:-"replication fig4 table4 precision fidelity-attribution epoch-pairs fig8 fig7 table3 fig6"}
 if [ "${REHEARSE:-0}" = 1 ]; then  # here, before the call (make gpu-rehearse): every group, one step, on the CPU
   exec python3 -m reidlab study $items --profile "${PROFILE:-fast}" --batch "${BATCH:-64}" --device cpu --rehearse \
     --data-root "$REIDLAB_DATA_ROOT"

@@ -172,3 +172,20 @@ def test_fig6_relative_auc_by_hand_on_shared_folds_and_a_row_per_declared_attrib
     assert table.loc["none", "relative CMC AUC"] == "1.000" and table.loc["none", "folds"] == 3
     assert table.loc["sex", "relative CMC AUC"] == NOT_RUN_ROW and table.loc["sex", "folds"] == 0
     assert (relative_auc_table(frame.iloc[3:], ["none", "jeans"])["relative CMC AUC"] == NOT_RUN_ROW).all()
+
+
+def test_pooled_headline_by_hand():
+    from reidlab.report import with_pooled
+
+    sets = ["Ours, seed 0", "Ours, seed = fold", "Ours, seed = 100 + fold"]
+    rows = [(v, f, r) for f, values in ((0, (30.0, 30.0, 33.0)), (1, (29.0, 32.0, 35.0))) for v, r in zip(sets, values)]
+    rows.append(("Ours, seed 0", 2, 31.0))  # fold 2 has one set only: no pooled row there
+    frame = pd.DataFrame({"variant": [v for v, _, _ in rows], "fold": [f for _, f, _ in rows], "dataset": "viper",
+                          "mAP": [r + 10 for *_, r in rows], "cmc_auc": 0.5, "run": "r", "metrics": [{}] * len(rows),
+                          "curve": [np.array([r, 100.0]) for *_, r in rows],
+                          **{f"rank{k}": [r for *_, r in rows] for k in (1, 5, 10, 20, 50)}})
+    pooled = with_pooled(frame)
+    pooled = pooled[pooled.variant == "Ours, 3 seed sets"].set_index("fold")
+    # fold 0: (30 + 30 + 33) / 3 = 31 (seed 0 = fold 0: one run, counted in both sets); fold 1: 32
+    assert pooled.rank1.to_dict() == {0: 31.0, 1: 32.0} and pooled.loc[1, "mAP"] == 42.0
+    assert list(pooled.loc[0, "curve"]) == [31.0, 100.0]

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from reidlab.verdicts import folds_to_decide, paired_effect, verdict
+from reidlab.verdicts import equivalence_p, folds_to_decide, interval, paired_effect, verdict
 
 
 def test_paired_effect_by_hand():
@@ -25,30 +25,55 @@ def test_verdict_rules():
     down = paired_effect(pd.Series([20.0, 20.5, 21.0, 22.0]), pd.Series([30.0, 31.0, 32.0, 33.0]))
     assert verdict(down) == "contradicted"
     assert verdict(paired_effect(pd.Series([30.0]), pd.Series([20.0]))).startswith("inconclusive (1 fold")
-    near = paired_effect(pd.Series([31.0, 33.0, 35.0]), 33.6)  # the paper's number inside the interval
-    assert verdict(near, "reaches") == "holds"
     low = paired_effect(pd.Series([23.0, 23.5, 24.0]), 33.6)
     assert verdict(low, "reaches") == "contradicted (lower than the paper)"
     assert verdict(paired_effect(pd.Series([43.0, 43.5, 44.0]), 33.6), "reaches") == "contradicted (higher than the paper)"
     assert paired_effect(pd.Series(dtype=float), 33.6) is None
 
 
+def test_reaches_is_an_equivalence_test_by_hand():
+    # d = 31 - 33.6, 33 - 33.6, 35 - 33.6 = -2.6, -0.6, 1.4: mean -0.6, sd 2, se 1.1547
+    near = paired_effect(pd.Series([31.0, 33.0, 35.0]), 33.6)
+    # t(0.95, 2) = 2.9200: the 90% interval is -0.6 +- 3.3717 = [-3.97, 2.77], not inside +-3.2
+    assert interval(near, 0.90) == (pytest.approx(-3.9717, abs=1e-3), pytest.approx(2.7717, abs=1e-3))
+    # the 95% interval holds 0 (the old rule said "holds"): a failed rejection is no equivalence
+    assert near.low < 0 < near.high
+    assert verdict(near, "reaches", margin=3.2).startswith("inconclusive (about")
+    # TOST: t = (-0.6 + 3.2) / 1.1547 = 2.2517 and (-0.6 - 3.2) / 1.1547 = -3.2909, 2 df:
+    # p = max(sf(2.2517), cdf(-3.2909)) = max(0.0766, 0.0406)
+    assert equivalence_p(near, 3.2) == pytest.approx(0.0766, abs=1e-3)
+    # the same differences three times: sd sqrt(3 x 8 / 8) = 1.7321, se 0.5774, t(0.95, 8) = 1.8595:
+    # 90% [-1.674, +0.474], inside +-3.2
+    many = paired_effect(pd.Series([31.0, 33.0, 35.0] * 3), 33.6)
+    assert interval(many, 0.90) == (pytest.approx(-1.6737, abs=1e-3), pytest.approx(0.4737, abs=1e-3))
+    assert verdict(many, "reaches", margin=3.2) == "holds"
+    assert equivalence_p(many, 3.2) < 0.05
+    # a difference shown (the 95% interval below 0) but not within the margin: lower than the paper
+    # like Table IV's seed-0 set (-2.6 [-4.5, -0.7]): here mean -2.9, the 95% interval below 0
+    seed0 = paired_effect(pd.Series([29.1, 31.0, 32.9, 29.1, 31.0, 32.9, 29.1, 31.0, 32.9, 28.0]), 33.6)
+    assert seed0.high < 0 and interval(seed0, 0.90)[0] < -3.2
+    assert verdict(seed0, "reaches", margin=3.2) == "contradicted (lower than the paper)"
+    # a small but certain difference inside the margin: equivalent, so the claim holds
+    small = paired_effect(pd.Series([32.0, 32.1, 32.2, 32.3]), 33.6)
+    assert small.high < 0 and verdict(small, "reaches", margin=3.2) == "holds"
+
+
 def test_matches_rule_by_hand():
-    # d = 1, 2, 0, 1: mean 1, sd sqrt(2/3) = 0.8165, se 0.4082; t(0.975, 3) = 3.1824: [-0.30, 2.30]
+    # d = 1, 2, 0, 1: mean 1, sd sqrt(2/3) = 0.8165, se 0.4082; t(0.95, 3) = 2.3534: 90% [0.039, 1.961]
     same = paired_effect(pd.Series([31.0, 32.0, 30.0, 31.0]), pd.Series([30.0] * 4))
-    assert (same.low, same.high) == (pytest.approx(1 - 1.2991, abs=1e-3), pytest.approx(1 + 1.2991, abs=1e-3))
+    assert interval(same, 0.90) == (pytest.approx(1 - 0.9607, abs=1e-3), pytest.approx(1 + 0.9607, abs=1e-3))
     assert verdict(same, "matches", margin=3.0) == "holds"  # inside +-3
-    assert verdict(same, "matches", margin=2.0).startswith("inconclusive (about")  # 2.30 > 2
-    # (1.96 * 0.8165 / (2 - 1))^2 = 2.56: one fold more than the 4 there are
-    assert folds_to_decide(same, margin=2.0) == 5
+    assert verdict(same, "matches", margin=1.5, than="3 layers") == "inconclusive (about 5 folds would decide it)"
+    # inside +-1.5 needs (1.645 sd / (1.5 - 1))^2 = 7.2 folds; leaving 0 needs (1.96 sd / 1)^2 = 2.6: 5
+    assert folds_to_decide(same, 1.5, 1.645) == 8 and folds_to_decide(same) == 5
     far = paired_effect(pd.Series([40.0, 41.0, 42.0]), pd.Series([30.0, 30.0, 30.0]))
-    assert verdict(far, "matches") == "contradicted"  # wholly beyond +3
-    # mean exactly on the margin (d = 2, 3, 4: mean 3): no number of folds decides it
-    edge = paired_effect(pd.Series([32.0, 33.0, 34.0]), pd.Series([30.0] * 3))
-    assert verdict(edge, "matches", margin=3.0) == "inconclusive (the effect sits on the margin)"
+    assert verdict(far, "matches", than="3 layers") == "contradicted (higher than 3 layers)"
     # d = 0, 2: mean 1, sd sqrt(2); (1.96 * 1.414 / 1)^2 = 7.7
     assert verdict(paired_effect(pd.Series([30.0, 31.0]), pd.Series([30.0, 29.0])), "beats") \
         == "inconclusive (about 8 folds would decide it)"
+    # an exact zero with no spread is equivalent: TOST p 0
+    flat = paired_effect(pd.Series([30.0, 30.0, 30.0]), pd.Series([30.0] * 3))
+    assert verdict(flat, "matches") == "holds" and equivalence_p(flat, 3.2) == 0.0
 
 
 def test_every_claim_of_the_manifest_gets_a_row(tmp_path):
