@@ -91,7 +91,7 @@ def cmd_study(args: argparse.Namespace) -> None:
     batch = args.batch if args.batch > 1 else 0  # > 1: group runs across items
     try:
         plans = run_items(items, args.profile, data, store, args.jobs, not args.quiet, overrides, batch,
-                          deadline if batch else None, args.variant, args.rehearse)
+                          deadline if batch else None, args.variant, args.rehearse, args.fold)
     except OutOfTime as exc:
         print(f"  stopped: {exc}")
         return
@@ -131,6 +131,32 @@ def cmd_replay(args: argparse.Namespace) -> None:
     if args.out:
         table.to_csv(args.out)
         print(f"written: {args.out}")
+
+
+def cmd_verify(args: argparse.Namespace) -> None:
+    """Evaluate stored weights again on each run's split and compare with its metrics.json."""
+    from reidlab import verify
+    from reidlab.store import STORE
+
+    store = Path(args.store) if args.store else STORE
+    runs = verify.verifiable(store) if args.all else args.runs
+    if not runs:
+        raise ReidlabError("name runs to verify (run ids in the store, e.g. 859a864db81c) or give --all"
+                           if not args.all else f"no run in {store} has stored weights to verify")
+    missing = [r for r in runs if not (store / r / "metrics.json").exists()]
+    if missing:
+        raise ReidlabError(f"no finished run {', '.join(missing)} in the store {store} (give run ids, e.g. 859a864db81c)")
+    from tqdm import tqdm
+
+    root = resolve_data_root(args.data_root)
+    checks = [verify.verify(store / r, str(root) if root else None) for r in tqdm(runs, desc="verify", unit="run")]
+    table = verify.table(checks)
+    print(table.to_string())
+    failed = [c.run for c in checks if not c.ok]
+    if failed:
+        raise ReidlabError(f"{len(failed)} of {len(checks)} run(s) did not reproduce their metrics.json: "
+                           f"{', '.join(failed)}")
+    print(f"verified: {len(checks)} run(s) reproduce their stored metrics (within {verify.TOLERANCE} points)")
 
 
 def cmd_book(args: argparse.Namespace) -> None:
@@ -200,6 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="train up to N runs of equal shape as one batched model (GPU; see reidlab.batched)")
     st.add_argument("--variant", action="append", metavar="NAME",
                     help="run only this variant (repeatable; e.g. --variant Ours)")
+    st.add_argument("--fold", action="append", type=int, metavar="K",
+                    help="run only fold (or dev partition) K (repeatable), e.g. one round of the queue")
     st.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     st.add_argument("--time-limit", type=float, metavar="MIN",
                     help="with --batch: stop after MIN minutes, checkpointed (run again to resume)")
@@ -221,6 +249,13 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--data-root", help="folder holding PETA/ and CUHK01/ (default: $REIDLAB_DATA_ROOT)")
     rp.add_argument("--out", help="also write the table to this CSV file")
     rp.set_defaults(func=cmd_replay)
+    vf = sub.add_parser("verify", help=cmd_verify.__doc__)
+    vf.add_argument("runs", nargs="*", metavar="RUN", help="run ids in the store")
+    vf.add_argument("--all", action="store_true", help="every finished run whose weights are stored")
+    vf.add_argument("--store", help="results store (default: results/store)")
+    vf.add_argument("--data-root", help="folder holding PETA/ and CUHK01/ (default: $REIDLAB_DATA_ROOT)")
+    vf.set_defaults(func=cmd_verify)
+
     bk = sub.add_parser("book", help=cmd_book.__doc__)
     bk.add_argument("items", nargs="*", metavar="ITEM", help="only these items (default: all)")
     bk.add_argument("--profile", choices=list(PROFILES), default="smoke")

@@ -107,11 +107,13 @@ def final_weights(run_dir: Path) -> Path | None:
 
 
 def keep_weights(run_dir: Path) -> None:
-    """Copy a finished run's final weights to ``weights.pt`` beside its metrics (committed; ~4 MB):
-    for the runs that analyses use, so that no one has to train them again."""
+    """Copy a finished run's final weights to ``weights.pt`` beside its metrics (committed; fp16,
+    ~2 MB): for the runs that analyses or other runs use, and the headline's, so that no one has
+    to train them again and anyone can re-check their numbers (``reidlab verify``)."""
     source, kept = final_weights(run_dir), run_dir / "weights.pt"
     if source is not None and source != kept:
-        _atomic_save({"model": load_checkpoint(source)["model"]}, kept)
+        model = load_checkpoint(source)["model"]
+        _atomic_save({"model": {k: v.half() if v.is_floating_point() else v for k, v in model.items()}}, kept)
 
 
 def curve_point(train: RankingResult, test: RankingResult) -> dict[str, float]:

@@ -70,28 +70,29 @@ def run_item(item: str, profile: str = "smoke", data_root: str | None = None, st
 def run_items(items: list[str], profile: str = "smoke", data_root: str | None = None, store: Path | None = None,
               jobs: int = 1, progress: bool = True, overrides: dict | None = None,
               batch: int = 0, deadline: float | None = None,
-              variants: list[str] | None = None, rehearsal: bool = False) -> dict[str, list[PlannedRun]]:
+              variants: list[str] | None = None, rehearsal: bool = False,
+              folds: list[int] | None = None) -> dict[str, list[PlannedRun]]:
     """Run every not-yet-stored run of ``items`` (shared runs once); returns each item's plan.
 
     ``overrides`` (e.g. ``{"device": "cuda", "seed": 1}``) apply to every run.
     ``batch`` > 1 trains up to that many runs of equal shape at once (``reidlab.batched``; for a
     GPU), across items; ``deadline`` (``time.time()``) stops batched groups there, checkpointed.
-    ``variants``: run only the variants of these names. ``store`` defaults to ``store_for``.
+    ``variants``: run only the variants of these names; ``folds``: only these folds (both keep the
+    networks their evaluation runs evaluate). ``store`` defaults to ``store_for``.
     ``rehearsal``: only rehearse the batched groups of the pending trainings (``rehearse``)."""
     real = data_root is not None
     store = store or store_for(profile, real)
     plans = {item: plan(item, profile, real, overrides) for item in items}
-    if variants:
-        unknown = set(variants) - {r.variant for runs in plans.values() for r in runs}
+    if variants or folds is not None:
+        unknown = set(variants or ()) - {r.variant for runs in plans.values() for r in runs}
         if unknown:
             raise ConfigError(f"no variant(s) {sorted(unknown)} in {', '.join(items)}")
-        # the chosen variants, and the networks their evaluation runs evaluate
-        chosen = {item: [r for r in runs if r.variant in variants] for item, runs in plans.items()}
-        needed = {referenced(r.config) for runs in chosen.values() for r in runs}
-        plans = {item: [r for r in runs if r.variant in variants or r.identity in needed]
-                 for item, runs in plans.items()}
+        wanted = lambda r: (not variants or r.variant in variants) and (folds is None or r.fold in folds)  # noqa: E731
+        # the chosen runs, and the networks their evaluation runs evaluate
+        needed = {referenced(r.config) for runs in plans.values() for r in runs if wanted(r)}
+        plans = {item: [r for r in runs if wanted(r) or r.identity in needed] for item, runs in plans.items()}
     if rehearsal:
-        first = pretrain_runs(profile, real) if "table5" in items else []
+        first = [r for r in pretrain_runs(profile, real) if folds is None or r.fold in folds] if "table5" in items else []
         runs = [*first, *(r for runs in plans.values() for r in runs)]
         work = {r.identity: (r.config, store / r.identity) for r in runs
                 if r.config.epochs and stored(r.config, store) is None}
@@ -99,13 +100,15 @@ def run_items(items: list[str], profile: str = "smoke", data_root: str | None = 
         return plans
     record = profile_record(profile, real)  # profile.json, written as each run starts
     if "table5" in items:  # the pre-training runs first
-        _run_all([(r.config, store / r.identity) for r in pretrain_runs(profile, real)], data_root, jobs,
-                 progress, "table5 pretrain", batch, deadline, record)
+        _run_all([(r.config, store / r.identity) for r in pretrain_runs(profile, real) if folds is None or r.fold in folds],
+                 data_root, jobs, progress, "table5 pretrain", batch, deadline, record)
     todo = {r.identity: r for runs in plans.values() for r in runs if stored(r.config, store) is None}
     label = "+".join(items)
     trainings = [(r.config, store / i) for i, r in todo.items() if r.config.epochs]
-    _run_all(trainings, data_root, jobs, progress, label, batch, deadline, record)
-    _keep_used_weights(plans, store)
+    try:
+        _run_all(trainings, data_root, jobs, progress, label, batch, deadline, record)
+    finally:  # also when a deadline stops the call: the runs finished by then keep theirs
+        _keep_used_weights(plans, store)
     evaluations = [(r.config, store / i) for i, r in todo.items() if not r.config.epochs]
     _run_all(_evaluable(evaluations, store), data_root, jobs, progress, f"{label} evaluations", record=record)
     for runs in plans.values():
@@ -116,12 +119,13 @@ def run_items(items: list[str], profile: str = "smoke", data_root: str | None = 
 
 def _keep_used_weights(plans: dict[str, list[PlannedRun]], store: Path) -> None:
     """Keep (commit) the final weights of the networks other runs use: the analyses' runs, and
-    every run named as ``pretrained`` (pre-training, evaluation runs), so none is trained twice."""
+    every run named as ``pretrained`` (pre-training, evaluation runs), so none is trained twice;
+    and of the items that keep all theirs (the headline's, ``PaperItem.keep_weights``)."""
     from reidlab.run import keep_weights
 
     for runs in plans.values():
         for run in runs:
-            if (run.item, run.variant) in ANALYSIS_ITEMS.values() and run.fold == 0:
+            if ((run.item, run.variant) in ANALYSIS_ITEMS.values() and run.fold == 0) or ITEMS[run.item].keep_weights:
                 keep_weights(store / run.identity)
             if referenced(run.config):
                 keep_weights(store / referenced(run.config))

@@ -131,6 +131,7 @@ class PaperItem:
     claims: tuple[Claim, ...] = ()
     dev: bool = False  # on the dev partitions, not the test folds
     paper_says: str = ""  # what the paper's text says of the item's figure (its caption quotes it)
+    keep_weights: bool = False  # commit every run's final weights (``reidlab verify`` re-checks them)
 
 
 VIPER, PETA = {"dataset": "viper"}, {"dataset": "peta-reid", "tasks": "V+I+A"}
@@ -280,7 +281,7 @@ ITEMS: dict[str, PaperItem] = {
     "replication": PaperItem(  # issue 28: the headline from three seed sets (pre-registered, see SEED_SETS)
         "Table IV's headline from three initialisation seed sets", "Shown on the page of Table IV.",
         {f"{v}, {s}": {**values, **seeds} for v, values in HEADLINE.items() for s, seeds in SEED_SETS.items()},
-        page=(),
+        page=(), keep_weights=True,
         claims=(Claim("VIPeR rank-1 reaches 33.6% (Table IV; mean of three seed sets, pre-registered)",
                       f"Ours, {POOLED}", 33.6, kind="reaches"),)),
     "table5": PaperItem(
@@ -372,7 +373,15 @@ ITEMS: dict[str, PaperItem] = {
         "and from seed = fold (Table IV *Ours* and Fig. 4 "
         "*verification only*, folds 1 on, fast schedule) shows how far the initialisation alone moves "
         "a fold's result: the spread of the paired differences (*rank-1 diff*) is sqrt(2) times one run's "
-        "(column *one run's SD*; set it beside the fold noise). Last of all, what the study still has to "
+        "(column *one run's SD*; set it beside the fold noise). Then where each stored run came from, by "
+        "provenance class: *recorded at run time* (its commit is in this history and nothing in its record was "
+        "entered by hand), *reconstructed by hand* (a note in its provenance.json says what was corrected or "
+        "entered; shown) or *commit outside the history* (e.g. a branch that never landed; shown with its "
+        "replay, the largest relative difference of its first epoch's losses retrained with main's code, "
+        "`results/provenance/replay.csv`). The table after it lists the runs whose epochs trained on more than "
+        "one device (e.g. Table IV *Ours* fold 0: epochs 1-334 on an H100, 335-600 on the CPU its record "
+        "names), each stretch with the commit that says so (`provenance_notes.json` beside the run). Last of "
+        "all, what the study still has to "
         "train at the profile the item pages use (`reidlab plan`): per item, its distinct trainings (a run "
         "two items share counts once), how many are stored, and the predicted time of the rest on a 2-core "
         "CPU and on one GPU, from the measured rates (`results/benchmarks`).",
@@ -381,7 +390,8 @@ ITEMS: dict[str, PaperItem] = {
          **{k: {**V1, **v, **SEED0} for k, v in FAST_CANDIDATES.items()}},
         page=pages.SCHEDULES,
         files=("table.csv", "cmc.png", "revalidation.csv", "precision.csv", "pairs_per_epoch.csv",
-               "epoch_pairs.csv", "initialisation.csv", "plan.csv")),
+               "epoch_pairs.csv", "initialisation.csv", "provenance_runs.csv", "provenance.csv",
+               "device_segments.csv", "plan.csv")),
     "precision": PaperItem(  # issue 11: bf16 training against fp32, on Table IV's own runs
         "Training precision: bf16 autocast against fp32", "Shown on the page Methods check.",
         # at the fast schedule under every profile (the runs bf16 is meant for; fp32: Table IV's own)

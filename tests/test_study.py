@@ -270,3 +270,14 @@ def test_dev_measurements_take_the_fast_schedule_under_every_profile():
     for item in ("epoch-pairs", "fidelity", "precision"):
         fast, paper = ({r.identity for r in plan(item, p, real_data=True)} for p in ("fast", "paper"))
         assert fast == paper, item
+
+
+def test_a_study_can_run_one_fold_of_the_queue(tmp_path):
+    from reidlab.schedule import run_items
+
+    plans = run_items(["fig8"], "quick", None, tmp_path, progress=False, rehearsal=True, folds=[1])
+    assert {r.fold for r in plans["fig8"]} == {1}  # a round of the queue: fold 1 of every variant
+    # a test-time variant keeps the network it evaluates (same fold here)
+    assert {r.variant for r in plans["fig8"]} == set(ITEMS["fig8"].variants)
+    with pytest.raises(ConfigError, match="no variant"):
+        run_items(["fig8"], "quick", None, tmp_path, progress=False, rehearsal=True, variants=["nope"], folds=[0])
