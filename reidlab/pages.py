@@ -182,6 +182,15 @@ print(report.better_beyond_noise(epochs, *ITEMS["epoch-pairs"].variants))  # the
              '''seeds = report.initialisation(store, real)  # the same fold from two seeds (fast schedule)
 seeds.to_csv(out / "initialisation.csv")
 display(seeds.T)''',
+             '''runs = report.provenance_runs(store, real)  # every stored run: its provenance class, commits, notes, replay
+runs.to_csv(out / "provenance_runs.csv")
+print("; ".join(f"{c}: {n} runs" for c, n in runs["class"].value_counts().items()))
+provenance = report.provenance_table(store, real)  # by class: a row per note entered by hand, per run outside
+provenance.to_csv(out / "provenance.csv")
+display(provenance)
+segments = report.device_segments(store)  # runs whose epochs trained on more than one device
+segments.to_csv(out / "device_segments.csv")
+display(segments)''',
              '''from reidlab.schedule import summary
 
 book = profile if profile in ("smoke", "quick") else "fast"  # the profile the item pages are built with

@@ -47,6 +47,40 @@ def commit_known(commit: str) -> bool | None:
         return None
 
 
+# Provenance classes of a stored run (``provenance_class``; the page "Methods check" counts them)
+RECORDED, BY_HAND, OUTSIDE = "recorded at run time", "reconstructed by hand", "commit outside the history"
+# Beside a stored run's provenance.json, which stays as the run wrote it: what was learnt later, each
+# fact with its source, e.g. {"device_segments": [{"epochs": "1-334", "device": "...", "source":
+# "<commit>: <what it says>"}], "note": "..."}
+NOTES = "provenance_notes.json"
+
+
+def run_commits(record: dict) -> list[str]:
+    """The commits a provenance record names: the starting one, then each resumed stretch's
+    (``segments``), in order, once each; "unknown" (a stretch whose code was not recorded) is none."""
+    named = [record.get("git_commit", "unknown")] + [s.get("git_commit", "unknown") for s in record.get("segments", ())]
+    return [c for c in dict.fromkeys(named) if c != "unknown"]
+
+
+def hand_notes(record: dict) -> dict[str, str]:
+    """The ``*_note`` fields of a provenance record. reidlab writes none: each was entered by hand
+    after the run, saying what in the record was corrected or reconstructed."""
+    return {k: v for k, v in record.items() if k.endswith("_note")}
+
+
+def provenance_class(record: dict) -> str:
+    """``OUTSIDE`` when a commit the record names is not in this history (it may be replayed instead,
+    ``reidlab.replay``), else ``BY_HAND`` when a note says the record was entered or corrected by
+    hand, else ``RECORDED``; "not checked (no git here)" where there is no history to ask. A record
+    naming no commit at all is outside the history."""
+    known = [commit_known(c) for c in run_commits(record)] or [False]
+    if None in known:
+        return "not checked (no git here)"
+    if not all(known):
+        return OUTSIDE
+    return BY_HAND if hand_notes(record) else RECORDED
+
+
 def package_versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for name in PACKAGES:

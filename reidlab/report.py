@@ -7,12 +7,14 @@ number from ``reidlab/paper_tables`` (``reidlab.paper``).
 
 from __future__ import annotations
 
+import json
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from reidlab.paper import FOLD_SD_RANK1, paper_table
 from reidlab.store import STORE, stored
@@ -403,3 +405,103 @@ def schedule_table(frame: pd.DataFrame, reference: str = "paper schedule",
     stored = set(frame.variant)
     rows += [{"schedule": v, "folds": 0, "verdict": NOT_RUN_ROW} for v in declared if v not in stored]
     return pd.DataFrame(rows, dtype=object).set_index("schedule").fillna("-")  # the reference: no difference
+
+
+NOT_REPLAYED = "not replayed"
+
+
+def provenance_runs(store: Path, real_data: bool) -> pd.DataFrame:
+    """One row per finished run of ``store`` (one with a provenance.json): what it trained, its
+    provenance class (``provenance.provenance_class``), the commits it names (each stretch's, when
+    resumed), the notes entered by hand in its record, and its replay: the largest relative
+    difference of its first epochs' losses retrained with this history's code (``reidlab.replay``;
+    ``provenance/replay.csv`` beside a real store), else "not replayed"."""
+    from reidlab.provenance import hand_notes, provenance_class, read_json, run_commits
+
+    replays = _replays(store.parent / "provenance" / "replay.csv") if real_data else {}
+    rows = []
+    for path in sorted(store.glob("*/provenance.json")):
+        record, run = read_json(path), path.parent.name
+        rows.append({"run": run, "trained": _trained(path.parent), "class": provenance_class(record),
+                     "commit": " → ".join(c[:7] for c in run_commits(record)) or "none",
+                     "note": " ".join(hand_notes(record).values()) or "–", "replay": replays.get(run, NOT_REPLAYED)})
+    return pd.DataFrame(rows, columns=["run", "trained", "class", "commit", "note", "replay"]).set_index("run")
+
+
+def provenance_table(store: Path, real_data: bool) -> pd.DataFrame:
+    """The store by provenance class (``provenance_runs``), each class a row even with no runs: the
+    runs recorded at run time in one row; those reconstructed by hand a row per note (what it says
+    was corrected or entered); those naming a commit outside the history a row per run, with its
+    replay (the check that this history's code trains the same network)."""
+    from reidlab.provenance import BY_HAND, OUTSIDE, RECORDED
+
+    runs = provenance_runs(store, real_data)
+    runs["row"] = np.select([runs["class"] == BY_HAND, runs["class"] == OUTSIDE], [runs.note, runs.index], "–")
+    rows = []
+    for cls in dict.fromkeys([RECORDED, BY_HAND, OUTSIDE, *runs["class"]]):
+        group = runs[runs["class"] == cls]
+        for _, part in group.groupby("row", sort=False):
+            one = len(part) == 1
+            rows.append({"class": cls, "runs": len(part), "run": part.index[0] if one else "–",
+                         "trained": part.trained.iloc[0] if one else "–", "commit": _some(part.commit, "commits"),
+                         "note or replay": part.replay.iloc[0] if cls == OUTSIDE else part.note.iloc[0]})
+        if group.empty:
+            rows.append({"class": cls, "runs": 0})
+    return pd.DataFrame(rows, columns=["class", "runs", "run", "trained", "commit", "note or replay"]) \
+        .fillna("–").set_index("class")
+
+
+def device_segments(store: Path) -> pd.DataFrame:
+    """Runs whose epochs trained on more than one device, a row per stretch: from the run's
+    ``provenance.NOTES`` (what the history states, each stretch citing the commit that states it),
+    else from the ``segments`` it recorded itself when they name more than one device; beside the
+    device its provenance.json names (the one that finished it)."""
+    from reidlab.provenance import NOTES, read_json
+
+    rows = []
+    for path in sorted(store.glob("*/provenance.json")):
+        record, run = read_json(path), path.parent
+        notes = read_json(run / NOTES) if (run / NOTES).exists() else {}
+        stretches = notes.get("device_segments") or _recorded_stretches(record, run)
+        rows += [{"run": run.name, "trained": _trained(run), **s, "device recorded": record.get("device", "?")}
+                 for s in stretches]
+    return pd.DataFrame(rows, columns=["run", "trained", "epochs", "device", "source", "device recorded"]) \
+        .set_index(["run", "trained"])
+
+
+def _recorded_stretches(record: dict, run: Path) -> list[dict]:
+    """A resumed run's own ``segments`` as stretches of epochs, where they name more than one kind
+    of device (a CPU's thread count is no other device)."""
+    segments = record.get("segments", [])
+    if len({s["device"].split(" (")[0] for s in segments}) < 2:
+        return []
+    last = yaml.safe_load((run / "config.yaml").read_text()).get("epochs", "?")
+    ends = [s["first_epoch"] - 1 for s in segments[1:]] + [last]
+    return [{"epochs": f"{s['first_epoch']}-{end}", "device": s["device"],
+             "source": f"provenance.json segments (recorded at run time; code {s['git_commit'][:7]})"}
+            for s, end in zip(segments, ends)]
+
+
+def _trained(run: Path) -> str:
+    """What a stored run trained, in a few words: dataset, tasks, fold, seed, profile."""
+    c = yaml.safe_load((run / "config.yaml").read_text())
+    split = f", split seed {c['split_seed']}" if c.get("split_seed") else ""
+    profile = run / "profile.json"
+    at = f" ({json.loads(profile.read_text())['profile']})" if profile.exists() else ""
+    return f"{c.get('dataset')} {c.get('tasks')}, fold {c.get('fold', c.get('trial'))}{split}, seed {c.get('seed')}{at}"
+
+
+def _replays(path: Path) -> dict[str, str]:
+    """run -> its replay as ``reidlab replay --out`` wrote it: the largest relative difference, and
+    over which epochs."""
+    if not path.is_file():
+        return {}
+    table = pd.read_csv(path, dtype={"run": str})
+    return {run: f"{d:.1e} (epoch{f's 1-{n}' if n > 1 else ' 1'})"
+            for run, d, n in zip(table.run, table["max relative difference"], table.epochs)}
+
+
+def _some(values: pd.Series, noun: str, most: int = 3) -> str:
+    """The distinct ``values``, or how many there are when more than ``most``."""
+    distinct = list(dict.fromkeys(values))
+    return ", ".join(distinct) if len(distinct) <= most else f"{len(distinct)} {noun}"

@@ -189,3 +189,79 @@ def test_pooled_headline_by_hand():
     # fold 0: (30 + 30 + 33) / 3 = 31 (seed 0 = fold 0: one run, counted in both sets); fold 1: 32
     assert pooled.rank1.to_dict() == {0: 31.0, 1: 32.0} and pooled.loc[1, "mAP"] == 42.0
     assert list(pooled.loc[0, "curve"]) == [31.0, 100.0]
+
+
+def _stored_run(store, name: str, record: dict, fold: int = 0, epochs: int = 20) -> None:
+    """A finished run's files as far as provenance reads them."""
+    import json
+
+    (store / name).mkdir(parents=True)
+    (store / name / "config.yaml").write_text(f"dataset: viper\ntasks: V+I+A+P\nfold: {fold}\nseed: {fold}\n"
+                                              f"epochs: {epochs}\n")
+    (store / name / "provenance.json").write_text(json.dumps({"device": "cpu (x86_64, 1 threads, 2 cores)", **record}))
+
+
+def test_provenance_classes_a_run_by_where_its_commit_is_and_what_was_entered_by_hand(tmp_path):
+    """Recorded (HEAD, no note), reconstructed by hand (HEAD, a note), outside the history (an unknown
+    commit, replayed or not): each row says what the class rests on."""
+    import subprocess
+
+    from reidlab.provenance import BY_HAND, OUTSIDE, RECORDED
+    from reidlab.report import NOT_REPLAYED, provenance_runs, provenance_table
+
+    head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    if not head:
+        pytest.skip("needs the git history")
+    lost = "0123456789abcdef0123456789abcdef01234567"
+    store = tmp_path / "store"
+    _stored_run(store, "known", {"git_commit": head})
+    _stored_run(store, "handmade", {"git_commit": head, "git_commit_note": "corrected by hand: the copy said 90f3c0a"})
+    _stored_run(store, "lost", {"git_commit": lost}, fold=1)
+    _stored_run(store, "resumed", {"git_commit": head, "segments": [  # code outside the history in one stretch
+        {"first_epoch": 1, "device": "cpu", "git_commit": head}, {"first_epoch": 5, "device": "cpu", "git_commit": lost}]})
+    (tmp_path / "provenance").mkdir()
+    pd.DataFrame({"run": ["lost"], "commit": [lost[:7]], "commit in history": [False], "epochs": [1], "equal": [False],
+                  "max relative difference": [1.5e-4]}).to_csv(tmp_path / "provenance" / "replay.csv", index=False)
+
+    runs = provenance_runs(store, True)
+    assert runs["class"].to_dict() == {"handmade": BY_HAND, "known": RECORDED, "lost": OUTSIDE, "resumed": OUTSIDE}
+    assert runs.loc["lost", "replay"] == "1.5e-04 (epoch 1)" and runs.loc["resumed", "replay"] == NOT_REPLAYED
+    assert runs.loc["resumed", "commit"] == f"{head[:7]} → 0123456"
+    assert runs.loc["lost", "trained"] == "viper V+I+A+P, fold 1, seed 1"
+    assert provenance_runs(store, False).loc["lost", "replay"] == NOT_REPLAYED  # replays are the real store's
+
+    table = provenance_table(store, True)
+    assert table.loc[RECORDED, "runs"] == 1 and table.loc[BY_HAND, "note or replay"].startswith("corrected by hand")
+    outside = table.loc[OUTSIDE].set_index("run")
+    assert outside["note or replay"].to_dict() == {"lost": "1.5e-04 (epoch 1)", "resumed": NOT_REPLAYED}
+
+
+def test_device_segments_say_which_epochs_ran_where_and_who_says_so(tmp_path):
+    """A note beside the record (what the history says) is shown beside the recorded device; a run's own
+    segments count when they name two kinds of device, not two thread counts of one CPU."""
+    import json
+
+    from reidlab.provenance import NOTES
+    from reidlab.report import device_segments
+
+    cpu = "cpu (x86_64, 1 threads, 2 cores)"
+    _stored_run(tmp_path, "noted", {"git_commit": "abc"})
+    (tmp_path / "noted" / NOTES).write_text(json.dumps({"device_segments": [
+        {"epochs": "1-10", "device": "NVIDIA H100", "source": "b980cc8: epochs 1-10 on the H100"},
+        {"epochs": "11-20", "device": cpu, "source": "b980cc8"}]}))
+    _stored_run(tmp_path, "resumed", {"git_commit": "abc", "segments": [
+        {"first_epoch": 1, "device": cpu, "git_commit": "abc"},
+        {"first_epoch": 8, "device": "NVIDIA H200", "git_commit": "def"}]})
+    _stored_run(tmp_path, "threads", {"git_commit": "abc", "segments": [
+        {"first_epoch": 1, "device": "cpu (x86_64, 2 threads, 2 cores)", "git_commit": "abc"},
+        {"first_epoch": 5, "device": cpu, "git_commit": "abc"}]})
+    _stored_run(tmp_path, "one device", {"git_commit": "abc"})
+
+    table = device_segments(tmp_path).reset_index()
+    assert list(table.run) == ["noted", "noted", "resumed", "resumed"]
+    noted = table[table.run == "noted"]
+    assert list(noted.device) == ["NVIDIA H100", cpu] and set(noted["device recorded"]) == {cpu}
+    assert noted.source.iloc[0].startswith("b980cc8")
+    resumed = table[table.run == "resumed"]
+    assert list(resumed.epochs) == ["1-7", "8-20"] and list(resumed.device) == [cpu, "NVIDIA H200"]
+    assert "recorded at run time; code def" in resumed.source.iloc[1]
