@@ -58,9 +58,11 @@ def test_test_fold_table_shows_each_recipe_and_schedule_beside_the_paper(tmp_pat
     from reidlab.fidelity import test_folds
 
     table = test_folds(tmp_path, real_data=True)  # an empty store: nothing run yet
-    assert list(table.index) == ["reidlab v1, paper schedule, seed 0", "default (v2), fast schedule, seed = fold",
-                                 "default (v2), paper schedule, seed 0", "paper (Table IV)"]
-    assert (table.loc[table.index[:3], "rank1"] == "not run").all()
+    assert list(table.index) == ["reidlab v1, paper schedule, seed 0", "reidlab v1, fast schedule, seed 0",
+                                 "default (v2), fast schedule, seed 0", "default (v2), fast schedule, seed = fold",
+                                 "default (v2), paper schedule, seed 0",
+                                 "v2 - v1, like for like (fast schedule, seed 0, folds none)", "paper (Table IV)"]
+    assert (table.loc[table.index[:6], "rank1"] == "not run").all()
     assert table.loc["paper (Table IV)", "rank1"] == 33.6  # the paper's number, read from its table
 
 
@@ -74,3 +76,21 @@ def test_test_fold_table_finds_the_committed_runs_from_their_own_seeds():
     assert table.loc["reidlab v1, paper schedule, seed 0", "folds"] == 10
     assert table.loc["default (v2), paper schedule, seed 0", "folds"] == 3
     assert table.loc["default (v2), fast schedule, seed = fold", "folds"] >= 7
+    # like for like: v1 and v2 at the fast schedule from seed 0, on the folds both have
+    like = table.index[table.index.str.startswith("v2 - v1, like for like")].item()
+    assert like.endswith("folds 0, 1, 2)") and table.loc[like, "folds"] == 3
+
+
+def test_like_for_like_is_the_mean_of_per_fold_differences(tmp_path, monkeypatch):
+    from reidlab import fidelity
+
+    def frame(item, profile, real, store, overrides):  # v1: 20, 22, 30 on folds 0-2; v2: 25, 28 on 0-1
+        v1 = overrides is not None and "normalisation" in overrides
+        rank1 = [20.0, 22.0, 30.0] if v1 else [25.0, 28.0]
+        return pd.DataFrame({"variant": "Ours", "fold": range(len(rank1)), "mAP": rank1,
+                             **{f"rank{r}": rank1 for r in (1, 5, 10, 20, 50)}})
+
+    monkeypatch.setattr("reidlab.report.runs_frame", frame)
+    table = fidelity.test_folds(tmp_path)
+    # folds 0-1: 25 - 20 = 5, 28 - 22 = 6: mean 5.5, sd 0.71 (fold 2, v1's only, is left out)
+    assert table.loc["v2 - v1, like for like (fast schedule, seed 0, folds 0, 1)", "rank1"] == "+5.5 ± 0.7"
