@@ -76,6 +76,7 @@ def cmd_study(args: argparse.Namespace) -> None:
 
     from reidlab.batched import OutOfTime
     from reidlab.schedule import run_items
+    from reidlab.shipping import Shipper
     from reidlab.store import store_for, stored
     from reidlab.study import PROFILES, trained_items
 
@@ -89,17 +90,32 @@ def cmd_study(args: argparse.Namespace) -> None:
     overrides = {"device": args.device}
     deadline = time.time() + 60 * args.time_limit if args.time_limit else None
     batch = args.batch if args.batch > 1 else 0  # > 1: group runs across items
+    shipper = Shipper(Path(args.ship), store) if args.ship else None
     try:
         plans = run_items(items, args.profile, data, store, args.jobs, not args.quiet, overrides, batch,
-                          deadline if batch else None, args.variant, args.rehearse, args.fold)
+                          deadline if batch else None, args.variant, args.rehearse, args.fold, shipper)
     except OutOfTime as exc:
         print(f"  stopped: {exc}")
         return
+    finally:
+        if shipper is not None:
+            _ship_last(shipper, args.ship_last)
     if args.rehearse:
         return
     for item, runs in plans.items():
         done = sum(stored(r.config, store) is not None for r in runs)
         print(f"  {item}: {done}/{len(runs)} runs stored")
+
+
+def _ship_last(shipper, checkpoints: bool) -> None:
+    """What is left to send at the end of a call: runs finished since the last group, and (with
+    ``checkpoints``) the ``last.pt`` of unfinished runs, to resume elsewhere; then a summary line."""
+    shipper.ship()
+    if checkpoints:
+        shipper.ship(shipper.unfinished(), last=True)
+    runs = sum(map(len, shipper.shipped.values()))
+    print(f"  shipped {runs} run(s) in {len(shipper.shipped)} part(s) to {shipper.out}"
+          + (f"; left out: {', '.join(shipper.left_out)}" if shipper.left_out else ""), flush=True)
 
 
 def cmd_plan(args: argparse.Namespace) -> None:
@@ -226,6 +242,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="train up to N runs of equal shape as one batched model (GPU; see reidlab.batched)")
     st.add_argument("--variant", action="append", metavar="NAME",
                     help="run only this variant (repeatable; e.g. --variant Ours)")
+    st.add_argument("--ship", metavar="DIR", help="send runs to DIR as they finish: tar parts that unpack on "
+                    "their own into a store (a GPU call's $OUT; reidlab.shipping)")
+    st.add_argument("--ship-last", action="store_true", help="with --ship: at the end, also the last.pt of "
+                    "unfinished runs, to resume elsewhere")
     st.add_argument("--fold", action="append", type=int, metavar="K",
                     help="run only fold (or dev partition) K (repeatable), e.g. one round of the queue")
     st.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")

@@ -15,9 +15,11 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -25,6 +27,9 @@ from reidlab.config import RunConfig
 from reidlab.errors import ConfigError
 from reidlab.store import STORE, referenced, resume_epoch, store_for, stored, write_profile
 from reidlab.study import ANALYSIS_ITEMS, ITEMS, PROFILES, PlannedRun, item_folds, plan, pretrain_runs, trained_items
+
+if TYPE_CHECKING:
+    from reidlab.shipping import Shipper
 
 
 def trained_run(item: str, variant: str, profile: str, data_root: str | None, store: Path | None = None,
@@ -71,14 +76,15 @@ def run_items(items: list[str], profile: str = "smoke", data_root: str | None = 
               jobs: int = 1, progress: bool = True, overrides: dict | None = None,
               batch: int = 0, deadline: float | None = None,
               variants: list[str] | None = None, rehearsal: bool = False,
-              folds: list[int] | None = None) -> dict[str, list[PlannedRun]]:
+              folds: list[int] | None = None, shipper: Shipper | None = None) -> dict[str, list[PlannedRun]]:
     """Run every not-yet-stored run of ``items`` (shared runs once); returns each item's plan.
 
     ``overrides`` (e.g. ``{"device": "cuda", "seed": 1}``) apply to every run.
     ``batch`` > 1 trains up to that many runs of equal shape at once (``reidlab.batched``; for a
     GPU), across items; ``deadline`` (``time.time()``) stops batched groups there, checkpointed.
     ``variants``: run only the variants of these names; ``folds``: only these folds (both keep the
-    networks their evaluation runs evaluate). ``store`` defaults to ``store_for``.
+    networks their evaluation runs evaluate). ``store`` defaults to ``store_for``. ``shipper``
+    (``shipping.Shipper``): batched groups send their finished runs as they finish.
     ``rehearsal``: only rehearse the batched groups of the pending trainings (``rehearse``)."""
     real = data_root is not None
     store = store or store_for(profile, real)
@@ -99,18 +105,25 @@ def run_items(items: list[str], profile: str = "smoke", data_root: str | None = 
         print(f"  rehearsal: {rehearse(list(work.values()), data_root, max(batch, 1))} group(s), nothing stored")
         return plans
     record = profile_record(profile, real)  # profile.json, written as each run starts
+
+    def after_group() -> None:  # the weights to keep, then the finished runs sent on
+        _keep_used_weights(plans, store)
+        if shipper is not None:
+            shipper.ship()
+
     if "table5" in items:  # the pre-training runs first
         _run_all([(r.config, store / r.identity) for r in pretrain_runs(profile, real) if folds is None or r.fold in folds],
-                 data_root, jobs, progress, "table5 pretrain", batch, deadline, record)
+                 data_root, jobs, progress, "table5 pretrain", batch, deadline, record, after_group)
     todo = {r.identity: r for runs in plans.values() for r in runs if stored(r.config, store) is None}
     label = "+".join(items)
     trainings = [(r.config, store / i) for i, r in todo.items() if r.config.epochs]
     try:
-        _run_all(trainings, data_root, jobs, progress, label, batch, deadline, record)
+        _run_all(trainings, data_root, jobs, progress, label, batch, deadline, record, after_group)
     finally:  # also when a deadline stops the call: the runs finished by then keep theirs
-        _keep_used_weights(plans, store)
+        after_group()
     evaluations = [(r.config, store / i) for i, r in todo.items() if not r.config.epochs]
     _run_all(_evaluable(evaluations, store), data_root, jobs, progress, f"{label} evaluations", record=record)
+    after_group()
     for runs in plans.values():
         for run in runs:
             write_profile(store / run.identity, profile_record(profile, real))
@@ -168,49 +181,101 @@ def _next_group(queue: list, batch: int) -> list:
     return chunk
 
 
+# Each group trains in a process of its own, so that a CUDA error (a device-side assert poisons
+# the process's context) ends that group, not the call; forkserver: each starts fast, and never
+# from a process that has touched CUDA or started threads.
+GROUP_CONTEXT: str | None = "forkserver"
+OUT_OF_TIME = 75  # a group's exit code at the deadline (EX_TEMPFAIL): its runs checkpointed
+
+
 def _run_batched(work: list[tuple[RunConfig, Path]], data_root, batch: int, progress: bool,
-                 deadline: float | None, record: dict | None = None) -> None:
-    """Groups of up to ``batch`` runs (``_next_group``), each trained at once (on a GPU: one
-    CUDA-graph step for all of them); a deadline checkpoints it and the same command resumes.
-    Non-SGD runs train alone, in their turn; a run that diverges is recorded (``diverged.json``)
-    and its group goes on without it; a group too large for the device's memory is halved until
-    it fits."""
-    import gc
+                 deadline: float | None, record: dict | None = None,
+                 after_group: Callable[[], None] | None = None) -> None:
+    """Groups of up to ``batch`` runs (``_next_group``), each trained at once in a process of its
+    own (on a GPU: one CUDA-graph step for all of them); a group that fails is reported in one line
+    and the next one goes on; a deadline checkpoints the group and the same command resumes.
+    ``after_group`` runs after each group (``run_items``: keep weights, ship). Non-SGD runs
+    train alone, in their turn."""
+    from reidlab.batched import OutOfTime
 
-    import torch
-
-    from reidlab.batched import RunGroup
-    from reidlab.run import Run
-    from reidlab.train import TrainingDiverged
-
-    queue = _queue(work, data_root)
+    queue, failed = _queue(work, data_root), []
     while queue:
         chunk = _next_group(queue, batch)
         if chunk[0][0].optimizer != "sgd":
             _run_all([chunk[0][:2]], data_root, 1, progress, "alone (not SGD)", record=record)
             continue
-        while chunk:
-            start = time.perf_counter()
-            try:
-                RunGroup([Run(c, d, data_root, progress=False, profile=record) for c, d, _ in chunk],
-                         progress=progress).execute(deadline)
-            except TrainingDiverged as exc:
-                print(f"  a run diverged ({exc}); its group starts again without it", flush=True)
-                chunk = [m for m in chunk if not (m[1] / "diverged.json").exists()]
-                continue
-            except torch.cuda.OutOfMemoryError:
-                if len(chunk) == 1:
-                    raise
-                # as memory allows: half the group now, the other half next (each resumes its checkpoint)
-                half = len(chunk) // 2
-                print(f"  {len(chunk)} runs do not fit in the device's memory: {half} at once", flush=True)
-                queue[:0], chunk = chunk[half:], chunk[:half]
-                gc.collect()
-                torch.cuda.empty_cache()
-                continue
-            print(f"  {len(chunk)} runs at once ({_describe(chunk[0][0])}): "
-                  f"{time.perf_counter() - start:.0f} s", flush=True)
-            break
+        exitcode = _in_own_process(_train_group, chunk, data_root, progress, deadline, record)
+        if after_group is not None:
+            after_group()
+        if exitcode == OUT_OF_TIME:
+            raise OutOfTime("deadline reached; the group's runs are checkpointed, run again to resume")
+        if exitcode:
+            failed.append(chunk)
+            print(f"  a group of {len(chunk)} runs ({_describe(chunk[0][0])}) ended with exit code "
+                  f"{exitcode}: its runs stay unfinished; the next group goes on", flush=True)
+    if failed:
+        print(f"  {len(failed)} group(s) failed: {sum(map(len, failed))} runs unfinished", flush=True)
+
+
+def _in_own_process(target: Callable, *args) -> int:
+    """``target(*args)`` in a process of ``GROUP_CONTEXT`` (None: in this one, for tests that watch
+    a group from here); its exit code."""
+    import multiprocessing
+
+    if GROUP_CONTEXT is None:
+        try:
+            target(*args)
+        except SystemExit as exc:
+            return int(exc.code or 0)
+        return 0
+    context = multiprocessing.get_context(GROUP_CONTEXT)
+    if GROUP_CONTEXT == "forkserver":
+        context.set_forkserver_preload(["torch", "reidlab.batched", "reidlab.run"])
+    process = context.Process(target=target, args=args)
+    process.start()
+    process.join()
+    return process.exitcode
+
+
+def _train_group(chunk: list, data_root, progress: bool, deadline: float | None, record: dict | None) -> None:
+    """Train one group to the end, in its own process: a run that diverges is recorded
+    (``diverged.json``) and the group goes on without it; a group too large for the device's
+    memory is halved until it fits. Exits with ``OUT_OF_TIME`` at the deadline."""
+    import gc
+    import sys
+
+    import torch
+
+    from reidlab.batched import OutOfTime, RunGroup
+    from reidlab.run import Run
+    from reidlab.train import TrainingDiverged
+
+    parts = [chunk]
+    while parts:
+        part = parts.pop(0)
+        start = time.perf_counter()
+        try:
+            RunGroup([Run(c, d, data_root, progress=False, profile=record) for c, d, _ in part],
+                     progress=progress).execute(deadline)
+        except OutOfTime as exc:
+            print(f"  stopped: {exc}", flush=True)
+            sys.exit(OUT_OF_TIME)
+        except TrainingDiverged as exc:
+            print(f"  a run diverged ({exc}); its group starts again without it", flush=True)
+            parts.insert(0, [m for m in part if not (m[1] / "diverged.json").exists()])
+            continue
+        except torch.cuda.OutOfMemoryError:
+            if len(part) == 1:
+                raise
+            # as memory allows: half the group now, the other half next (each resumes its checkpoint)
+            half = len(part) // 2
+            print(f"  {len(part)} runs do not fit in the device's memory: {half} at once", flush=True)
+            parts[:0] = [part[:half], part[half:]]
+            gc.collect()
+            torch.cuda.empty_cache()
+            continue
+        print(f"  {len(part)} runs at once ({_describe(part[0][0])}): {time.perf_counter() - start:.0f} s",
+              flush=True)
 
 
 def rehearse(work: list[tuple[RunConfig, Path]], data_root, batch: int) -> int:
@@ -243,7 +308,8 @@ def _describe(cfg: RunConfig) -> str:
 
 
 def _run_all(work: list[tuple[RunConfig, Path]], data_root, jobs: int, progress: bool, label: str,
-             batch: int = 0, deadline: float | None = None, record: dict | None = None) -> None:
+             batch: int = 0, deadline: float | None = None, record: dict | None = None,
+             after_group: Callable[[], None] | None = None) -> None:
     """Trains (or evaluates) ``work``: ``jobs`` processes, or batched groups of up to ``batch``
     runs; ``record`` is the profile each run writes (``profile.json``) as it starts."""
     from tqdm import tqdm
@@ -253,7 +319,7 @@ def _run_all(work: list[tuple[RunConfig, Path]], data_root, jobs: int, progress:
     if not work:
         return
     if batch > 1:
-        return _run_batched(work, data_root, batch, progress, deadline, record)
+        return _run_batched(work, data_root, batch, progress, deadline, record, after_group)
     args = [(c.to_dict(), str(d), data_root, threads_per_job(jobs), record) for c, d in work]
     bar = tqdm(total=len(args), desc=label, unit="run", disable=not progress)
     if jobs <= 1:

@@ -10,8 +10,8 @@
 #   OUT=... make gpu-study                       # there (the device tool's command; carry .gpu-data)
 #
 # ITEMS: the queue, most wanted first (default: issue 28's pre-registered seed set, what issues 9-11 wait for, then the
-# VIPeR items of the study); PROFILE (default fast); MINUTES of training (default 5: with the benchmarks, under 10 minutes); BENCH=0 skips the
-# benchmarks (~2-4 minutes). Output: $OUT/benchmark.txt, $OUT/conv_forms.txt, and what scripts/gpu_call.sh
+# VIPeR items of the study); PROFILE (default fast); MINUTES of training (default 5); BENCH=1 runs the
+# benchmarks first (~2-4 minutes of the call; the study call runs none by default). Output: $OUT/benchmark.txt, $OUT/conv_forms.txt, and what scripts/gpu_call.sh
 # writes.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +25,7 @@ if [ "${REHEARSE:-0}" = 1 ]; then  # here, before the call (make gpu-rehearse): 
   exec python3 -m reidlab study $items --profile "${PROFILE:-fast}" --batch "${BATCH:-64}" --device cpu --rehearse \
     --data-root "$REIDLAB_DATA_ROOT"
 fi
-if [ "${BENCH:-1}" = 1 ]; then
+if [ "${BENCH:-0}" = 1 ]; then  # the benchmarks take minutes of a call: their own mode (BENCH=1)
   timeout 150 python3 benchmarks/schedules.py --device cuda --runs 10 --big 64 --epochs 2 > "$out/benchmark.txt" 2>&1
   # grouped convolution against batched GEMM and torch.compile, 64 runs x 16 images, bf16 (issue 11)
   PYTHONUNBUFFERED=1 timeout 60 python3 benchmarks/conv_forms.py --device cuda --runs 64 --pairs 8 --bf16 \

@@ -203,6 +203,7 @@ def test_study_groups_runs_by_the_epoch_they_resume_from(tmp_path, monkeypatch):
             sizes.append(len(runs))
             super().__init__(runs, **kw)
 
+    monkeypatch.setattr("reidlab.schedule.GROUP_CONTEXT", None)  # the groups in this process: watched here
     monkeypatch.setattr(batched, "RunGroup", Spy)
     schedule._run_batched([(configs[0], tmp_path / "a"), (configs[1], tmp_path / "b")], None, 4, False, None)
     assert sorted(sizes) == [1, 1]
@@ -232,6 +233,7 @@ def test_groups_are_taken_in_queue_order(tmp_path, monkeypatch):
             seen.append([r.cfg.fold for r in runs])
             super().__init__(runs, **kw)
 
+    monkeypatch.setattr("reidlab.schedule.GROUP_CONTEXT", None)  # the groups in this process: watched here
     monkeypatch.setattr(batched, "RunGroup", Spy)
     configs = [RunConfig(**{**TINY, "epochs": 1, "fold": f}) for f in (2, 0, 1)]
     schedule._run_batched([(c, tmp_path / str(c.fold)) for c in configs], None, 2, False, None)

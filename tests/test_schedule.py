@@ -47,23 +47,25 @@ def test_choosing_an_evaluation_variant_trains_its_network(tmp_path):
 def test_a_group_too_large_for_the_device_is_halved_until_it_fits(tmp_path, monkeypatch):
     import torch
 
-    from reidlab import batched
+    from reidlab import batched, schedule
     from reidlab.schedule import _run_all
 
-    sizes = []
+    log = tmp_path / "sizes"  # written by the group's own process
     execute = batched.RunGroup.execute
 
     def tight(self, deadline=None):  # a device that holds 2 runs at once
-        sizes.append(len(self.runs))
+        with log.open("a") as f:
+            f.write(f"{len(self.runs)}\n")
         if len(self.runs) > 2:
             raise torch.cuda.OutOfMemoryError("CUDA out of memory (simulated)")
         return execute(self, deadline)
 
+    monkeypatch.setattr(schedule, "GROUP_CONTEXT", "fork")  # the patch reaches the group's process
     monkeypatch.setattr(batched.RunGroup, "execute", tight)
     configs = [RunConfig(dataset="synthetic", synthetic_persons=40, epochs=1, widths=[8, 16], feature_dim=32,
                          test_views="flip", seed=s) for s in range(5)]
     _run_all([(c, tmp_path / c.identity()) for c in configs], None, 1, False, "test", batch=8)
-    assert sizes == [5, 2, 3, 1, 2]  # 5 -> 2 + 3; 3 -> 1 + 2
+    assert log.read_text().split() == ["5", "2", "3", "1", "2"]  # 5 -> 2 + 3; 3 -> 1 + 2
     assert all((tmp_path / c.identity() / "metrics.json").is_file() for c in configs)
 
 
