@@ -84,6 +84,8 @@ def _with_fold_means(frame: pd.DataFrame, key: pd.Series, needed: dict, name) ->
         rows.append({"variant": name(k), "fold": fold, "dataset": "average", "run": "-",
                      "curve": np.mean([c[:n] for c in group.curve], axis=0), "metrics": {},
                      **group[numbers].mean().to_dict()})
+    if not rows:  # (an empty frame in the concat would turn every number column to objects)
+        return frame
     return pd.concat([pd.DataFrame(rows, columns=frame.columns), frame], ignore_index=True)
 
 
@@ -98,10 +100,26 @@ def seed_sets(profile: str, real_data: bool, store: Path = STORE) -> pd.DataFram
     table.insert(0, "folds", [f"{stored_folds.get(v, 0)}/{item_folds('replication', profile)}" for v in rows])
     device = frame.device.str.split(" (", regex=False).str[0]
     devices = device.groupby(frame.variant).agg(lambda d: ", ".join(f"{k} x{n}" for k, n in d.value_counts().items()))
-    table["devices"] = [devices.get(v, "-") for v in rows]
+    table["finished on"] = [devices.get(v, "-") for v in rows]
     ours = paper_frame("table4").loc["Ours", "rank1"]
     table["paper CMC 1"] = [f"{ours:.1f} ± {FOLD_SD_RANK1:.1f}" if v.startswith("Ours") else "–" for v in rows]
+    table[f"CMC 1 - {ours:g}: equivalence"] = [_against(frame, v, ours) if v.startswith("Ours") else "–" for v in rows]
     return table.rename_axis("network, seed set")
+
+
+def _against(frame: pd.DataFrame, variant: str, number: float) -> str:
+    """A set's rank-1 against the paper's number by the claims' equivalence rule (``verdicts``):
+    the difference, its 90% (TOST) interval and the verdict; for each set alone, beside the headline's."""
+    from reidlab.study import MARGIN
+    from reidlab.verdicts import interval, paired_effect, verdict
+
+    effect = paired_effect(frame[frame.variant == variant].set_index("fold").rank1, number)
+    if effect is None:
+        return NOT_RUN_ROW
+    if effect.n < 2:
+        return f"{effect.mean:+.1f} (1 fold)"
+    low, high = interval(effect, 0.90)
+    return f"{effect.mean:+.1f}, 90% [{low:+.1f}, {high:+.1f}] in +-{MARGIN:g}?: {verdict(effect, 'reaches', MARGIN)}"
 
 
 NOT_RUN = "no stored runs for this item at this profile yet"

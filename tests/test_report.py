@@ -265,3 +265,20 @@ def test_device_segments_say_which_epochs_ran_where_and_who_says_so(tmp_path):
     resumed = table[table.run == "resumed"]
     assert list(resumed.epochs) == ["1-7", "8-20"] and list(resumed.device) == [cpu, "NVIDIA H200"]
     assert "recorded at run time; code def" in resumed.source.iloc[1]
+
+
+def test_seed_sets_show_each_set_and_its_equivalence_with_the_paper(tmp_path, monkeypatch):
+    from reidlab import report
+
+    def frame(item, profile, real, store, overrides=None):  # Ours from seed 0 on 3 folds, 33.6 - 1, -2, 0
+        rank1 = [32.6, 31.6, 33.6]
+        return pd.DataFrame({"variant": "Ours, seed 0", "fold": range(3), "dataset": "viper", "device": "cpu (x86)",
+                             "mAP": 40.0, "cmc_auc": 0.5, "run": "r", "curve": [np.array([r]) for r in rank1],
+                             "metrics": [{}] * 3, **{f"rank{k}": rank1 for k in (1, 5, 10, 20, 50)}})
+
+    monkeypatch.setattr(report, "runs_frame", frame)
+    table = report.seed_sets("fast", True, tmp_path)
+    assert table.loc["Ours, seed 0", "folds"] == "3/10" and table.loc["Ours, seed 0", "finished on"] == "cpu x3"
+    # d = -1, -2, 0: mean -1, sd 1, se 0.577; t(0.95, 2) = 2.920: 90% [-2.69, +0.69], inside +-3.2
+    assert table.loc["Ours, seed 0"].iloc[-1] == "-1.0, 90% [-2.7, +0.7] in +-3.2?: holds"
+    assert table.loc["Ours, 3 seed sets", "CMC 1"] == "not run yet"  # the other sets are not stored
