@@ -41,8 +41,8 @@ bench: install
 	$(PY) benchmarks/schedules.py --runs 2 --epochs 1
 	$(PY) benchmarks/conv_forms.py --runs 2 --pairs 2
 
-gpu-rehearse:  ## before a GPU call: one step of every group the call would form, on this CPU, nothing stored
+gpu-rehearse:  ## after scripts/gpu_prepare.sh, before the call: one step of every group it would form, on this CPU, from what it carries; nothing stored
 	REHEARSE=1 scripts/gpu_study.sh
 
-gpu-study:  ## on a lent GPU machine: benchmark, then the study's pending queue to a deadline (scripts/gpu_study.sh)
+gpu-study:  ## on a lent GPU machine: the study's pending queue to a deadline (scripts/gpu_study.sh)
 	scripts/gpu_study.sh

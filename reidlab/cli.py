@@ -75,6 +75,7 @@ def cmd_study(args: argparse.Namespace) -> None:
     import time
 
     from reidlab.batched import OutOfTime
+    from reidlab.carry import read_index
     from reidlab.schedule import run_items
     from reidlab.shipping import Shipper
     from reidlab.store import store_for, stored
@@ -92,8 +93,9 @@ def cmd_study(args: argparse.Namespace) -> None:
     batch = args.batch if args.batch > 1 else 0  # > 1: group runs across items
     shipper = Shipper(Path(args.ship), store) if args.ship else None
     try:
+        skip = read_index(args.skip_stored) if args.skip_stored else None
         plans = run_items(items, args.profile, data, store, args.jobs, not args.quiet, overrides, batch,
-                          deadline if batch else None, args.variant, args.rehearse, args.fold, shipper)
+                          deadline if batch else None, args.variant, args.rehearse, args.fold, shipper, skip)
     except OutOfTime as exc:
         print(f"  stopped: {exc}")
         return
@@ -116,6 +118,33 @@ def _ship_last(shipper, checkpoints: bool) -> None:
     runs = sum(map(len, shipper.shipped.values()))
     print(f"  shipped {runs} run(s) in {len(shipper.shipped)} part(s) to {shipper.out}"
           + (f"; left out: {', '.join(shipper.left_out)}" if shipper.left_out else ""), flush=True)
+
+
+def cmd_pack(args: argparse.Namespace) -> None:
+    """Pack datasets (decoded, resized images and labels) into one compressed file each."""
+    from reidlab.data.packs import PACKS_ENV, write_pack
+
+    root = resolve_data_root(args.data_root)
+    if root is None:
+        raise ReidlabError("packing needs the real data: set REIDLAB_DATA_ROOT or pass --data-root")
+    for name in args.datasets:
+        path = write_pack(name, root, args.out)
+        print(f"  {path}: {path.stat().st_size / 2**20:.1f} MiB")
+    print(f"read them with {PACKS_ENV}={args.out} (no data root needed)")
+
+
+def cmd_carry(args: argparse.Namespace) -> None:
+    """Prepare what a GPU call carries for ITEMs: dataset packs, the index of stored runs, the
+    stored networks pending runs start from (scripts/gpu_prepare.sh)."""
+    from reidlab.carry import describe, prepare
+    from reidlab.store import STORE
+
+    root = resolve_data_root(args.data_root)
+    if root is None:
+        raise ReidlabError("a call's data comes from the real data: set REIDLAB_DATA_ROOT or pass --data-root")
+    sizes = prepare(args.items, args.profile, str(root), Path(args.store) if args.store else STORE, Path(args.out))
+    print(describe(sizes))
+    print(f"carried: {sum(sizes.values()) / 2**20:.1f} MiB in {args.out}")
 
 
 def cmd_plan(args: argparse.Namespace) -> None:
@@ -246,6 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "their own into a store (a GPU call's $OUT; reidlab.shipping)")
     st.add_argument("--ship-last", action="store_true", help="with --ship: at the end, also the last.pt of "
                     "unfinished runs, to resume elsewhere")
+    st.add_argument("--skip-stored", metavar="FILE", help="identities listed in FILE count as stored (a GPU "
+                    "call's lean tree carries this index, .gpu-data/stored.txt, not the store)")
     st.add_argument("--fold", action="append", type=int, metavar="K",
                     help="run only fold (or dev partition) K (repeatable), e.g. one round of the queue")
     st.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
@@ -269,6 +300,20 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--data-root", help="folder holding PETA/ and CUHK01/ (default: $REIDLAB_DATA_ROOT)")
     rp.add_argument("--out", help="also write the table to this CSV file")
     rp.set_defaults(func=cmd_replay)
+    pk = sub.add_parser("pack", help=cmd_pack.__doc__)
+    pk.add_argument("datasets", nargs="+", metavar="DATASET")
+    pk.add_argument("--out", required=True, help="folder for the packs (then set REIDLAB_PACKS to it)")
+    pk.add_argument("--data-root", help="folder holding PETA/ and CUHK01/ (default: $REIDLAB_DATA_ROOT)")
+    pk.set_defaults(func=cmd_pack)
+
+    ca = sub.add_parser("carry", help=cmd_carry.__doc__)
+    ca.add_argument("items", nargs="+", metavar="ITEM")
+    ca.add_argument("--profile", choices=list(PROFILES), default="fast")
+    ca.add_argument("--out", default=".gpu-data", help="the carried folder (default: .gpu-data)")
+    ca.add_argument("--store", help="results store (default: results/store)")
+    ca.add_argument("--data-root", help="folder holding PETA/ and CUHK01/ (default: $REIDLAB_DATA_ROOT)")
+    ca.set_defaults(func=cmd_carry)
+
     vf = sub.add_parser("verify", help=cmd_verify.__doc__)
     vf.add_argument("runs", nargs="*", metavar="RUN", help="run ids in the store")
     vf.add_argument("--all", action="store_true", help="every finished run whose weights are stored")

@@ -76,7 +76,8 @@ def run_items(items: list[str], profile: str = "smoke", data_root: str | None = 
               jobs: int = 1, progress: bool = True, overrides: dict | None = None,
               batch: int = 0, deadline: float | None = None,
               variants: list[str] | None = None, rehearsal: bool = False,
-              folds: list[int] | None = None, shipper: Shipper | None = None) -> dict[str, list[PlannedRun]]:
+              folds: list[int] | None = None, shipper: Shipper | None = None,
+              skip: set[str] | None = None) -> dict[str, list[PlannedRun]]:
     """Run every not-yet-stored run of ``items`` (shared runs once); returns each item's plan.
 
     ``overrides`` (e.g. ``{"device": "cuda", "seed": 1}``) apply to every run.
@@ -84,10 +85,12 @@ def run_items(items: list[str], profile: str = "smoke", data_root: str | None = 
     GPU), across items; ``deadline`` (``time.time()``) stops batched groups there, checkpointed.
     ``variants``: run only the variants of these names; ``folds``: only these folds (both keep the
     networks their evaluation runs evaluate). ``store`` defaults to ``store_for``. ``shipper``
-    (``shipping.Shipper``): batched groups send their finished runs as they finish.
+    (``shipping.Shipper``): batched groups send their finished runs as they finish. ``skip``:
+    identities to count as stored (a lean GPU tree carries their index, not the store).
     ``rehearsal``: only rehearse the batched groups of the pending trainings (``rehearse``)."""
     real = data_root is not None
     store = store or store_for(profile, real)
+    skip = skip or set()
     plans = {item: plan(item, profile, real, overrides) for item in items}
     if variants or folds is not None:
         unknown = set(variants or ()) - {r.variant for runs in plans.values() for r in runs}
@@ -101,7 +104,7 @@ def run_items(items: list[str], profile: str = "smoke", data_root: str | None = 
         first = [r for r in pretrain_runs(profile, real) if folds is None or r.fold in folds] if "table5" in items else []
         runs = [*first, *(r for runs in plans.values() for r in runs)]
         work = {r.identity: (r.config, store / r.identity) for r in runs
-                if r.config.epochs and stored(r.config, store) is None}
+                if r.config.epochs and stored(r.config, store) is None and r.identity not in skip}
         print(f"  rehearsal: {rehearse(list(work.values()), data_root, max(batch, 1))} group(s), nothing stored")
         return plans
     record = profile_record(profile, real)  # profile.json, written as each run starts
@@ -112,9 +115,11 @@ def run_items(items: list[str], profile: str = "smoke", data_root: str | None = 
             shipper.ship()
 
     if "table5" in items:  # the pre-training runs first
-        _run_all([(r.config, store / r.identity) for r in pretrain_runs(profile, real) if folds is None or r.fold in folds],
+        _run_all([(r.config, store / r.identity) for r in pretrain_runs(profile, real)
+                  if (folds is None or r.fold in folds) and r.identity not in skip],
                  data_root, jobs, progress, "table5 pretrain", batch, deadline, record, after_group)
-    todo = {r.identity: r for runs in plans.values() for r in runs if stored(r.config, store) is None}
+    todo = {r.identity: r for runs in plans.values() for r in runs
+            if stored(r.config, store) is None and r.identity not in skip}
     label = "+".join(items)
     trainings = [(r.config, store / i) for i, r in todo.items() if r.config.epochs]
     try:

@@ -18,6 +18,8 @@ export PYTHONUNBUFFERED=1 REIDLAB_CACHE=/tmp/reidlab-cache
 # the commit this tree was copied from (scripts/gpu_prepare.sh), for every run's provenance
 [ -f "$data/COMMIT" ] && export REIDLAB_GIT_COMMIT=$(cat "$data/COMMIT")
 store=${REIDLAB_STORE:-results/store} device=${DEVICE:-cuda}
+[ -d "$data/packs" ] && export REIDLAB_PACKS="$data/packs"  # the datasets, packed (reidlab carry)
+[ -d "$data/store" ] && mkdir -p "$store" && cp -r "$data/store/." "$store/"  # networks pending runs start from
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader > "$out/gpu.txt" 2>&1
 python3 -c "import torch; print('torch', torch.__version__)" >> "$out/gpu.txt"
 ship=(--ship "$out"); [ "${KEEP_LAST:-0}" = 1 ] && ship+=(--ship-last)

@@ -1,29 +1,30 @@
 #!/usr/bin/env bash
-# The study's GPU call, as one command on a lent GPU machine (`make gpu-study`): the throughput
-# benchmark, then the pending queue of the study to a deadline, everything under $OUT.
+# The study's GPU call, as one command on a lent GPU machine (`make gpu-study`): the pending queue of
+# the study to a deadline, everything under $OUT.
 #
-#   scripts/gpu_prepare.sh VIPeR i-LID           # here, before the call (data + commit into .gpu-data;
-#                                                # carry is 64 MiB: VIPeR 25M, i-LID 2M, CAVIAR4REID 6M,
-#                                                # PRID 15M, 3DPeS 38M; CUHK01 75M does not fit)
-#   make gpu-rehearse                            # here: each group the call will form takes one step on
-#                                                # the CPU (a group that breaks there breaks here first)
-#   OUT=... make gpu-study                       # there (the device tool's command; carry .gpu-data)
+#   scripts/gpu_prepare.sh        # here, before the call: .gpu-data (dataset packs, the index of stored
+#                                 # runs, networks, commit) and a lean tree; refuses a call over 64 MiB
+#   make gpu-rehearse             # here: each group the call will form takes one step on the CPU, from
+#                                 # exactly what the call carries (a group that breaks there breaks here first)
+#   OUT=... make gpu-study        # there (the device tool's command; carry .gpu-data)
+#   scripts/gpu_prepare.sh --restore; for f in OUT/runs-*.tgz; do tar xzf $f -C results/store; done
 #
-# ITEMS: the queue, most wanted first (default: issue 28's pre-registered seed set, what issues 9-11 wait for, then the
-# VIPeR items of the study); PROFILE (default fast); MINUTES of training (default 5); BENCH=1 runs the
-# benchmarks first (~2-4 minutes of the call; the study call runs none by default). Output: $OUT/benchmark.txt, $OUT/conv_forms.txt, and what scripts/gpu_call.sh
-# writes.
+# ITEMS: the queue, most wanted first (default: scripts/gpu_queue, issue 28's pre-registered seed set
+# first); PROFILE (default fast); MINUTES of training (default 5); BENCH=1 runs the benchmarks first
+# (~2-4 minutes of the call: their own mode). Output: what scripts/gpu_call.sh writes (and with BENCH=1
+# $OUT/benchmark.txt, $OUT/conv_forms.txt).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-/tmp/reidlab-out}
 mkdir -p "$out"
-export REIDLAB_DATA_ROOT=${REIDLAB_DATA_ROOT:-$PWD/.gpu-data}
-[ -f .gpu-data/COMMIT ] && export REIDLAB_GIT_COMMIT=$(cat .gpu-data/COMMIT)
-# (the default needs VIPeR and i-LID only; items on other sets need their data carried too)
-items=${ITEMS:-"replication fig4 table4 precision fidelity-attribution epoch-pairs fig8 fig7 table3 fig6"}
+data=${GPU_DATA:-$PWD/.gpu-data}
+[ -f "$data/stored.txt" ] || { echo "no $data/stored.txt: run scripts/gpu_prepare.sh first" >&2; exit 2; }
+export REIDLAB_PACKS="$data/packs" REIDLAB_GIT_COMMIT=$(cat "$data/COMMIT")
+items=${ITEMS:-$(cat scripts/gpu_queue)}
 if [ "${REHEARSE:-0}" = 1 ]; then  # here, before the call (make gpu-rehearse): every group, one step, on the CPU
+  store=$(mktemp -d) && [ ! -d "$data/store" ] || cp -r "$data/store/." "$store/"
   exec python3 -m reidlab study $items --profile "${PROFILE:-fast}" --batch "${BATCH:-64}" --device cpu --rehearse \
-    --data-root "$REIDLAB_DATA_ROOT"
+    --data-root "$data" --store "$store" --skip-stored "$data/stored.txt"
 fi
 if [ "${BENCH:-0}" = 1 ]; then  # the benchmarks take minutes of a call: their own mode (BENCH=1)
   timeout 150 python3 benchmarks/schedules.py --device cuda --runs 10 --big 64 --epochs 2 > "$out/benchmark.txt" 2>&1
@@ -31,5 +32,5 @@ if [ "${BENCH:-0}" = 1 ]; then  # the benchmarks take minutes of a call: their o
   PYTHONUNBUFFERED=1 timeout 60 python3 benchmarks/conv_forms.py --device cuda --runs 64 --pairs 8 --bf16 \
     --compile > "$out/conv_forms.txt" 2>&1
 fi
-KEEP_LAST=${KEEP_LAST:-1} scripts/gpu_call.sh "$items" "${PROFILE:-fast}" "${MINUTES:-5}" "$REIDLAB_DATA_ROOT" \
-  "${BATCH:-64}"
+KEEP_LAST=${KEEP_LAST:-1} scripts/gpu_call.sh "$items" "${PROFILE:-fast}" "${MINUTES:-5}" "$data" "${BATCH:-64}" \
+  -- --skip-stored "$data/stored.txt"

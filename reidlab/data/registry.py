@@ -11,6 +11,7 @@ import numpy as np
 
 from reidlab.data.images import Size, read_images
 from reidlab.data.listing import Listing
+from reidlab.data.packs import PACKS_ENV, read_pack
 from reidlab.data.official import read_cuhk01, read_prid_official, read_viper_official
 from reidlab.data.peta import PETA_SUBSETS, read_peta_subset
 from reidlab.data.record import ReidDataset
@@ -88,6 +89,11 @@ def load_dataset(name: str, root: str | Path | None = None, size: Size = (64, 64
         from reidlab.data.synthetic import make_synthetic
 
         return make_synthetic(size=size, **synthetic_options)
+    packed = read_pack(name, size, attribute_set) if name != "peta-reid" else None
+    if packed is not None:  # $REIDLAB_PACKS (a machine without the data folder)
+        return packed
+    if name == "peta-reid" and os.environ.get(PACKS_ENV):
+        return pool([load_dataset(p, root, size, "peta", use_cache) for p in PETA_REID_PARTS], "peta-reid")
     data_root = resolve_data_root(root)
     if data_root is None:
         raise DatasetNotFoundError(
