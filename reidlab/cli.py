@@ -79,7 +79,7 @@ def cmd_study(args: argparse.Namespace) -> None:
     from reidlab.schedule import run_items
     from reidlab.shipping import Shipper
     from reidlab.store import store_for, stored
-    from reidlab.study import PROFILES, trained_items
+    from reidlab.study import PROFILES, ROUNDS, trained_items
 
     root = resolve_data_root(args.data_root)
     print(f"profile {PROFILES[args.profile].describe()}")
@@ -95,7 +95,8 @@ def cmd_study(args: argparse.Namespace) -> None:
     try:
         skip = read_index(args.skip_stored) if args.skip_stored else None
         plans = run_items(items, args.profile, data, store, args.jobs, not args.quiet, overrides, batch,
-                          deadline if batch else None, args.variant, args.rehearse, args.fold, shipper, skip)
+                          deadline if batch else None, args.variant, args.rehearse,
+                          [*(args.fold or ()), *ROUNDS.get(args.round, ())] or None, shipper, skip)
     except OutOfTime as exc:
         print(f"  stopped: {exc}")
         return
@@ -151,16 +152,21 @@ def cmd_plan(args: argparse.Namespace) -> None:
     """Per item: trainings, stored / pending, pending images, predicted CPU and GPU time."""
     import pandas as pd
 
-    from reidlab.schedule import summary
+    from reidlab.schedule import rounds_summary, summary
     from reidlab.store import store_for
-    from reidlab.study import PROFILES
+    from reidlab.study import PROFILES, ROUNDS
 
     root = resolve_data_root(args.data_root)
     print(f"profile {PROFILES[args.profile].describe()}")
     print(f"data: {root if root else 'SYNTHETIC (set REIDLAB_DATA_ROOT for the real study)'}")
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         store = Path(args.store) if args.store else store_for(args.profile, root is not None)
-        print(summary(args.profile, str(root) if root else None, store, args.items or None))
+        data = str(root) if root else None
+        if args.round:
+            print(f"round {args.round}: folds {', '.join(map(str, ROUNDS[args.round]))}")
+        print(summary(args.profile, data, store, args.items or None, ROUNDS.get(args.round)))
+        print("\nthe queue by round (reidlab study --round N):")
+        print(rounds_summary(args.profile, data, store, args.items or None))
 
 
 def cmd_replay(args: argparse.Namespace) -> None:
@@ -257,7 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--snapshots", action="store_true",
                    help="also keep the weights of every checkpoint (checkpoints/epoch_NNNN.pt, ~4 MB each)")
     r.set_defaults(func=cmd_run)
-    from reidlab.study import PROFILES, trained_items
+    from reidlab.study import PROFILES, ROUNDS, trained_items
 
     st = sub.add_parser("study", help=cmd_study.__doc__)
     st.add_argument("items", nargs="*", metavar="ITEM",
@@ -278,7 +284,9 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--skip-stored", metavar="FILE", help="identities listed in FILE count as stored (a GPU "
                     "call's lean tree carries this index, .gpu-data/stored.txt, not the store)")
     st.add_argument("--fold", action="append", type=int, metavar="K",
-                    help="run only fold (or dev partition) K (repeatable), e.g. one round of the queue")
+                    help="run only fold (or dev partition) K (repeatable)")
+    st.add_argument("--round", type=int, choices=list(ROUNDS), help="run only the folds of this round of the "
+                    "queue (study.ROUNDS: 1 = fold 0, 2 = folds 1-2, 3 = the rest)")
     st.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     st.add_argument("--time-limit", type=float, metavar="MIN",
                     help="with --batch: stop after MIN minutes, checkpointed (run again to resume)")
@@ -292,6 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--profile", choices=list(PROFILES), default="paper")
     pl.add_argument("--data-root", help="folder holding PETA/ and CUHK01/ (default: $REIDLAB_DATA_ROOT)")
     pl.add_argument("--store", help="results store (default: as for study)")
+    pl.add_argument("--round", type=int, choices=list(ROUNDS), help="the items' table for this round only")
     pl.set_defaults(func=cmd_plan)
     rp = sub.add_parser("replay", help=cmd_replay.__doc__)
     rp.add_argument("runs", nargs="+", metavar="RUN", help="run ids in the store")

@@ -26,7 +26,8 @@ import pandas as pd
 from reidlab.config import RunConfig
 from reidlab.errors import ConfigError
 from reidlab.store import STORE, referenced, resume_epoch, store_for, stored, write_profile
-from reidlab.study import ANALYSIS_ITEMS, ITEMS, PROFILES, PlannedRun, item_folds, plan, pretrain_runs, trained_items
+from reidlab.study import (ANALYSIS_ITEMS, ITEMS, PROFILES, ROUNDS, PlannedRun, item_folds, plan, pretrain_runs,
+                           trained_items)
 
 if TYPE_CHECKING:
     from reidlab.shipping import Shipper
@@ -406,14 +407,20 @@ def _rate(rates: dict[int, int], pairs_per_step: int) -> int:
 
 
 def summary(profile: str, data_root: str | None = None, store: Path = STORE,
-            items: list[str] | None = None) -> pd.DataFrame:
-    """One row per item, and a total: what ``reidlab plan`` prints."""
-    seen: set[str] = set()
+            items: list[str] | None = None, folds: tuple[int, ...] | None = None,
+            seen: set[str] | None = None) -> pd.DataFrame:
+    """One row per item, and a total: what ``reidlab plan`` prints (``folds``: of those folds only,
+    with the networks their evaluations evaluate, as ``run_items`` runs them). A run is counted
+    once, under the first item that has it; ``seen``: runs counted already (it grows)."""
+    seen = set() if seen is None else seen
     rows = []
     for item in items or trained_items():
         runs = plan(item, profile, data_root is not None)
         if item == "table5":  # its VIPeR pre-training runs, trained first (``run_items``)
             runs = pretrain_runs(profile, data_root is not None) + runs
+        if folds is not None:
+            needed = {referenced(r.config) for r in runs if r.fold in folds}
+            runs = [r for r in runs if r.fold in folds or r.identity in needed]
         mine = [r for r in runs if r.identity not in seen]
         seen |= {r.identity for r in mine}
         evaluations = [r for r in mine if not r.config.epochs]  # no training: seconds each
@@ -431,6 +438,20 @@ def summary(profile: str, data_root: str | None = None, store: Path = STORE,
                                      for n, r in zip(images, pending)) / 60, 1),
         })
     frame = pd.DataFrame(rows)
+    if folds is not None:
+        frame["folds"] = [", ".join(str(f) for f in folds if f < n) or "-" for n in frame.folds]
     total = {c: round(frame[c].sum(), 1) for c in frame.columns if c not in ("item", "folds")}
     total.update(item="total", folds="-")
     return pd.concat([frame, pd.DataFrame([total])], ignore_index=True).set_index("item")
+
+
+def rounds_summary(profile: str, data_root: str | None = None, store: Path = STORE,
+                   items: list[str] | None = None) -> pd.DataFrame:
+    """One row per round of the queue (``study.ROUNDS``): its folds and the totals of ``summary``
+    (a network an earlier round trains is counted there only)."""
+    rows, seen = {}, set()
+    for number, folds in ROUNDS.items():
+        total = summary(profile, data_root, store, items, folds, seen).loc["total"]
+        rows[f"round {number}"] = {"folds": f"{folds[0]}" + (f"-{folds[-1]}" if len(folds) > 1 else ""),
+                                   **total.drop(["folds", "variants"]).to_dict()}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("round")

@@ -84,6 +84,11 @@ PROFILES["fast"] = _candidate_profile(FAST_SCHEDULE)
 # freedom (a mean difference of 1.24 standard deviations of the per-fold differences is
 # significant at 5%; with 3 folds it would take 2.48).
 CROSS_VALIDATED, SINGLE_SPLIT = 10, 5
+# The queue runs in rounds across all items (issue 30), its fold order fixed before the runs:
+# round 1, fold 0 of every declared variant (every page gains real numbers; the paper's own single
+# split); round 2, folds 1-2 (every claim gets a paired test, n = 3); round 3, the other declared
+# folds. A round's runs include the networks its evaluations evaluate (trained on all of a dataset).
+ROUNDS = {1: (0,), 2: (1, 2), 3: tuple(range(3, CROSS_VALIDATED))}
 # The dev partitions, where recipes are chosen (split seed DEV_SPLIT_SEED, never the 10 test
 # folds of split seed 0), as the paper chose its own on "an initial random partitioning of VIPeR
 # ... not included during testing".

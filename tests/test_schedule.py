@@ -114,3 +114,21 @@ def test_each_run_takes_the_threads_it_is_given(monkeypatch):
     assert threads_per_job(1) == 1
     monkeypatch.setenv("OMP_NUM_THREADS", "")
     assert threads_per_job(2) == 4
+
+
+def test_the_queue_in_rounds_counts_each_training_once(tmp_path, data_root):
+    from reidlab.schedule import rounds_summary, summary
+    from reidlab.study import ROUNDS
+
+    assert ROUNDS[1] == (0,) and ROUNDS[2] == (1, 2) and set(ROUNDS[3]) == set(range(3, 10))
+    items, root = ["fig8", "table7"], str(data_root)  # test-time variants; networks every fold evaluates
+    whole = summary("quick", root, tmp_path, items)
+    rounds = rounds_summary("quick", root, tmp_path, items)
+    assert rounds.pending.sum() == whole.loc["total", "pending"]  # the quick profile: folds 0-2
+    assert rounds.evaluations.sum() == whole.loc["total", "evaluations"]
+    first = summary("quick", root, tmp_path, items, ROUNDS[1])
+    # round 1: fig8's 2 trained networks of fold 0 (its other 2 variants evaluate them), and
+    # table7's networks (trained on all of a dataset), which round 1's evaluations need
+    assert first.loc["fig8", "trainings"] == 2 and first.loc["fig8", "evaluations"] == 2
+    assert first.loc["table7", "trainings"] == whole.loc["table7", "trainings"]
+    assert rounds.loc["round 2", "trainings"] == 2 * 2  # fig8 on folds 1-2; table7's networks counted once
