@@ -210,9 +210,13 @@ def _run_batched(work: list[tuple[RunConfig, Path]], data_root, batch: int, prog
         if chunk[0][0].optimizer != "sgd":
             _run_all([chunk[0][:2]], data_root, 1, progress, "alone (not SGD)", record=record)
             continue
+        start = time.perf_counter()
         exitcode = _in_own_process(_train_group, chunk, data_root, progress, deadline, record)
         if after_group is not None:
             after_group()
+        if not exitcode:
+            print(f"  {len(chunk)} runs at once ({_describe(chunk[0][0])}): {time.perf_counter() - start:.0f} s",
+                  flush=True)
         if exitcode == OUT_OF_TIME:
             raise OutOfTime("deadline reached; the group's runs are checkpointed, run again to resume")
         if exitcode:
@@ -259,7 +263,6 @@ def _train_group(chunk: list, data_root, progress: bool, deadline: float | None,
     parts = [chunk]
     while parts:
         part = parts.pop(0)
-        start = time.perf_counter()
         try:
             RunGroup([Run(c, d, data_root, progress=False, profile=record) for c, d, _ in part],
                      progress=progress).execute(deadline)
@@ -279,9 +282,6 @@ def _train_group(chunk: list, data_root, progress: bool, deadline: float | None,
             parts[:0] = [part[:half], part[half:]]
             gc.collect()
             torch.cuda.empty_cache()
-            continue
-        print(f"  {len(part)} runs at once ({_describe(part[0][0])}): {time.perf_counter() - start:.0f} s",
-              flush=True)
 
 
 def rehearse(work: list[tuple[RunConfig, Path]], data_root, batch: int) -> int:

@@ -125,7 +125,7 @@ def test_cli_study(tmp_path, capsys):
     assert "unknown paper item" in capsys.readouterr().err
 
 
-def test_study_batches_runs_of_equal_shape(tmp_path, monkeypatch, capfd):
+def test_study_batches_runs_of_equal_shape(tmp_path, monkeypatch, capsys):
     from reidlab.cli import main
 
     monkeypatch.delenv("REIDLAB_DATA_ROOT", raising=False)
@@ -136,7 +136,7 @@ def test_study_batches_runs_of_equal_shape(tmp_path, monkeypatch, capfd):
     # all six share a network shape (a run without the attribute head or pose task trains a
     # zero head it never uses), so --batch 4 makes a group of 4 and one of 2
     assert sorted({m["batched"]["runs"] for m in metrics}) == [2, 4]
-    assert "runs at once" in capfd.readouterr().out  # printed by the group's own process
+    assert "runs at once" in capsys.readouterr().out  # the parent says how each group went
 
 
 def test_analysis_runs_keep_their_weights_and_are_never_retrained(tmp_path):
