@@ -26,10 +26,11 @@ SIZE = (64, 64)  # the images' size in every run (``load_dataset``'s default)
 
 
 def pending(items: list[str], profile: str, store: Path) -> list[PlannedRun]:
-    """The trainings of ``items`` at ``profile`` not stored yet (real data), Table V's pre-training first."""
+    """The runs of ``items`` at ``profile`` not stored yet (real data), Table V's pre-training
+    first: trainings, and evaluations (a call runs those of the networks it has too)."""
     runs = [*(pretrain_runs(profile, True) if "table5" in items else []),
             *(r for item in items for r in plan(item, profile, True))]
-    return [r for r in runs if r.config.epochs and stored(r.config, store) is None]
+    return [r for r in runs if stored(r.config, store) is None]
 
 
 def datasets(runs: list[PlannedRun]) -> list[str]:
@@ -51,6 +52,9 @@ def prepare(items: list[str], profile: str, data_root: str, store: Path, out: Pa
     out.mkdir(parents=True, exist_ok=True)
     for old in (out / "packs", out / "store"):
         shutil.rmtree(old, ignore_errors=True)
+    # what the call trains is what was prepared for it (scripts/gpu_study.sh reads these)
+    (out / "ITEMS").write_text(" ".join(items) + "\n")
+    (out / "PROFILE").write_text(profile + "\n")
     sizes = {}
     for name in datasets(runs):
         path = write_pack(name, data_root, out / "packs", SIZE)

@@ -70,6 +70,15 @@ def cmd_run(args: argparse.Namespace) -> None:
     print(f"  wrote {run_dir}/ (config.yaml, metrics.json, provenance.json, checkpoints/)")
 
 
+def refuse_while_set_aside(store: Path) -> None:
+    """A GPU call is prepared (``scripts/gpu_prepare.sh``): the committed results beside ``store``
+    are set aside, so a run here would not see its stored result or checkpoint."""
+    hidden = store.resolve().parent.parent / ".gpu-hidden"
+    if hidden.is_dir():
+        raise ReidlabError(f"the committed results are set aside in {hidden} for a GPU call: run "
+                           "scripts/gpu_prepare.sh --restore first")
+
+
 def cmd_study(args: argparse.Namespace) -> None:
     """Run the declared runs of paper items (skipping stored ones) into the results store."""
     import time
@@ -88,6 +97,7 @@ def cmd_study(args: argparse.Namespace) -> None:
     items, data = args.items or trained_items(), str(root) if root else None
     store = Path(args.store) if args.store else store_for(args.profile, root is not None)
     print(f"  store: {store}")
+    refuse_while_set_aside(store)
     overrides = {"device": args.device}
     deadline = time.time() + 60 * args.time_limit if args.time_limit else None
     batch = args.batch if args.batch > 1 else 0  # > 1: group runs across items
@@ -217,6 +227,7 @@ def cmd_book(args: argparse.Namespace) -> None:
     from reidlab.store import is_evidence
     from reidlab.study import PROFILES
 
+    refuse_while_set_aside(STORE)
     if args.from_results:
         edition = real_edition()
         print(f"the real study's book, from {edition.pages}")
@@ -284,7 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--skip-stored", metavar="FILE", help="identities listed in FILE count as stored (a GPU "
                     "call's lean tree carries this index, .gpu-data/stored.txt, not the store)")
     st.add_argument("--fold", action="append", type=int, metavar="K",
-                    help="run only fold (or dev partition) K (repeatable)")
+                    help="run only fold (or dev partition) K (repeatable; with --round, its folds too)")
     st.add_argument("--round", type=int, choices=list(ROUNDS), help="run only the folds of this round of the "
                     "queue (study.ROUNDS: 1 = fold 0, 2 = folds 1-2, 3 = the rest)")
     st.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")

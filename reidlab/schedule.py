@@ -271,7 +271,8 @@ def _train_group(chunk: list, data_root, progress: bool, deadline: float | None,
             sys.exit(OUT_OF_TIME)
         except TrainingDiverged as exc:
             print(f"  a run diverged ({exc}); its group starts again without it", flush=True)
-            parts.insert(0, [m for m in part if not (m[1] / "diverged.json").exists()])
+            rest = [m for m in part if not (m[1] / "diverged.json").exists()]
+            parts[:0] = [rest] if rest else []
             continue
         except torch.cuda.OutOfMemoryError:
             if len(part) == 1:

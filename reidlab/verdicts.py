@@ -26,7 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from reidlab.store import STORE
-from reidlab.study import MARGIN, MARGIN_WHY, POOLED, claims as declared_claims
+from reidlab.study import MARGIN, MARGIN_WHY, POOLED, claims as declared_claims, item_folds
 
 
 @dataclass(frozen=True)
@@ -62,8 +62,10 @@ def interval(effect: Effect, level: float) -> tuple[float, float]:
 
 def equivalence_p(effect: Effect, margin: float) -> float:
     """The p of two one-sided t-tests (TOST) of |difference| < ``margin``: the larger of the two."""
-    if effect.n < 2 or not effect.sd > 0:
-        return 0.0 if effect.n >= 2 and abs(effect.mean) < margin else math.nan
+    if effect.n < 2:
+        return math.nan
+    if not effect.sd > 0:  # no spread: the mean alone decides
+        return 0.0 if abs(effect.mean) < margin else 1.0
     se = effect.sd / math.sqrt(effect.n)
     below = stats.t.sf((effect.mean + margin) / se, effect.n - 1)  # H0: difference <= -margin
     above = stats.t.cdf((effect.mean - margin) / se, effect.n - 1)  # H0: difference >= +margin
@@ -103,9 +105,7 @@ def verdict(effect: Effect, kind: str = "beats", margin: float = MARGIN, than: s
     # inside the margin needs |mean| < margin; the other way out is an interval that leaves 0
     options = [n for n in (folds_to_decide(effect, margin, 1.645) if abs(effect.mean) < margin else None,
                            folds_to_decide(effect)) if n]
-    if options:
-        return f"inconclusive (about {min(options)} folds would decide it)"
-    return "inconclusive (the effect sits on the margin)"
+    return f"inconclusive (about {min(options)} folds would decide it)" if options else "inconclusive"
 
 
 def paper_effect(item: str, claim) -> str:
@@ -155,11 +155,13 @@ def claims(profile: str, real_data: bool, store: Path = STORE, items: list[str] 
             rows.append({**row, "reproduced": "not run yet", "n": 0, "p": "-", "equivalence": "-", "verdict": "pending"})
             continue
         ci = "" if effect.n < 2 else f" [{effect.low:+.1f}, {effect.high:+.1f}]"
+        decided = verdict(effect, claim.kind, claim.margin, None if claim.kind == "reaches" else f"{claim.b}")
+        if claim.a.endswith(POOLED) and effect.n < item_folds(item, profile):  # decided on all its folds
+            decided = f"pending (pre-registered on {item_folds(item, profile)} folds; {effect.n} have every set)"
         rows.append({**row, "reproduced": f"{effect.mean:+.1f}{ci}", "n": effect.n,
                      "p": "-" if np.isnan(effect.p) else f"{effect.p:.3f}",
                      "equivalence": _equivalence(effect, claim),
-                     "verdict": verdict(effect, claim.kind, claim.margin, None if claim.kind == "reaches" else f"{claim.b}")
-                     if real_data
+                     "verdict": decided if real_data
                      else "no verdict: synthetic data"})
     return pd.DataFrame(rows)
 

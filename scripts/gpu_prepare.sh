@@ -10,7 +10,9 @@
 # datasets the pending runs read, stored.txt (the runs finished, or trained here now, which the call
 # leaves), the stored networks pending runs start from, and COMMIT (the device's copy of .git may be
 # stale). Then sets aside the committed files of results/store and results/book in .gpu-hidden/
-# (git-ignored): the device needs neither. Refuses, putting everything back, a call over LIMIT_MIB (64).
+# (git-ignored): the device needs neither; while they are, `reidlab study` and `reidlab book` refuse to run
+# here (a session cut now: `scripts/gpu_prepare.sh --restore`, or `git checkout -- results`). Refuses,
+# putting everything back, a call over LIMIT_MIB (64).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for ignored in /.gpu-data/ /.gpu-hidden/; do
@@ -26,6 +28,9 @@ restore() {
 }
 if [ "${1:-}" = "--restore" ]; then restore; exit 0; fi
 [ ! -d .gpu-hidden ] || { echo "a call is prepared already: scripts/gpu_prepare.sh --restore first" >&2; exit 1; }
+# the committed results are set aside whole: commit what changed there first, so nothing is lost
+[ -z "$(git status --porcelain --untracked-files=no -- results)" ] ||
+  { echo "results/ has uncommitted changes to committed files: commit them first" >&2; exit 1; }
 : "${REIDLAB_DATA_ROOT:?set REIDLAB_DATA_ROOT to the folder holding PETA/ and CUHK01/}"
 items=${ITEMS:-$(cat scripts/gpu_queue)}
 python3 -m reidlab carry $items --profile "${PROFILE:-fast}" --out .gpu-data
@@ -33,6 +38,7 @@ commit=$(git rev-parse HEAD)
 [ -z "$(git status --porcelain -- reidlab)" ] || commit="$commit-dirty"
 echo "$commit" > .gpu-data/COMMIT
 
+trap 'restore; echo "prepare failed: everything put back" >&2' ERR INT TERM
 git ls-files -z -- results/store results/book | while IFS= read -r -d '' f; do
   [ -e "$f" ] || continue
   mkdir -p ".gpu-hidden/$(dirname "$f")" && mv "$f" ".gpu-hidden/$f"
@@ -42,6 +48,7 @@ tree=$( (git ls-files -z --cached --others --exclude-standard | xargs -0 stat -c
        awk '{s+=$1} END {print s+0}')  # (a file set aside has no size: it does not travel)
 size=$((tree + $(du -sb .gpu-data | cut -f1)))
 echo "the call sends $((size >> 20)) MiB (tree $((tree >> 20)) MiB, .gpu-data $(du -sh .gpu-data | cut -f1)) at $commit"
+trap - ERR INT TERM
 if [ "$size" -gt $(( ${LIMIT_MIB:-64} * 1024 * 1024 )) ]; then
   restore
   echo "over the call's limit: give fewer ITEMS (each call carries only the datasets its runs read)" >&2

@@ -41,7 +41,10 @@ def test_a_call_carries_what_its_pending_runs_read(data_root, tmp_path):
         (store / network.identity / name).write_text("{}" if name.endswith(".json") else name)
     runs = pending(["table5"], "quick", store)
     assert network.identity not in {r.identity for r in runs} and networks(runs, store) == [network.identity]
+    # Table VII's evaluations read the test sets, CAVIAR and 3DPeS among them, as its networks do
+    assert set(datasets(pending(["table7"], "quick", store))) == {"viper", "ilids", "caviar", "3dpes", "cuhk01", "prid"}
     sizes = prepare(["fig7"], "quick", str(data_root), store, tmp_path / "carry")
+    assert (tmp_path / "carry" / "ITEMS").read_text().split() == ["fig7"]
     assert list(sizes)[0] == "packs/viper-64x64.npz" and read_index(tmp_path / "carry" / "stored.txt") == {network.identity}
     prepare(["table5"], "quick", str(data_root), store, tmp_path / "carry")
     assert (tmp_path / "carry" / "store" / network.identity / "weights.pt").read_text() == "weights.pt"
@@ -64,3 +67,13 @@ def test_a_run_trained_here_now_is_left_to_its_process(tmp_path):
     with run_lock(tmp_path / "training"):
         assert busy(tmp_path) == ["training"]
     assert busy(tmp_path) == []
+
+
+def test_nothing_runs_here_while_the_results_are_set_aside(tmp_path, capsys):
+    from reidlab.cli import main
+
+    store = tmp_path / "results" / "store"
+    store.mkdir(parents=True)
+    (tmp_path / ".gpu-hidden").mkdir()  # scripts/gpu_prepare.sh, before a call
+    assert main(["study", "fig4", "--store", str(store), "--quiet"]) == 2
+    assert "gpu_prepare.sh --restore first" in capsys.readouterr().err

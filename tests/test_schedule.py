@@ -132,3 +132,26 @@ def test_the_queue_in_rounds_counts_each_training_once(tmp_path, data_root):
     assert first.loc["fig8", "trainings"] == 2 and first.loc["fig8", "evaluations"] == 2
     assert first.loc["table7", "trainings"] == whole.loc["table7", "trainings"]
     assert rounds.loc["round 2", "trainings"] == 2 * 2  # fig8 on folds 1-2; table7's networks counted once
+
+
+def test_a_group_whose_every_run_diverges_ends_cleanly(tmp_path, monkeypatch):
+    from reidlab import batched
+    from reidlab.schedule import _train_group
+    from reidlab.train import TrainingDiverged
+
+    class Diverging:  # every run of the group diverges at its first epoch
+        def __init__(self, runs, **kw):
+            if not runs:
+                raise ValueError("a run group needs at least one run")  # as RunGroup's
+            self.runs = runs
+
+        def execute(self, deadline=None):
+            for run in self.runs:
+                (run.run_dir / "diverged.json").write_text("{}")
+            raise TrainingDiverged("loss is nan at epoch 1 (simulated)")
+
+    monkeypatch.setattr(batched, "RunGroup", Diverging)
+    config = RunConfig(dataset="synthetic", synthetic_persons=40, epochs=1, widths=[8, 16], feature_dim=32)
+    (tmp_path / "a").mkdir()
+    _train_group([(config, tmp_path / "a", None)], None, False, None, None)  # no group of no runs is made
+    assert (tmp_path / "a" / "diverged.json").exists()

@@ -28,7 +28,7 @@ def _members(part):
         return sorted(tar.getnames())
 
 
-def test_each_batch_is_a_part_that_unpacks_on_its_own(tmp_path):
+def test_parts_hold_whole_runs_and_unpack_on_their_own(tmp_path):
     store, out = tmp_path / "store", tmp_path / "out"
     store.mkdir()
     _finish(store, "old")
@@ -39,10 +39,10 @@ def test_each_batch_is_a_part_that_unpacks_on_its_own(tmp_path):
     _finish(store, "b")
     _finish(store, "c")
     assert shipper.ship() == ["b", "c"]
-    assert sorted(p.name for p in out.iterdir()) == ["runs-01.tgz", "runs-02.tgz"]
+    assert sorted(p.name for p in out.iterdir()) == ["runs-01.tgz"]  # the part grows while it has room
     # whole run directories, without checkpoints
-    assert _members(out / "runs-02.tgz") == ["b", "b/config.yaml", "b/metrics.json", "b/weights.pt",
-                                             "c", "c/config.yaml", "c/metrics.json", "c/weights.pt"]
+    assert _members(out / "runs-01.tgz") == [f"{r}{f}" for r in "abc" for f in
+                                             ("", "/config.yaml", "/metrics.json", "/weights.pt")]
     with tarfile.open(out / "runs-01.tgz") as tar:
         tar.extractall(tmp_path / "here", filter="data")
     assert (tmp_path / "here" / "a" / "weights.pt").read_bytes() == (store / "a" / "weights.pt").read_bytes()
@@ -58,24 +58,38 @@ def test_unfinished_runs_bring_their_checkpoint_to_resume(tmp_path):
     (store / "half" / "checkpoints" / "last.pt").write_bytes(b"state")
     (store / "half" / "checkpoints" / "epoch_0010.pt").write_bytes(b"old")
     assert shipper.unfinished() == ["half"]
-    shipper.ship(shipper.unfinished(), last=True)
-    assert _members(tmp_path / "out" / "runs-01.tgz") == ["half", "half/checkpoints", "half/checkpoints/last.pt"]
+    shipper.ship()  # the finished run, without its checkpoint
+    shipper.ship(shipper.unfinished(), last=True)  # the same part, rewritten: "done" keeps no checkpoint
+    assert _members(tmp_path / "out" / "runs-01.tgz") == [
+        "done", "done/config.yaml", "done/metrics.json", "done/weights.pt",
+        "half", "half/checkpoints", "half/checkpoints/last.pt"]
+    assert shipper.unfinished() == []  # shipped once
 
 
 def test_the_return_limit_is_never_passed(tmp_path, capsys):
     store, out = tmp_path / "store", tmp_path / "out"
     store.mkdir()
-    shipper = Shipper(out, store, parts=2, part_bytes=3000, total_bytes=5500)
+    (out / "study.log").parent.mkdir()
+    (out / "study.log").write_text("")
+    (out / "gpu.txt").write_text("")
+    shipper = Shipper(out, store, part_bytes=3000, total_bytes=5500)
+    assert shipper.parts == 6  # 8 files come back: the log and gpu.txt are two of them
+    shipper.parts = 2
+    for k in range(3):  # ~1.2 kB each (1000 incompressible bytes): two fit in a part, four in the limit
+        _finish(store, f"run{k}", size=1000)
+    assert shipper.ship() == ["run0", "run1", "run2"]  # one batch larger than a part: the next part takes it
     sent = []
-    for k in range(8):  # ~1.2 kB each (1000 incompressible bytes): two fit in a part, four in the limit
+    for k in range(3, 8):
         _finish(store, f"run{k}", size=1000)
         sent += shipper.ship()
-    files = list(out.iterdir())
-    assert len(files) <= 2 and sum(f.stat().st_size for f in files) <= 5500
-    assert len(sent) >= 3 and sorted(sent + shipper.left_out) == [f"run{k}" for k in range(8)]
+    parts = sorted(out.glob("runs-*.tgz"))
+    assert len(parts) == 2 and all(p.stat().st_size <= 3000 for p in parts)
+    assert sum(p.stat().st_size for p in parts) <= 5500 and sent == ["run3"]  # four in all
+    assert shipper.left_out == ["run4", "run5", "run6", "run7"]
     # the last part was rewritten with the runs it already held: none is lost by a rewrite
-    shipped = [m for f in files for m in _members(f) if "/" not in m]
-    assert sorted(shipped) == sorted(sent)
+    shipped = [m for p in parts for m in _members(p) if "/" not in m]
+    assert sorted(shipped) == ["run0", "run1", "run2", "run3"]
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # nothing half written comes back
     assert "left out (the return limit is reached)" in capsys.readouterr().out
 
 

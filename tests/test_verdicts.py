@@ -94,3 +94,24 @@ def test_tally_counts_each_kind_of_verdict():
     table = pd.DataFrame({"verdict": ["holds", "holds", "contradicted", "contradicted (lower than the paper)",
                                       "inconclusive (about 7 folds would decide it)", "pending"]})
     assert tally(table) == "6 claims: 2 holds, 2 contradicted, 1 inconclusive, 1 pending."
+
+
+def test_the_pre_registered_headline_is_decided_on_all_its_folds(monkeypatch, tmp_path):
+    import numpy as np
+
+    from reidlab.verdicts import claims
+
+    def frame(folds):
+        sets = ["Ours, seed 0", "Ours, seed = fold", "Ours, seed = 100 + fold"]
+        rows = [(v, f) for f in range(folds) for v in sets]
+        return lambda *a, **k: pd.DataFrame({
+            "variant": [v for v, _ in rows], "fold": [f for _, f in rows], "dataset": "viper", "device": "cpu",
+            "mAP": 40.0, "cmc_auc": 0.5, "run": "r", "curve": [np.array([33.0])] * len(rows), "metrics": [{}] * len(rows),
+            **{f"rank{k}": [33.0 + 0.1 * (f % 3) for _, f in rows] for k in (1, 5, 10, 20, 50)}})
+
+    monkeypatch.setattr("reidlab.report.runs_frame", frame(3))
+    row = claims("fast", True, tmp_path, items=["replication"]).iloc[0]
+    assert row.n == 3 and row.verdict == "pending (pre-registered on 10 folds; 3 have every set)"
+    monkeypatch.setattr("reidlab.report.runs_frame", frame(10))
+    row = claims("fast", True, tmp_path, items=["replication"]).iloc[0]
+    assert row.n == 10 and row.verdict == "holds"  # 33.0-33.2 on every fold: within 3.2 of 33.6
