@@ -26,11 +26,12 @@ SIZE = (64, 64)  # the images' size in every run (``load_dataset``'s default)
 
 
 def pending(items: list[str], profile: str, store: Path) -> list[PlannedRun]:
-    """The runs of ``items`` at ``profile`` not stored yet (real data), Table V's pre-training
-    first: trainings, and evaluations (a call runs those of the networks it has too)."""
+    """The trainings of ``items`` at ``profile`` not stored yet (real data), Table V's pre-training
+    first. A call trains only (``reidlab study --trainings-only``): evaluations, seconds each on a
+    CPU, would need the packs of every test set."""
     runs = [*(pretrain_runs(profile, True) if "table5" in items else []),
             *(r for item in items for r in plan(item, profile, True))]
-    return [r for r in runs if stored(r.config, store) is None]
+    return [r for r in runs if r.config.epochs and stored(r.config, store) is None]
 
 
 def datasets(runs: list[PlannedRun]) -> list[str]:

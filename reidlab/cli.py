@@ -106,7 +106,8 @@ def cmd_study(args: argparse.Namespace) -> None:
         skip = read_index(args.skip_stored) if args.skip_stored else None
         plans = run_items(items, args.profile, data, store, args.jobs, not args.quiet, overrides, batch,
                           deadline if batch else None, args.variant, args.rehearse,
-                          [*(args.fold or ()), *ROUNDS.get(args.round, ())] or None, shipper, skip)
+                          [*(args.fold or ()), *ROUNDS.get(args.round, ())] or None, shipper, skip,
+                          not args.trainings_only)
     except OutOfTime as exc:
         print(f"  stopped: {exc}")
         return
@@ -292,6 +293,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "their own into a store (a GPU call's $OUT; reidlab.shipping)")
     st.add_argument("--ship-last", action="store_true", help="with --ship: at the end, also the last.pt of "
                     "unfinished runs, to resume elsewhere")
+    st.add_argument("--trainings-only", action="store_true", help="train, and leave the evaluation runs "
+                    "(seconds each on a CPU) to a later study")
     st.add_argument("--skip-stored", metavar="FILE", help="identities listed in FILE count as stored (a GPU "
                     "call's lean tree carries this index, .gpu-data/stored.txt, not the store)")
     st.add_argument("--fold", action="append", type=int, metavar="K",

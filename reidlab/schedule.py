@@ -78,7 +78,7 @@ def run_items(items: list[str], profile: str = "smoke", data_root: str | None = 
               batch: int = 0, deadline: float | None = None,
               variants: list[str] | None = None, rehearsal: bool = False,
               folds: list[int] | None = None, shipper: Shipper | None = None,
-              skip: set[str] | None = None) -> dict[str, list[PlannedRun]]:
+              skip: set[str] | None = None, evaluations: bool = True) -> dict[str, list[PlannedRun]]:
     """Run every not-yet-stored run of ``items`` (shared runs once); returns each item's plan.
 
     ``overrides`` (e.g. ``{"device": "cuda", "seed": 1}``) apply to every run.
@@ -88,6 +88,7 @@ def run_items(items: list[str], profile: str = "smoke", data_root: str | None = 
     networks their evaluation runs evaluate). ``store`` defaults to ``store_for``. ``shipper``
     (``shipping.Shipper``): batched groups send their finished runs as they finish. ``skip``:
     identities to count as stored (a lean GPU tree carries their index, not the store).
+    ``evaluations``: False trains only (a GPU call: the evaluations follow on a CPU).
     ``rehearsal``: only rehearse the batched groups of the pending trainings (``rehearse``)."""
     real = data_root is not None
     store = store or store_for(profile, real)
@@ -127,9 +128,10 @@ def run_items(items: list[str], profile: str = "smoke", data_root: str | None = 
         _run_all(trainings, data_root, jobs, progress, label, batch, deadline, record, after_group)
     finally:  # also when a deadline stops the call: the runs finished by then keep theirs
         after_group()
-    evaluations = [(r.config, store / i) for i, r in todo.items() if not r.config.epochs]
-    _run_all(_evaluable(evaluations, store), data_root, jobs, progress, f"{label} evaluations", record=record)
-    after_group()
+    if evaluations:
+        evaluated = [(r.config, store / i) for i, r in todo.items() if not r.config.epochs]
+        _run_all(_evaluable(evaluated, store), data_root, jobs, progress, f"{label} evaluations", record=record)
+        after_group()
     for runs in plans.values():
         for run in runs:
             write_profile(store / run.identity, profile_record(profile, real))

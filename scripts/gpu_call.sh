@@ -25,6 +25,7 @@ python3 -c "import torch; print('torch', torch.__version__)" >> "$out/gpu.txt"
 ship=(--ship "$out"); [ "${KEEP_LAST:-0}" = 1 ] && ship+=(--ship-last)
 # a lean tree (scripts/gpu_prepare.sh) carries the index of stored runs, not the store
 [ -f "$data/stored.txt" ] && ship+=(--skip-stored "$data/stored.txt")
+ship+=(--trainings-only)  # the evaluations follow on a CPU, seconds each, with every test set at hand
 # shellcheck disable=SC2086
 python3 -m reidlab study $items --profile "$profile" --batch "$batch" --device "$device" \
   --time-limit "$minutes" --data-root "$data" --store "$store" "${ship[@]}" "$@" 2>&1 | tee "$out/study.log"
