@@ -106,3 +106,28 @@ def describe(sizes: dict[str, int]) -> str:
     lines.append(f"  stored.txt and {sum(k.startswith('store/') for k in sizes) // 3} network(s): {rest / 2**20:.1f} MiB")
     return "\n".join(lines)
 
+
+
+def calls(items: list[str], profile: str, data_root: str, store: Path, scratch: Path,
+          budget: int = LIMIT - 2 * 2**20) -> list[tuple[list[str], list[str], int]]:
+    """The queue ``items`` split into calls that each fit in ``budget`` bytes of packs (the lean
+    tree and the index take the rest), in queue order: (items, datasets, bytes) per call. An item
+    whose datasets alone pass the budget is a call of its own (``prepare`` refuses it: its
+    variants go in separate calls)."""
+    sizes: dict[str, int] = {}
+    plan_calls: list[tuple[list[str], list[str], int]] = []
+    for item in items:
+        needed = datasets(pending([item], profile, store))
+        for name in needed:
+            if name not in sizes:
+                sizes[name] = write_pack(name, data_root, scratch).stat().st_size
+        if not needed:
+            continue
+        if plan_calls:
+            these, names, _ = plan_calls[-1]
+            union = list(dict.fromkeys(names + needed))
+            if sum(sizes[n] for n in union) <= budget:
+                plan_calls[-1] = (these + [item], union, sum(sizes[n] for n in union))
+                continue
+        plan_calls.append(([item], needed, sum(sizes[n] for n in needed)))
+    return plan_calls

@@ -154,7 +154,17 @@ def cmd_carry(args: argparse.Namespace) -> None:
     root = resolve_data_root(args.data_root)
     if root is None:
         raise ReidlabError("a call's data comes from the real data: set REIDLAB_DATA_ROOT or pass --data-root")
-    sizes = prepare(args.items, args.profile, str(root), Path(args.store) if args.store else STORE, Path(args.out))
+    store = Path(args.store) if args.store else STORE
+    if args.split:
+        import tempfile
+
+        from reidlab.carry import calls
+
+        with tempfile.TemporaryDirectory() as scratch:
+            for k, (items, names, size) in enumerate(calls(args.items, args.profile, str(root), store, Path(scratch)), 1):
+                print(f"call {k}: ITEMS=\"{' '.join(items)}\"  ({', '.join(names)}: {size / 2**20:.0f} MiB of packs)")
+        return
+    sizes = prepare(args.items, args.profile, str(root), store, Path(args.out))
     print(describe(sizes))
     print(f"carried: {sum(sizes.values()) / 2**20:.1f} MiB in {args.out}")
 
@@ -333,6 +343,8 @@ def build_parser() -> argparse.ArgumentParser:
     ca.add_argument("items", nargs="+", metavar="ITEM")
     ca.add_argument("--profile", choices=list(PROFILES), default="fast")
     ca.add_argument("--out", default=".gpu-data", help="the carried folder (default: .gpu-data)")
+    ca.add_argument("--split", action="store_true", help="write nothing: the items split into calls that "
+                    "each fit the 64 MiB a call carries, with their datasets")
     ca.add_argument("--store", help="results store (default: results/store)")
     ca.add_argument("--data-root", help="folder holding PETA/ and CUHK01/ (default: $REIDLAB_DATA_ROOT)")
     ca.set_defaults(func=cmd_carry)

@@ -83,3 +83,15 @@ def test_a_call_can_train_only(tmp_path):
     plans = run_items(["fig8"], "smoke", None, tmp_path, progress=False, evaluations=False)["fig8"]
     trained = {r.variant for r in plans if stored(r.config, tmp_path) is not None}
     assert trained == {"DA train+test", "DA test"}  # the test-time variants wait for a CPU
+
+
+def test_the_queue_splits_into_calls_that_fit(data_root, tmp_path):
+    from reidlab.carry import calls
+
+    (tmp_path / "store").mkdir()
+    split = calls(["fig7", "table2", "table7"], "quick", str(data_root), tmp_path / "store", tmp_path / "packs",
+                  budget=30 * 2**20)
+    # Fig. 7 (VIPeR) and Table II (VIPeR, and the PETA set's parts) share a call; Table VII's CUHK01 pack
+    # alone is 28 MiB: a call of its own
+    assert [c[0] for c in split] == [["fig7", "table2"], ["table7"]]
+    assert all(size <= 30 * 2**20 for *_, size in split[:1]) and "cuhk01" in split[1][1]
