@@ -163,7 +163,11 @@ def claims(profile: str, real_data: bool, store: Path = STORE, items: list[str] 
                      "equivalence": _equivalence(effect, claim),
                      "verdict": decided if real_data
                      else "no verdict: synthetic data"})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows)[COLUMNS]
+
+
+# the verdict beside the claim (a narrow screen shows the left of a wide table first)
+COLUMNS = ["claim", "item", "verdict", "reproduced", "n", "paper", "tested", "p", "equivalence"]
 
 
 def _equivalence(effect: Effect, claim) -> str:
