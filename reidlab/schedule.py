@@ -13,6 +13,7 @@ sampler on its split (``pairs_per_epoch``). The rates are measured ones (files b
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
 import time
 from collections.abc import Callable
@@ -232,8 +233,6 @@ def _run_batched(work: list[tuple[RunConfig, Path]], data_root, batch: int, prog
 def _in_own_process(target: Callable, *args) -> int:
     """``target(*args)`` in a process of ``GROUP_CONTEXT`` (None: in this one, for tests that watch
     a group from here); its exit code."""
-    import multiprocessing
-
     if GROUP_CONTEXT is None:
         try:
             target(*args)
@@ -336,7 +335,8 @@ def _run_all(work: list[tuple[RunConfig, Path]], data_root, jobs: int, progress:
             _execute(a)
             bar.update()
     else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        # forkserver, as for groups: a process forked after torch's OpenMP threads ran can hang
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("forkserver")) as pool:
             for _ in pool.map(_execute, args):
                 bar.update()
     bar.close()

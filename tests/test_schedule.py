@@ -50,7 +50,7 @@ def test_a_group_too_large_for_the_device_is_halved_until_it_fits(tmp_path, monk
     from reidlab import batched, schedule
     from reidlab.schedule import _run_all
 
-    log = tmp_path / "sizes"  # written by the group's own process
+    log = tmp_path / "sizes"
     execute = batched.RunGroup.execute
 
     def tight(self, deadline=None):  # a device that holds 2 runs at once
@@ -60,7 +60,7 @@ def test_a_group_too_large_for_the_device_is_halved_until_it_fits(tmp_path, monk
             raise torch.cuda.OutOfMemoryError("CUDA out of memory (simulated)")
         return execute(self, deadline)
 
-    monkeypatch.setattr(schedule, "GROUP_CONTEXT", "fork")  # the patch reaches the group's process
+    monkeypatch.setattr(schedule, "GROUP_CONTEXT", None)  # in this process, where the patch is
     monkeypatch.setattr(batched.RunGroup, "execute", tight)
     configs = [RunConfig(dataset="synthetic", synthetic_persons=40, epochs=1, widths=[8, 16], feature_dim=32,
                          test_views="flip", seed=s) for s in range(5)]

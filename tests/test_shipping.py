@@ -3,7 +3,6 @@ their own: a killed group loses only its own runs."""
 
 import json
 import os
-import signal
 import tarfile
 
 import pytest
@@ -94,19 +93,12 @@ def test_the_return_limit_is_never_passed(tmp_path, capsys):
 
 
 def test_a_killed_group_loses_only_its_own_runs(tmp_path, monkeypatch, capsys):
+    from group_faults import train_group_killed_at_last_table2_run
+
     from reidlab import schedule
-    from reidlab.batched import RunGroup
 
     victim = plan("table2", "smoke")[-1].identity  # the last run: in the second group of --batch 4
-    execute = RunGroup.execute
-
-    def killed(self, deadline=None):  # as a device-side assert or the OOM killer would
-        if any(run.run_dir.name == victim for run in self.runs):
-            os.kill(os.getpid(), signal.SIGKILL)
-        return execute(self, deadline)
-
-    monkeypatch.setattr(schedule, "GROUP_CONTEXT", "fork")  # the patch reaches the group's process
-    monkeypatch.setattr(RunGroup, "execute", killed)
+    monkeypatch.setattr(schedule, "_train_group", train_group_killed_at_last_table2_run)
     store, out = tmp_path / "store", tmp_path / "out"
     plans = run_items(["table2"], "smoke", None, store, progress=False, batch=4, shipper=Shipper(out, store))
     runs = plans["table2"]
