@@ -14,6 +14,8 @@ import contextlib
 import fcntl
 import os
 import time
+import weakref
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +24,8 @@ import yaml
 
 from reidlab.config import LEGACY, RunConfig, load_yaml, with_current_names
 from reidlab.data import load_dataset
+from reidlab.data.packs import PACKS_ENV
+from reidlab.data.registry import DATA_ROOT_ENV
 from reidlab.data.record import POSE_ANGLES, ReidDataset
 from reidlab.data.splits import DEFAULT_PROTOCOL, EvalSet, cross_dataset, make_splits
 from reidlab.errors import ConfigError
@@ -41,9 +45,28 @@ def pick_device(name: str) -> torch.device:
     return torch.device("cuda" if name in ("auto", "cuda") and torch.cuda.is_available() else "cpu")
 
 
+# What runs only read is shared by the runs of one process while any of them holds it: a group of
+# 64 PETA runs otherwise held 64 copies of the dataset and of its pre-processed images (~15 GB).
+_SHARED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
+def _shared(key: tuple, make: Callable):
+    value = _SHARED.get(key)
+    if value is None:
+        _SHARED[key] = value = make()
+    return value
+
+
+def _data_key(cfg: RunConfig, name: str, data_root) -> tuple:
+    if name == "synthetic":
+        return name, cfg.synthetic_persons, cfg.split_seed
+    return name, cfg.attribute_set, str(data_root or os.environ.get(DATA_ROOT_ENV)), os.environ.get(PACKS_ENV)
+
+
 def _load(cfg: RunConfig, name: str, data_root):
     extra = {"n_persons": cfg.synthetic_persons, "seed": cfg.split_seed} if name == "synthetic" else {}
-    return load_dataset(name, data_root, attribute_set=cfg.attribute_set, **extra)
+    return _shared(_data_key(cfg, name, data_root),
+                   lambda: load_dataset(name, data_root, attribute_set=cfg.attribute_set, **extra))
 
 
 def _split(cfg: RunConfig, train, test):
@@ -163,6 +186,7 @@ class Run:
         self.commit = git_commit()  # the code that starts the run (a resumed run keeps its first)
         self.segments: list[dict] = []  # where each stretch of epochs trained (``resume``)
         self.tasks = parse_tasks(cfg.tasks)
+        self.data_root = data_root
         self.train_data = _load(cfg, cfg.dataset, data_root)
         self.test_data = _load(cfg, cfg.test_dataset, data_root) if cfg.test_dataset else self.train_data
         self.split = _split(cfg, self.train_data, self.test_data)
@@ -171,16 +195,20 @@ class Run:
         self.train_eval = train_eval_set(self.train_data, self.train_rows)
         self._build()
 
-    def _preprocess(self, data) -> torch.Tensor:
-        return preprocess(data.images, self.cfg.normalisation, self.stats).to(self.device)
+    def _preprocess(self, name: str) -> torch.Tensor:
+        """Dataset ``name``'s images, pre-processed as this run's config says (shared, read-only)."""
+        data = self.train_data if name == self.cfg.dataset else self.test_data
+        stats = None if self.stats is None else tuple(torch.cat(self.stats).tolist())
+        key = (*_data_key(self.cfg, name, self.data_root), self.cfg.normalisation, stats, str(self.device))
+        return _shared(key, lambda: preprocess(data.images, self.cfg.normalisation, self.stats).to(self.device))
 
     def _build(self) -> None:
         cfg, data = self.cfg, self.train_data
         self.stats = None
         if cfg.normalisation == "dataset":  # statistics of the training images only
             self.stats = channel_stats(rgb_to_yuv(to_float(data.images[self.train_rows])))
-        self.train_images = self._preprocess(data)
-        self.test_images = self.train_images if self.test_data is data else self._preprocess(self.test_data)
+        self.train_images = self._preprocess(cfg.dataset)
+        self.test_images = self.train_images if self.test_data is data else self._preprocess(cfg.test_dataset)
         rows = self.train_rows
         use_attr = "attributes" in self.tasks and data.attributes is not None and cfg.attribute_weighting != "none"
         use_pose = "pose" in self.tasks and data.poses is not None
