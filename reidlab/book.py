@@ -99,6 +99,31 @@ def real_edition(pages: Path = REPO / "results" / "book" / "pages") -> Edition:
                    "results/ (real VIPeR, PETA and CUHK01 data); each page states its profile, folds and device.")
 
 
+def stale_pages(pages: Path = REPO / "results" / "book" / "pages",
+                store: Path = REPO / "results" / "store") -> dict[str, str]:
+    """item -> why its page in ``pages`` is older than the runs of ``store`` it reads (the
+    ``reads.json`` it wrote beside its tables, ``store.ReadLog``); current pages are left out."""
+    import json
+
+    from reidlab.store import stale
+
+    found = {}
+    for page in sorted(pages.glob("[0-9]*_*.ipynb")):
+        item = page.stem.split("_", 1)[1]
+        record = pages.parent / item / "reads.json"
+        why = stale(json.loads(record.read_text()), store) if record.exists() else "no record of the runs it read"
+        if why:
+            found[item] = why
+    return found
+
+
+def page_profile(pages: Path, item: str) -> str:
+    """The profile ``item``'s page in ``pages`` was executed at (the parameters papermill injected)."""
+    found = [re.search(r'profile = "(\w+)"', "".join(cell.source)) for page in _pages_of(pages, f"0_{item}")
+             for cell in nbformat.read(page, as_version=4).cells if "injected-parameters" in cell.metadata.get("tags", [])]
+    return found[0].group(1) if found and found[0] else "fast"
+
+
 def scratch_edition(profile: str, real_data: bool) -> Edition:
     """A demo build (synthetic data, or the smoke profile): its own folder, its own banner."""
     data = "real data" if real_data else "SYNTHETIC data"
@@ -119,7 +144,7 @@ def build_html(edition: Edition, repo: Path = REPO) -> Path:
     for entry in re.findall(r"file: book/executed/(\S+)", (repo / "_toc.yml").read_text()):
         pages = _pages_of(edition.pages, entry)
         if pages:
-            shutil.copyfile(pages[0], executed / f"{entry}.ipynb")
+            nbformat.write(_as_shown(pages[0]), executed / f"{entry}.ipynb")
         else:
             nbformat.write(_missing_page(entry), executed / f"{entry}.ipynb")
     shutil.rmtree(edition.index.parent, ignore_errors=True)  # no page of an earlier build lingers
@@ -144,6 +169,17 @@ def _pages_of(folder: Path, stem: str) -> list[Path]:
     return sorted(folder.glob(f"[0-9]*_{item}.ipynb"))
 
 
+def _as_shown(page: Path):
+    """``page`` as the book shows it: without the parameters papermill injected (a machine's paths;
+    each page's header says its profile, data and folds, and the page "Re-running" how to set them)."""
+    nb = nbformat.read(page, as_version=4)
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            cell.metadata["tags"] = [*tags, "remove-cell"]
+    return nb
+
+
 def _missing_page(stem: str):
     item = stem.split("_", 1)[1]
     return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
@@ -152,7 +188,31 @@ def _missing_page(stem: str):
 
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--allow-file-access-from-files"]  # the probe in a frame writes into its parent
+WIDTHS = (1280, 390)  # a laptop and a phone (CSS pixels)
+
+# Run in each page once it has loaded: what a reader would see wrong. An element whose right edge
+# passes its column's, unless a box of its own scrolls (or clips) it; a raw NaN; a machine path.
+# The page sits in a frame of the width checked (headless windows are never narrower than ~500 px).
+PROBE = """<script>window.addEventListener('load', () => {
+  const col = document.querySelector('article') || document.querySelector('main') || document.body;
+  const edge = col.getBoundingClientRect().right;
+  const boxed = el => { for (let a = el.parentElement; a && a !== col; a = a.parentElement) {
+    if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(a).overflowX)) return true; } return false; };
+  const wide = [];
+  for (const el of col.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width && r.height && r.right > edge + 1 && !boxed(el))
+      wide.push(`<${el.tagName.toLowerCase()}> ${Math.round(r.right - edge)} px past its column: ` +
+                (el.innerText || '').trim().slice(0, 40));
+  }
+  const text = col.innerText;
+  const found = {wide: wide.slice(0, 5), nan: (text.match(/\\bNaN\\b/g) || []).length,
+                 paths: [...new Set(text.match(/(?:\\/work|\\/home|\\/tmp|\\/root|\\/Users|\\/check)\\/[^\\s'"]*/g) || [])]};
+  const pre = document.createElement('pre'); pre.id = 'reidlab-probe'; pre.textContent = JSON.stringify(found);
+  (window.parent || window).document.body.appendChild(pre);
+});</script>"""
 
 
 def _render(browser: str, url: str, extra: list[str], profile_dir: str) -> subprocess.CompletedProcess:
@@ -160,9 +220,41 @@ def _render(browser: str, url: str, extra: list[str], profile_dir: str) -> subpr
                           capture_output=True, text=True, timeout=120)
 
 
+def _probe(browser: str, page: Path, width: int, profile_dir: str, shot: Path | None) -> tuple[str, list[str]]:
+    """``page`` rendered ``width`` CSS pixels wide with the probe in it: the DOM rendered, and what the
+    probe found wrong (one line each). Narrower than a headless window can be, it sits in a frame."""
+    import json
+    from html import unescape
+
+    probed, frame = page.with_name(f"_probe_{page.name}"), page.with_name(f"_frame_{page.name}")
+    probed.write_text(page.read_text(errors="ignore").replace("</body>", PROBE + "</body>"))
+    frame.write_text(f'<html><body style="margin:0"><iframe src="{probed.name}" '
+                     f'style="width:{width}px;height:1600px;border:0"></iframe></body></html>')
+    try:
+        url = (probed if width >= 500 else frame).as_uri()
+        dom = _render(browser, url, [f"--window-size={max(width, 500)},1600", "--virtual-time-budget=10000",
+                                     "--dump-dom"], profile_dir).stdout
+        if shot is not None:
+            _render(browser, url, [f"--window-size={max(width, 500)},1600", "--virtual-time-budget=10000",
+                                   f"--screenshot={shot}"], profile_dir)
+    finally:
+        probed.unlink(missing_ok=True)
+        frame.unlink(missing_ok=True)
+    found = re.search(r'<pre id="reidlab-probe"[^>]*>(.*?)</pre>', dom, re.S)
+    if found is None:
+        return dom, [f"at {width} px the page did not finish loading"]
+    found = json.loads(unescape(found.group(1)))
+    problems = [f"at {width} px: {w}" for w in found["wide"]]
+    problems += [f"shows NaN {found['nan']} time(s)"] if found["nan"] else []
+    problems += [f"shows a machine path: {p}" for p in found["paths"]]
+    return dom, problems
+
+
 def check_html(html_dir: Path, browser: str = "chromium", screenshot_dir: Path | None = None) -> list[dict]:
-    """Render every page of the built book in headless Chromium; check that it has content and
-    that each figure it shows decodes as an image. Returns one row per page; raises on a failure."""
+    """Render every page of the built book in headless Chromium, at a laptop's and a phone's width;
+    check that it has content, that each figure it shows decodes as an image, and that nothing runs
+    past its column, reads NaN or shows a machine path. Returns one row per page; raises on a failure,
+    listing every problem of every page."""
     import base64
     import io
     import tempfile
@@ -172,14 +264,25 @@ def check_html(html_dir: Path, browser: str = "chromium", screenshot_dir: Path |
 
     if shutil.which(browser) is None:
         raise ReidlabError(f"{browser} not found: install Debian's chromium (apt-get install chromium)")
+    html_dir = html_dir.resolve()  # (file URIs are absolute)
     pages = [p for p in sorted(html_dir.rglob("*.html"))
              if "_static" not in p.parts and p.name not in ("search.html", "genindex.html")
+             and not p.name.startswith(("_probe_", "_frame_"))  # an interrupted check's
              and 'http-equiv="refresh"' not in p.read_text(errors="ignore").lower()]  # redirects
     if not pages:
         raise ReidlabError(f"no HTML pages under {html_dir}: build the book first (reidlab book)")
-    rows, profile = [], tempfile.mkdtemp(prefix="reidlab-chromium-")
+    if screenshot_dir is not None:
+        screenshot_dir.mkdir(parents=True, exist_ok=True)
+    rows, problems, profile = [], [], tempfile.mkdtemp(prefix="reidlab-chromium-")
     for page in pages:
-        dom = _render(browser, page.as_uri(), ["--dump-dom"], profile).stdout
+        doms = []
+        for width in WIDTHS:
+            shot = None if screenshot_dir is None else screenshot_dir / f"{page.stem}-{width}.png"
+            dom, found = _probe(browser, page, width, profile, shot)
+            doms.append(dom)
+            lines = [f"{page.relative_to(html_dir)}: {p}" for p in found]
+            problems += [line for line in lines if line not in problems]  # NaN or a path: once a page
+        dom = doms[0]  # the laptop's: the page itself, not a frame
         if "<main" not in dom and "<article" not in dom:
             raise ReidlabError(f"{page} did not render (no main content in the DOM)")
         images = 0
@@ -200,9 +303,7 @@ def check_html(html_dir: Path, browser: str = "chromium", screenshot_dir: Path |
             except Exception as exc:  # any decoder error means the reader sees a broken figure
                 raise ReidlabError(f"{page.name}: figure {src[:80]} is not a valid image ({exc})") from None
             images += 1
-        if screenshot_dir is not None:
-            screenshot_dir.mkdir(parents=True, exist_ok=True)
-            shot = screenshot_dir / f"{page.stem}.png"
-            _render(browser, page.as_uri(), [f"--screenshot={shot}", "--window-size=1200,1600"], profile)
         rows.append({"page": str(page.relative_to(html_dir)), "bytes": len(dom), "figures": images})
+    if problems:
+        raise ReidlabError("what a reader would see wrong:\n  " + "\n  ".join(problems))
     return rows

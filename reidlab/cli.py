@@ -251,6 +251,8 @@ def cmd_book(args: argparse.Namespace) -> None:
         print(f"pages: {pages}")
         real = root is not None
         edition = real_edition(pages) if is_evidence(args.profile, real) else scratch_edition(args.profile, real)
+    if edition.pages.parent.name == "book":  # the real study's (results/book/pages): are they current?
+        _say_stale(edition.pages)
     if args.no_html:
         return
     index = build_html(edition)
@@ -262,6 +264,20 @@ def cmd_book(args: argparse.Namespace) -> None:
         figures = sum(r["figures"] for r in rows)
         print(f"checked {len(rows)} pages in headless chromium, {figures} figures load; "
               f"screenshots in {args.check}")
+
+
+def _say_stale(pages: Path) -> None:
+    """Which real pages are older than results/store, and the command that rebuilds them."""
+    from reidlab.book import page_profile, stale_pages
+
+    stale = stale_pages(pages, pages.parent.parent / "store")  # results/book/pages: results/store
+    by_profile: dict[str, list[str]] = {}
+    for item, why in stale.items():
+        print(f"stale page {item}: {why}")
+        by_profile.setdefault(page_profile(pages, item), []).append(item)
+    for profile, items in by_profile.items():
+        print(f"rebuild from the store: reidlab book {' '.join(items)} --profile {profile} --no-runs --no-html "
+              "--data-root DIR")
 
 
 def build_parser() -> argparse.ArgumentParser:

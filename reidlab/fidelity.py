@@ -149,7 +149,8 @@ def test_folds(store, real_data: bool = True) -> pd.DataFrame:
     label = f"v2 - v1, like for like (fast schedule, seed 0, folds {', '.join(map(str, common)) or 'none'})"
     rows[label] = {"folds": len(common), **_mean_sd(new.loc[common] - old.loc[common], columns, signed=True)}
     paper = paper_frame("table4").loc["Ours"]
-    rows["paper (Table IV)"] = {"folds": 10, **{c: paper.get(c, "–") for c in columns}}  # it gives no mAP
+    rows["paper (Table IV)"] = {"folds": 10, **{c: "–" if pd.isna(paper.get(c)) else paper[c]
+                                                for c in columns}}  # it gives no mAP
     return pd.DataFrame([{"runs": k, **v} for k, v in rows.items()], dtype=object).set_index("runs")
 
 

@@ -53,7 +53,10 @@ RUN = '''if execute_runs:
 frame = report.runs_frame(ITEM, profile, real, store, overrides)'''
 
 CHECK = '''for name in {files}:
-    assert (out / name).is_file(), f"{{name}} was not produced"'''
+    assert (out / name).is_file(), f"{{name}} was not produced"
+from reidlab.store import READS
+
+READS.write(out / "reads.json", store)  # the runs this page read: `reidlab book` says when it is stale'''
 
 # a page of CMC numbers: the table beside the paper's, and the curves
 CMC = ('''paper = report.paper_frame(ITEM)

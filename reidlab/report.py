@@ -17,7 +17,7 @@ import pandas as pd
 import yaml
 
 from reidlab.paper import FOLD_SD_RANK1, paper_table
-from reidlab.store import STORE, stored
+from reidlab.store import READS, STORE, stored
 from reidlab.study import FAST_SCHEDULE, HEADLINE, ITEMS, POOLED, PROFILES, SEED_SETS, item_folds, plan
 
 RANKS = (1, 5, 10, 20, 50)
@@ -439,6 +439,7 @@ def provenance_runs(store: Path, real_data: bool) -> pd.DataFrame:
 
     replays = _replays(store.parent / "provenance" / "replay.csv") if real_data else {}
     rows = []
+    READS.everything = True  # the page is stale when any run joins the store
     for path in sorted(store.glob("*/provenance.json")):
         record, run = read_json(path), path.parent.name
         rows.append({"run": run, "trained": _trained(path.parent), "class": provenance_class(record),
@@ -478,6 +479,7 @@ def device_segments(store: Path) -> pd.DataFrame:
     from reidlab.provenance import NOTES, read_json
 
     rows = []
+    READS.everything = True  # the page is stale when any run joins the store
     for path in sorted(store.glob("*/provenance.json")):
         record, run = read_json(path), path.parent
         notes = read_json(run / NOTES) if (run / NOTES).exists() else {}

@@ -46,7 +46,7 @@ def trained_run(item: str, variant: str, profile: str, data_root: str | None, st
     planned = next(r for r in plan(item, profile, data_root is not None, overrides)
                    if r.variant == variant and r.fold == fold)
     run_dir = store / planned.identity
-    if execute and stored(planned.config, store) is None:
+    if stored(planned.config, store) is None and execute:  # (looked up first: the page's read log)
         _run_all([(planned.config, run_dir)], data_root, 1, False, item)
     if final_weights(run_dir) is None:
         return None

@@ -11,7 +11,9 @@ ignored scratch folder, so that no demo or test run can replace a committed resu
 
 from __future__ import annotations
 
+import json
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from reidlab.config import RunConfig
@@ -68,7 +70,45 @@ def stored(config: RunConfig, store: Path = STORE) -> dict | None:
     path = store / config.identity() / "metrics.json"
     from reidlab.provenance import read_json
 
+    READS.runs[path.parent.name] = path.exists()
     return read_json(path) if path.exists() else None
+
+
+def finished_runs(store: Path) -> list[str]:
+    return sorted(d.name for d in store.iterdir() if (d / "metrics.json").exists()) if store.is_dir() else []
+
+
+@dataclass
+class ReadLog:
+    """What this process looked up in the store: each run and whether it had finished then (and
+    whether it read every run, as a provenance table does). A page writes it beside its tables
+    (``reads.json``), so a later store tells whether the page is stale (``stale``)."""
+    runs: dict[str, bool] = field(default_factory=dict)
+    everything: bool = False
+
+    def write(self, path: Path, store: Path) -> None:
+        record = {"runs": dict(sorted(self.runs.items())), "everything": self.everything}
+        if self.everything:
+            record["finished"] = finished_runs(store)
+        path.write_text(json.dumps(record, indent=0) + "\n")
+
+
+READS = ReadLog()
+
+
+def stale(record: dict, store: Path) -> str | None:
+    """Why a page that read ``record`` (a written ``ReadLog``) is out of date with ``store``, or None."""
+    done = lambda identity: (store / identity / "metrics.json").exists()  # noqa: E731
+    new = [r for r, was in record["runs"].items() if not was and done(r)]
+    gone = [r for r, was in record["runs"].items() if was and not done(r)]
+    if record.get("everything"):
+        now, then = set(finished_runs(store)), set(record["finished"])
+        new, gone = sorted(set(new) | (now - then)), sorted(set(gone) | (then - now))
+    if not new and not gone:
+        return None
+    said = [f"{len(new)} run(s) finished since it was built (" + ", ".join(new[:3]) + (", ...)" if new[3:] else ")")
+            ] if new else []
+    return "; ".join(said + ([f"{len(gone)} run(s) it shows are no longer stored"] if gone else []))
 
 
 def resume_epoch(run_dir: Path) -> int:

@@ -23,7 +23,8 @@ def test_pages_render_and_figures_load(tmp_path):
     (tmp_path / "redirect.html").write_text('<meta http-equiv="Refresh" content="0; url=index.html" />')
     rows = check_html(tmp_path, screenshot_dir=tmp_path / "shots")
     assert {r["page"]: r["figures"] for r in rows} == {"index.html": 1, "other.html": 0}
-    assert (tmp_path / "shots" / "index.png").stat().st_size > 0
+    assert (tmp_path / "shots" / "index-1280.png").stat().st_size > 0
+    assert (tmp_path / "shots" / "index-390.png").stat().st_size > 0
 
 
 def test_broken_or_missing_figure_fails(tmp_path):
@@ -34,3 +35,17 @@ def test_broken_or_missing_figure_fails(tmp_path):
     _page(tmp_path / "index.html", '<img src="gone.png">')
     with pytest.raises(ReidlabError, match="missing"):
         check_html(tmp_path)
+
+
+def test_what_a_reader_would_see_wrong_fails_at_either_width(tmp_path):
+    _page(tmp_path / "index.html", '<div style="overflow-x:auto"><div style="width:2000px">a wide table '
+          'scrolled in its own box</div></div><div style="width:450px">fits a laptop</div>')
+    with pytest.raises(ReidlabError) as failed:  # a phone's column is narrower than 450 px
+        check_html(tmp_path)
+    assert "index.html: at 390 px: <div>" in str(failed.value) and "1280 px" not in str(failed.value)
+    assert "scrolled" not in str(failed.value)
+    _page(tmp_path / "index.html", "<p>mAP NaN, read from /work/shared/datasets/PETA</p>")
+    with pytest.raises(ReidlabError, match="NaN 1 time.*\n.*machine path: /work/shared/datasets/PETA"):
+        check_html(tmp_path)
+    _page(tmp_path / "index.html", "<p>mAP 46.9, read from $REIDLAB_DATA_ROOT/PETA (a NaNometre)</p>")
+    assert check_html(tmp_path)[0]["figures"] == 0

@@ -65,3 +65,45 @@ def test_a_page_shows_the_runs_the_study_declares_unless_told_a_seed():
     scope["seed"] = 0  # papermill -p seed 0: every run from seed 0
     exec(overrides_line.replace("{{", "{").replace("}}", "}"), scope)
     assert {r.config.seed for r in plan("table4", "fast", overrides=scope["overrides"])} == {0}
+
+
+def _finish(store: Path, identity: str) -> None:
+    (store / identity).mkdir(parents=True)
+    (store / identity / "metrics.json").write_text("{}")
+
+
+def _mkdir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def test_a_page_older_than_the_runs_it_reads_is_reported_stale(tmp_path, capsys):
+    """Each page writes the runs it looked up (finished or not); a run that finishes later, or one that
+    joins a store a page read whole, makes it stale, and `reidlab book` names it with the command."""
+    from reidlab.book import stale_pages
+    from reidlab.cli import _say_stale
+    from reidlab.store import ReadLog, stale
+
+    store, pages = tmp_path / "results" / "store", tmp_path / "results" / "book" / "pages"
+    _finish(store, "aaa")
+    reads = ReadLog({"aaa": True, "bbb": False})  # Fig. 4 showed aaa, and bbb as "not run yet"
+    whole = ReadLog({}, everything=True)  # a provenance table: every stored run
+    for k, (item, log) in enumerate([("fig4", reads), ("claims", whole), ("table1", ReadLog())], 1):
+        nbformat.write(nbformat.v4.new_notebook(), _mkdir(pages) / f"{k:02d}_{item}.ipynb")
+        log.write(_mkdir(pages.parent / item) / "reads.json", store)
+    assert stale_pages(pages, store) == {}
+    _finish(store, "bbb")
+    assert stale_pages(pages, store) == {"fig4": "1 run(s) finished since it was built (bbb)",
+                                         "claims": "1 run(s) finished since it was built (bbb)"}
+    (store / "aaa" / "metrics.json").unlink()
+    assert "1 run(s) it shows are no longer stored" in stale({"runs": {"aaa": True}}, store)
+    _say_stale(pages)
+    said = capsys.readouterr().out
+    assert "stale page fig4: 1 run(s) finished since it was built (bbb); 1 run(s) it shows" in said
+    assert "table1" not in said and "reidlab book fig4 claims --profile fast --no-runs" in said
+
+
+def test_the_committed_pages_are_as_new_as_the_committed_runs():
+    from reidlab.book import stale_pages
+
+    assert stale_pages() == {}, "rebuild the pages named (reidlab book ITEMS --no-runs ...; `make book` says how)"

@@ -64,6 +64,7 @@ def test_test_fold_table_shows_each_recipe_and_schedule_beside_the_paper(tmp_pat
                                  "v2 - v1, like for like (fast schedule, seed 0, folds none)", "paper (Table IV)"]
     assert (table.loc[table.index[:6], "rank1"] == "not run").all()
     assert table.loc["paper (Table IV)", "rank1"] == 33.6  # the paper's number, read from its table
+    assert table.loc["paper (Table IV)", "mAP"] == "–"  # it gives none: a dash, never NaN
 
 
 def test_test_fold_table_finds_the_committed_runs_from_their_own_seeds():
