@@ -21,7 +21,7 @@ from pathlib import Path
 import nbformat
 
 from reidlab.errors import ReidlabError
-from reidlab.store import SCRATCH, book_out_for
+from reidlab.store import SCRATCH, book_out_for, store_for
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -86,6 +86,9 @@ class Edition:
     pages: Path
     output: Path  # jupyter-book's --path-output: the HTML lands in output/_build/html
     banner: str
+    store: Path | None = None  # the runs its pages read (the index says where the study stands)
+    profile: str = "fast"  # the profile of its item pages
+    real_data: bool = True
 
     @property
     def index(self) -> Path:
@@ -95,8 +98,10 @@ class Edition:
 def real_edition(pages: Path = REPO / "results" / "book" / "pages") -> Edition:
     """The real study's book: the pages committed under ``results/book/pages`` (whatever
     ``$REIDLAB_BOOK_OUT`` says: that redirects what builds write), in ``_build/html``."""
-    return Edition(pages, REPO, "The real study: every number comes from runs committed in "
-                   "results/ (real VIPeR, PETA and CUHK01 data); each page states its profile, folds and device.")
+    from reidlab import standing
+
+    store = pages.parent.parent / "store"  # results/book/pages: results/store
+    return Edition(pages, REPO, standing.banner(store, pages.parent), store)
 
 
 def stale_pages(pages: Path = REPO / "results" / "book" / "pages",
@@ -129,7 +134,7 @@ def scratch_edition(profile: str, real_data: bool) -> Edition:
     data = "real data" if real_data else "SYNTHETIC data"
     return Edition(pages_dir(profile, real_data), SCRATCH,
                    f"DEMO BUILD: {data}, profile {profile}. These are not the study's results: "
-                   "the real study's book is built by `make book`.")
+                   "the real study's book is built by `make book`.", store_for(profile, real_data), profile, real_data)
 
 
 def build_html(edition: Edition, repo: Path = REPO) -> Path:
@@ -147,6 +152,7 @@ def build_html(edition: Edition, repo: Path = REPO) -> Path:
             nbformat.write(_as_shown(pages[0]), executed / f"{entry}.ipynb")
         else:
             nbformat.write(_missing_page(entry), executed / f"{entry}.ipynb")
+    (executed / "standing.md").write_text(_standing(edition))  # the index includes it
     shutil.rmtree(edition.index.parent, ignore_errors=True)  # no page of an earlier build lingers
     config = yaml.safe_load((repo / "_config.yml").read_text())
     config.setdefault("html", {})["announcement"] = edition.banner
@@ -167,6 +173,14 @@ def _pages_of(folder: Path, stem: str) -> list[Path]:
     numbers follow the manifest's order and shift when an item is added."""
     item = stem.split("_", 1)[1]
     return sorted(folder.glob(f"[0-9]*_{item}.ipynb"))
+
+
+def _standing(edition: Edition) -> str:
+    from reidlab import standing
+
+    if edition.store is None or not edition.store.is_dir():
+        return "*No store of runs in this edition.*\n"
+    return standing.markdown(edition.store, edition.pages.parent, edition.profile, edition.real_data)
 
 
 def _as_shown(page: Path):
