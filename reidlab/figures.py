@@ -75,7 +75,7 @@ def panels(variants: list[str], most: int = MAX_PER_PANEL) -> list[tuple[str, li
     return [(f"{k // most + 1}", variants[k:k + most]) for k in range(0, len(variants), most)]
 
 
-def _grid(count: int, width: float = 5.2, height: float = 3.6):
+def _grid(count: int, width: float = 6.4, height: float = 3.6):
     import matplotlib.pyplot as plt
 
     cols = min(count, 2)
@@ -87,14 +87,16 @@ def _grid(count: int, width: float = 5.2, height: float = 3.6):
 
 
 def _style_legend(ax, entries: list[tuple[str, dict]]) -> None:
-    """The variants' colours, then one entry per line style."""
+    """The variants' colours, then one entry per line style (only when more than one style is
+    drawn), beside the axes: a legend never covers a curve."""
     from matplotlib.lines import Line2D
 
     handles, labels = ax.get_legend_handles_labels()
-    for label, style in entries:
+    for label, style in entries if len(entries) > 1 else []:
         handles.append(Line2D([], [], color="0.3", **style))
         labels.append(label)
-    ax.legend(handles, labels, fontsize=7, loc="lower right")
+    ax.legend(handles, labels, fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0,
+              frameon=False)
 
 
 def plot_cmc(frame: pd.DataFrame, paper: pd.DataFrame | None = None, max_rank: int = 50, title: str = ""):
@@ -102,20 +104,24 @@ def plot_cmc(frame: pd.DataFrame, paper: pd.DataFrame | None = None, max_rank: i
     (circles), in panels of at most ``MAX_PER_PANEL`` variants."""
     if frame.empty:
         return unavailable_figure()
-    groups = panels(list(frame.variant.unique()))
+    stored = list(frame.variant.unique())
+    drawn = stored + [v for v in (paper.index if paper is not None else []) if v not in stored]
+    groups = panels(drawn)
     fig, axes = _grid(len(groups))
     for ax, (name, variants) in zip(axes, groups):
         has_paper = False
         for variant in variants:
-            group = frame[frame.variant == variant]
-            n = min(max_rank, min(len(c) for c in group.curve))
-            mean = np.mean([c[:n] for c in group.curve], axis=0)
-            line, = ax.plot(np.arange(1, n + 1), mean, label=variant)
+            if variant in stored:
+                group = frame[frame.variant == variant]
+                n = min(max_rank, min(len(c) for c in group.curve))
+                mean = np.mean([c[:n] for c in group.curve], axis=0)
+                colour = ax.plot(np.arange(1, n + 1), mean, label=variant)[0].get_color()
             if paper is not None and variant in paper.index:
                 pts = paper.loc[variant].dropna()
                 ranks = np.array([int(c[4:]) for c in pts.index])
                 keep = ranks <= max_rank
-                ax.plot(ranks[keep], pts.values[keep], "o--", color=line.get_color(), alpha=0.7, lw=0.8)
+                style = {"color": colour} if variant in stored else {"label": f"{variant} (paper only)"}
+                ax.plot(ranks[keep], pts.values[keep], "o--", alpha=0.7, lw=0.8, **style)
                 has_paper = True
         ax.set(xlabel="rank", ylabel="matching rate (%)", ylim=(0, 100), xlim=(1, max_rank), title=name)
         ax.set_xticks([t for t in CMC_TICKS if t <= max_rank])

@@ -38,3 +38,14 @@ def test_caption_gives_rank1_beside_the_paper_and_marks_missing_variants():
     assert "Ours 31.0 (3 folds), paper 33.6" in text
     assert "Ours Multi-Label not run yet, paper 33.1" in text
     assert "approaches ~33%" in figures.caption("fig4", _frame([]).reindex(columns=["variant", "rank1"]), "x")
+
+
+def test_the_paper_points_of_a_variant_not_run_are_drawn_and_only_drawn_styles_are_named():
+    from reidlab.report import paper_frame
+
+    fig = figures.plot_cmc(_frame(["Ours"]), paper_frame("table4"))
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend == ["Ours", "Ours Multi-Label (paper only)", "reproduced", "paper"]
+    assert len(fig.axes[0].lines) == 3  # Ours, its paper points, Multi-Label's paper points
+    legend = [t.get_text() for t in figures.plot_cmc(_frame(["V", "V+I"])).axes[0].get_legend().get_texts()]
+    assert legend == ["V", "V+I"]  # one style drawn: no style entries
