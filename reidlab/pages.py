@@ -93,7 +93,8 @@ display(final)''')
 
 ATTRIBUTES = ('''table = report.attribute_table(frame)
 table.to_csv(out / "table.csv")
-display(table)''',)
+display(table)
+print(report.never_predicted(table))''',)
 
 RELATIVE_AUC = ('''table = report.relative_auc_table(frame, list(ITEMS[ITEM].variants))
 table.to_csv(out / "table.csv")

@@ -276,6 +276,22 @@ def attribute_table(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.concat({"paper": paper, "reproduced": ours.round(2)}, axis=1).reindex(ours.index)
 
 
+def never_predicted(table: pd.DataFrame) -> str:
+    """A sentence on the attributes Table I (``attribute_table``) shows at 0.00 precision and recall:
+    the head never predicts them present, so their accuracy is the share of persons without them."""
+    ours = table["reproduced"]
+    silent = ours[(ours.precision == 0) & (ours.recall == 0)]
+    if silent.empty:
+        return "Every attribute is predicted present for some test persons (no 0.00 precision and recall)."
+    paper = table["paper"]
+    also = [a for a in paper.index if a in table.index and paper.loc[a, "precision"] == 0 and paper.loc[a, "recall"] == 0]
+    return (f"{len(silent)} attribute(s) are never predicted present on the test persons (precision and recall "
+            f"0.00): {', '.join(silent.index)}. Their training labels are unbalanced (entropy "
+            f"{silent.entropy.min():.2f}-{silent.entropy.max():.2f} bits of 1), so the head always says 'absent' "
+            "and their accuracy is the share of persons without them. "
+            + (f"The paper's Table I shows 0.00 for {', '.join(also)}." if also else "The paper's Table I has none at 0.00."))
+
+
 def relative_auc(frame: pd.DataFrame, baseline: str = "none") -> pd.Series:
     """Fig. 6: each variant's mean CMC AUC relative to the baseline's (1.0 = no change), both means
     over the folds the two share, so that a fold's difficulty cancels."""

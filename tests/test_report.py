@@ -282,3 +282,17 @@ def test_seed_sets_show_each_set_and_its_equivalence_with_the_paper(tmp_path, mo
     # d = -1, -2, 0: mean -1, sd 1, se 0.577; t(0.95, 2) = 2.920: 90% [-2.69, +0.69], inside +-3.2
     assert table.loc["Ours, seed 0", "CMC 1 - 33.6: equivalence"] == "-1.0, 90% [-2.7, +0.7] in +-3.2?: holds"
     assert table.loc["Ours, 3 seed sets", "CMC 1"] == "not run yet"  # the other sets are not stored
+
+
+def test_table1_says_which_attributes_the_head_never_predicts():
+    from reidlab.report import never_predicted
+
+    columns = pd.MultiIndex.from_product([["paper", "reproduced"], ["accuracy", "precision", "recall", "entropy"]])
+    table = pd.DataFrame([[93, 0.0, 0.0, 0.34, 88, 0.46, 0.07, 0.51], [91, 0.0, 0.0, 0.41, 97.9, 0.0, 0.0, 0.17],
+                          [78, 0.36, 0.21, 0.71, 90.4, 0.0, 0.0, 0.47]], index=["Sandals", "V-Neck", "Logo"],
+                         columns=columns)
+    said = never_predicted(table)
+    assert said.startswith("2 attribute(s) are never predicted present") and ": V-Neck, Logo." in said
+    assert "(entropy 0.17-0.47 bits of 1)" in said and said.endswith("shows 0.00 for Sandals, V-Neck.")
+    table.loc["Logo", ("reproduced", "precision")] = table.loc["V-Neck", ("reproduced", "recall")] = 0.5
+    assert never_predicted(table).startswith("Every attribute is predicted present")
