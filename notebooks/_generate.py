@@ -1,5 +1,5 @@
 """Writes the study's notebooks (one per paper item with a page) and the book's ``_toc.yml`` from
-the manifest ``reidlab.study.ITEMS`` (cells: ``reidlab.pages``).
+the manifest ``reidlab.study.ITEMS`` (cells: ``reidlab.notebooks``, calling ``reidlab.pages``).
 
     python notebooks/_generate.py
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import nbformat as nbf
 
-from reidlab.pages import notebook, notebook_names, toc
+from reidlab.notebooks import notebook, notebook_names, toc
 from reidlab.study import ITEMS, STUDY_PART
 
 HERE = Path(__file__).parent

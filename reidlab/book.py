@@ -89,6 +89,7 @@ class Edition:
     store: Path | None = None  # the runs its pages read (the index says where the study stands)
     profile: str = "fast"  # the profile of its item pages
     real_data: bool = True
+    evidence: bool = False  # the real study's (results/): its pages must be as new as its store
 
     @property
     def index(self) -> Path:
@@ -101,7 +102,7 @@ def real_edition(pages: Path = REPO / "results" / "book" / "pages") -> Edition:
     from reidlab import standing
 
     store = pages.parent.parent / "store"  # results/book/pages: results/store
-    return Edition(pages, REPO, standing.banner(store, pages.parent), store)
+    return Edition(pages, REPO, standing.banner(store, pages.parent), store, evidence=True)
 
 
 def stale_pages(pages: Path = REPO / "results" / "book" / "pages",

@@ -251,7 +251,7 @@ def cmd_book(args: argparse.Namespace) -> None:
         print(f"pages: {pages}")
         real = root is not None
         edition = real_edition(pages) if is_evidence(args.profile, real) else scratch_edition(args.profile, real)
-    if edition.pages.parent.name == "book":  # the real study's (results/book/pages): are they current?
+    if edition.evidence:  # the real study's pages: are they as new as its store?
         _say_stale(edition.pages)
     if args.no_html:
         return

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from itertools import permutations
 from typing import Callable
 
-from reidlab import pages, paper
+from reidlab import paper
 from reidlab.config import RECIPES, RunConfig
 from reidlab.data.attributes import LAYNE_ATTRIBUTES
 from reidlab.errors import ConfigError
@@ -122,6 +122,9 @@ class Claim:
             raise ConfigError(f"claim '{self.text}': kind '{self.kind}' with b={self.b!r} (reaches takes a number)")
 
 
+CMC = ("cmc_table", "cmc_figure")  # a page of CMC numbers beside the paper's, and the curves
+
+
 @dataclass(frozen=True)
 class PaperItem:
     title: str
@@ -130,7 +133,7 @@ class PaperItem:
     # that variant at the same fold, evaluated with these test settings: no training)
     variants: dict[str, dict] = field(default_factory=dict)
     folds: int = CROSS_VALIDATED  # at most; a profile may run fewer
-    page: tuple[str, ...] = pages.CMC  # the notebook's cells after the runs (``pages``); () = no page
+    page: tuple[str, ...] = CMC  # the page's cells: functions of ``reidlab.pages``, by name; () = no page
     files: tuple[str, ...] = ("table.csv", "cmc.png")  # what the page must write
     paper: Callable | None = None  # the paper's numbers by variant (``reidlab.paper``)
     claims: tuple[Claim, ...] = ()
@@ -179,7 +182,7 @@ ITEMS: dict[str, PaperItem] = {
         "alone the train rank-1 rises but the test rank-1 barely changes (over-fitting). Curves use the "
         "centre crop every 10 epochs; the final numbers (Table IV) use ten crops.",
         {"multi-task": {**VIPER}, "verification only": {**VIPER, "tasks": "V"}},
-        page=pages.CURVES, files=("curves.png", "table.csv"), paper=paper.fig4,
+        page=("curves", "final_table"), files=("curves.png", "table.csv"), paper=paper.fig4,
         paper_says="with multi-task learning the test rank-1 'asymptotically approaches ~33%' (dotted); with "
         "verification only the training rank-1 rises while the test rank-1 'does not significantly change'.",
         claims=(Claim("Multi-task learning (V+I+A+P) beats verification alone on VIPeR (Fig. 4, abstract)",
@@ -208,7 +211,7 @@ ITEMS: dict[str, PaperItem] = {
     "table1": PaperItem(
         "Table I: attribute and pose classification on VIPeR",
         "Accuracy, precision, recall of each attribute head and the entropy of its training labels.",
-        {"multi-task": {**VIPER}}, page=pages.ATTRIBUTES, files=("table.csv",)),
+        {"multi-task": {**VIPER}}, page=("attributes",), files=("table.csv",)),
     "fig6": PaperItem(
         "Fig. 6: one attribute at a time",
         "CMC area under the curve when training with verification and a single attribute, relative to "
@@ -216,7 +219,7 @@ ITEMS: dict[str, PaperItem] = {
         {"none": {**VIPER, "tasks": "V"},
          **{a: {**VIPER, "tasks": "V+A", "attribute_weighting": "given",
                 "attribute_weights": [float(b == a) for b in LAYNE_ATTRIBUTES]} for a in LAYNE_ATTRIBUTES}},
-        folds=SINGLE_SPLIT, page=pages.RELATIVE_AUC, files=("table.csv", "auc.png"),
+        folds=SINGLE_SPLIT, page=("relative_auc_table", "relative_auc_figure"), files=("table.csv", "auc.png"),
         paper_says="jeans and sex give the largest increase over verification alone. No numbers are given."),
     "table2": PaperItem(
         "Table II: attribute weighting", "Entropy, equal and no attribute weighting on VIPeR and PETA.",
@@ -265,13 +268,13 @@ ITEMS: dict[str, PaperItem] = {
     "fig9": PaperItem(
         "Fig. 9: which image regions matter", "Rank-1 drop when a random region of every test image is "
         "zeroed, accumulated per pixel (Sec. V-D1), for the network of Table IV.",
-        page=pages.OCCLUSION, files=("heatmap.png",),
+        page=("occlusion",), files=("heatmap.png",),
         paper_says="the network gives 'higher importance to the centre of the images' than to the edges "
         "(background)."),
     "fig10": PaperItem(
         "Fig. 10: what final-layer neurons respond to", "Softmax-weighted mean of the test images that "
         "most (top) and least (bottom) excite a neuron, minus the mean image (Sec. V-D2).",
-        page=pages.ACTIVATIONS, files=("activations.png",),
+        page=("activations",), files=("activations.png",),
         paper_says="many neurons detect colour contrasts, e.g. between upper and lower clothing; some respond "
         "to pose (the legs' position)."),
     "table4": PaperItem(
@@ -285,7 +288,7 @@ ITEMS: dict[str, PaperItem] = {
         f"it reaches the paper's number only if a 90% interval lies within +-{MARGIN:g} (the paper's fold SD); "
         "each set is shown alone too.",
         {"Ours": {**VIPER}, "Ours Multi-Label": {**VIPER, "attribute_head": "regression"}},
-        page=pages.CMC + pages.SEED_SETS, files=("table.csv", "cmc.png", "seed_sets.csv"), paper=paper.table4,
+        page=(*CMC, "seed_sets"), files=("table.csv", "cmc.png", "seed_sets.csv"), paper=paper.table4,
         claims=(Claim("The multi-label variant performs like the softmax heads (Table IV)", "Ours Multi-Label", "Ours",
                       kind="matches"),)),
     "replication": PaperItem(  # issue 28: the headline from three seed sets (pre-registered, see SEED_SETS)
@@ -312,7 +315,7 @@ ITEMS: dict[str, PaperItem] = {
         {f"{a}->{b} {w}": {"dataset": a, "test_dataset": b, "tasks": "V+I+A", "attribute_set": "peta",
                            "attribute_weighting": w}
          for a, b in permutations(("viper", "ilids", "3dpes", "caviar"), 2) for w in ("entropy", "equal", "none")},
-        page=pages.CMC_AVERAGED, paper=paper.table6,
+        page=("averaged_cmc_table", "averaged_cmc_figure"), paper=paper.table6,
         claims=(Claim("Entropy weighting beats none across datasets (Table VI, average)",
                       "Average entropy", "Average none"),
                 Claim("Entropy weighting beats equal weighting across datasets (Table VI, average)",
@@ -348,7 +351,7 @@ ITEMS: dict[str, PaperItem] = {
         f"claim is {MARGIN:g} rank-1 points, {MARGIN_WHY}, declared before their runs. "
         "Otherwise a claim is *inconclusive*, with the folds that would decide it; *pending* where a side has "
         "no stored run yet. This page only reads the runs of the other chapters.",
-        page=pages.CLAIMS, files=("table.csv",)),
+        page=("claims",), files=("table.csv",)),
     "datasets": PaperItem(
         "Datasets",
         "The study reads each dataset in place from the data root (never copied, never redistributed): "
@@ -358,7 +361,7 @@ ITEMS: dict[str, PaperItem] = {
         "CUHK01 {cite}`li2012` from its own. The table counts what reidlab reads (*release*: PETA's or the "
         "dataset's own layout; *paper*: its key in the References). Each is used under its authors' release "
         "terms, for research; obtain it from them. Splits are seeded and saved with the results (`results/data/`).",
-        page=pages.DATASETS, files=("table.csv",)),
+        page=("datasets",), files=("table.csv",)),
     "schedules": PaperItem(
         "Methods check: a fast schedule against the paper's",
         "The paper's schedule (600 epochs, one pair per SGD step) is slow on a CPU. Candidate faster schedules "
@@ -398,7 +401,8 @@ ITEMS: dict[str, PaperItem] = {
         # from seed 0 on every fold, as the check was made (paired either way)
         {"paper schedule": {**V1, **PAPER_STEP, **SEED0},
          **{k: {**V1, **v, **SEED0} for k, v in FAST_CANDIDATES.items()}},
-        page=pages.SCHEDULES,
+        page=("schedule_table", "schedule_figure", "revalidation", "precision", "epoch_pairs",
+              "initialisation", "provenance", "plan"),
         files=("table.csv", "cmc.png", "revalidation.csv", "precision.csv", "pairs_per_epoch.csv",
                "epoch_pairs.csv", "initialisation.csv", "provenance_runs.csv", "provenance.csv",
                "device_segments.csv", "plan.csv")),
@@ -435,7 +439,7 @@ ITEMS: dict[str, PaperItem] = {
          "authors": {**FIDELITY_RUN, **RECIPES["authors"]},  # v1 with each of the authors' details
          **{f"v1 + {d}": {**FIDELITY_RUN, **_with("reidlab-v1", d, "authors")} for d in DETAILS},
          "v1 + normalisation (dataset)": {**FIDELITY_RUN, **RECIPES["reidlab-v1"], "normalisation": "dataset"}},
-        folds=DEV_FOLDS, dev=True, page=pages.FIDELITY,
+        folds=DEV_FOLDS, dev=True, page=("fidelity_details", "fidelity_recipes", "fidelity_effects", "fidelity_test_folds"),
         files=("details.csv", "recipes.csv", "effects.png", "test_folds.csv")),
     "fidelity-attribution": PaperItem(  # after the choice: the authors' recipe without each detail
         "Fidelity, after the choice", "Shown on the page of item fidelity.",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import nbformat
 
-from reidlab import pages
+from reidlab import notebooks
 from reidlab.book import Edition, build_html, real_edition
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,26 +45,26 @@ def test_the_real_edition_reads_committed_pages_only(tmp_path):
 def test_notebooks_read_the_data_root_from_the_environment(monkeypatch):
     monkeypatch.setenv("REIDLAB_DATA_ROOT", "/data/reid")
     scope: dict = {}
-    exec(pages.PARAMETERS, scope)
+    exec(notebooks.PARAMETERS, scope)
     assert scope["data_root"] == "/data/reid"
     monkeypatch.setenv("REIDLAB_DATA_ROOT", "")
-    exec(pages.PARAMETERS, scope)
+    exec(notebooks.PARAMETERS, scope)
     assert scope["data_root"] is None
 
 
-def test_a_page_shows_the_runs_the_study_declares_unless_told_a_seed():
+def test_a_page_shows_the_runs_the_study_declares_unless_told_a_seed(tmp_path):
+    from reidlab.pages import open_page
     from reidlab.study import plan
 
     scope: dict = {}
-    exec(pages.PARAMETERS, scope)
-    overrides_line = next(line for line in pages.SETUP.splitlines() if line.startswith("overrides ="))
-    exec(overrides_line.replace("{{", "{").replace("}}", "}"), scope)
+    exec(notebooks.PARAMETERS, scope)
+    opened = lambda seed: open_page("table4", "fast", None, seed=seed, execute_runs=False,  # noqa: E731
+                                    store=str(tmp_path / "store"), output_dir=str(tmp_path / "book"))
     declared = [r.config for r in plan("table4", "fast")]
-    assert [r.config for r in plan("table4", "fast", overrides=scope["overrides"])] == declared
+    assert [r.config for r in plan("table4", "fast", overrides=opened(scope["seed"]).overrides)] == declared
     assert len({c.seed for c in declared}) > 1  # seed = fold: a pinned seed would hide that
-    scope["seed"] = 0  # papermill -p seed 0: every run from seed 0
-    exec(overrides_line.replace("{{", "{").replace("}}", "}"), scope)
-    assert {r.config.seed for r in plan("table4", "fast", overrides=scope["overrides"])} == {0}
+    pinned = opened(0).overrides  # papermill -p seed 0: every run from seed 0
+    assert {r.config.seed for r in plan("table4", "fast", overrides=pinned)} == {0}
 
 
 def _finish(store: Path, identity: str) -> None:

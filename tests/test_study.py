@@ -212,6 +212,21 @@ def test_the_notebooks_and_toc_are_generated_from_the_manifest(tmp_path):
     assert {p.stem.split("_", 1)[1] for p in written} == {n for n, i in ITEMS.items() if i.page}
 
 
+def test_every_page_cell_is_a_function_of_the_pages_module_and_the_manifest_imports_no_presentation():
+    import ast
+    import inspect
+    from pathlib import Path
+
+    from reidlab import pages, study
+
+    for name, item in ITEMS.items():
+        for kind in item.page:
+            assert inspect.isfunction(getattr(pages, kind, None)), f"{name}: pages.{kind} is not a page function"
+    tree = ast.parse(Path(study.__file__).read_text())
+    imported = {a.name for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom)) for a in node.names}
+    assert not imported & {"pages", "figures", "report", "IPython"}
+
+
 def test_claims_name_declared_variants():
     from reidlab.study import claims
 
