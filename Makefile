@@ -40,6 +40,7 @@ bench: install
 	$(PY) benchmarks/train_eval.py
 	$(PY) benchmarks/schedules.py --runs 2 --epochs 1
 	$(PY) benchmarks/conv_forms.py --runs 2 --pairs 2
+	$(PY) benchmarks/study_command.py
 
 gpu-rehearse:  ## after scripts/gpu_prepare.sh, before the call: one step of every group it would form, on this CPU, from what it carries; nothing stored
 	REHEARSE=1 scripts/gpu_study.sh
