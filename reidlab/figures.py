@@ -109,9 +109,10 @@ def plot_cmc(frame: pd.DataFrame, paper: pd.DataFrame | None = None, max_rank: i
     groups = panels(drawn)
     fig, axes = _grid(len(groups))
     for ax, (name, variants) in zip(axes, groups):
-        has_paper = False
+        has_paper = has_reproduced = False
         for variant in variants:
             if variant in stored:
+                has_reproduced = True
                 group = frame[frame.variant == variant]
                 n = min(max_rank, min(len(c) for c in group.curve))
                 mean = np.mean([c[:n] for c in group.curve], axis=0)
@@ -126,7 +127,8 @@ def plot_cmc(frame: pd.DataFrame, paper: pd.DataFrame | None = None, max_rank: i
         ax.set(xlabel="rank", ylabel="matching rate (%)", ylim=(0, 100), xlim=(1, max_rank), title=name)
         ax.set_xticks([t for t in CMC_TICKS if t <= max_rank])
         ax.grid(alpha=0.3)
-        _style_legend(ax, [("reproduced", {"ls": "-"})] + ([("paper", {"ls": "--", "marker": "o"})] if has_paper else []))
+        _style_legend(ax, ([("reproduced", {"ls": "-"})] if has_reproduced else [])
+                      + ([("paper", {"ls": "--", "marker": "o"})] if has_paper else []))
     fig.suptitle(title)
     fig.tight_layout()
     return fig

@@ -49,3 +49,6 @@ def test_the_paper_points_of_a_variant_not_run_are_drawn_and_only_drawn_styles_a
     assert len(fig.axes[0].lines) == 3  # Ours, its paper points, Multi-Label's paper points
     legend = [t.get_text() for t in figures.plot_cmc(_frame(["V", "V+I"])).axes[0].get_legend().get_texts()]
     assert legend == ["V", "V+I"]  # one style drawn: no style entries
+    fig = figures.plot_cmc(_frame(["16/64/64 f128"]), paper_frame("table3"))
+    only_paper = [t.get_text() for t in fig.axes[1].get_legend().get_texts()]  # a panel with no run stored
+    assert only_paper and all(t.endswith("(paper only)") for t in only_paper)
