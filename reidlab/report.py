@@ -97,7 +97,7 @@ def seed_sets(profile: str, real_data: bool, store: Path = STORE) -> pd.DataFram
     rows = [f"{v}, {s}" for v in HEADLINE for s in [*SEED_SETS, POOLED]]
     table = mean_sd_table(frame, ["rank1", "mAP"], rows)
     stored_folds = frame.groupby("variant").fold.nunique()
-    table.insert(0, "folds", [f"{stored_folds.get(v, 0)}/{item_folds('replication', profile)}" for v in rows])
+    table["folds"] = [f"{stored_folds.get(v, 0)}/{item_folds('replication', profile)}" for v in rows]
     device = frame.device.str.split(" (", regex=False).str[0]
     devices = device.groupby(frame.variant).agg(lambda d: ", ".join(f"{k} x{n}" for k, n in d.value_counts().items()))
     table["finished on"] = [devices.get(v, "-") for v in rows]
@@ -127,10 +127,11 @@ NOT_RUN = "no stored runs for this item at this profile yet"
 
 
 def mean_std(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Per variant: ``mean ± std`` over folds of ``columns`` (std 0 for a single fold)."""
+    """Per variant: mean and std over folds of ``columns`` (std NaN for a single fold), and
+    ``("folds", "folds")``: how many folds each mean is over."""
     g = frame.groupby("variant", sort=False)[columns]
-    mean, std = g.mean(), g.std(ddof=1).fillna(0.0)
-    return pd.concat({"mean": mean, "std": std}, axis=1)
+    folds = g.size().to_frame("folds")
+    return pd.concat({"mean": g.mean(), "std": g.std(ddof=1), "folds": folds}, axis=1)
 
 
 def beside_paper(reproduced: pd.DataFrame, paper: pd.DataFrame, ranks=RANKS,
@@ -145,15 +146,16 @@ def beside_paper(reproduced: pd.DataFrame, paper: pd.DataFrame, ranks=RANKS,
     columns = [f"rank{r}" for r in ranks] + (["mAP"] if ("mean", "mAP") in reproduced else [])
     rows = {}
     for v in reproduced.index:
-        mean, std = reproduced.loc[v, "mean"], reproduced.loc[v, "std"]
+        mean, std, folds = reproduced.loc[v, "mean"], reproduced.loc[v, "std"], reproduced.loc[v, ("folds", "folds")]
+        ours = [_folds(folds)] + [_mean_sd(mean[c], std[c]) for c in columns]
         if v not in paper.index:  # nothing to set it beside: one row
-            rows[(v, "reproduced")] = [_mean_sd(mean[c], std[c]) for c in columns]
+            rows[(v, "reproduced")] = ours
             continue
         theirs = paper.loc[v]
-        rows[(v, "paper")] = [theirs.get(c, np.nan) for c in columns]
-        rows[(v, "reproduced")] = [_mean_sd(mean[c], std[c]) for c in columns]
-        rows[(v, "difference")] = [round(mean[c] - theirs.get(c, np.nan), 1) for c in columns]
-    table = pd.DataFrame.from_dict(rows, orient="index", columns=[_column(c) for c in columns])
+        rows[(v, "paper")] = [np.nan] + [theirs.get(c, np.nan) for c in columns]
+        rows[(v, "reproduced")] = ours
+        rows[(v, "difference")] = [np.nan] + [round(mean[c] - theirs.get(c, np.nan), 1) for c in columns]
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=["folds"] + [_column(c) for c in columns])
     table.index = pd.MultiIndex.from_tuples(table.index, names=["variant", ""])
     return _dashes(table)
 
@@ -162,15 +164,21 @@ def mean_sd_table(frame: pd.DataFrame, columns: list[str], variants: list[str] |
     """Per variant (``variants``: the rows, in order): "mean ± sd" over folds of each column;
     "not run yet" for a variant without runs."""
     summary = mean_std(frame, columns)
-    mean, std = summary["mean"], summary["std"]
+    mean, std, folds = summary["mean"], summary["std"], summary[("folds", "folds")]
     if variants is not None:
-        mean, std = mean.reindex(variants), std.reindex(variants)
-    return pd.DataFrame({_column(c): [_mean_sd(m, d) for m, d in zip(mean[c], std[c])] for c in columns},
+        mean, std, folds = mean.reindex(variants), std.reindex(variants), folds.reindex(variants)
+    return pd.DataFrame({"folds": [_folds(n) for n in folds],
+                         **{_column(c): [_mean_sd(m, d) for m, d in zip(mean[c], std[c])] for c in columns}},
                         index=mean.index)
 
 
 def _mean_sd(mean: float, sd: float) -> str:
-    return NOT_RUN_ROW if np.isnan(mean) else f"{mean:.1f} ± {sd:.1f}"
+    """"mean ± sd" over folds; one fold has no sd: its number alone."""
+    return NOT_RUN_ROW if np.isnan(mean) else f"{mean:.1f}" if np.isnan(sd) else f"{mean:.1f} ± {sd:.1f}"
+
+
+def _folds(n: float) -> int:
+    return 0 if np.isnan(n) else int(n)
 
 
 def _column(name: str) -> str:

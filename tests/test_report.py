@@ -106,7 +106,10 @@ def test_a_variant_without_runs_is_a_row_that_says_so():
     assert table.loc[("Ours", "reproduced"), "CMC 1"] == "32.0 ± 2.8"
     assert table.loc[("Ours", "paper"), "mAP"] == "–"  # the paper reports no mAP
     plain = cmc_table(frame.assign(variant=["VIPeR V", "VIPeR V"]), "fig5")  # no paper table
-    assert plain.loc["PETA V+I+A"].tolist() == ["not run yet"] * plain.shape[1]
+    assert plain.loc["PETA V+I+A"].tolist() == [0] + ["not run yet"] * (plain.shape[1] - 1)  # 0 folds
+    assert plain.loc["VIPeR V", "folds"] == 2 and table.loc[("Ours", "reproduced"), "folds"] == 2
+    one = cmc_table(frame.iloc[:1], "table4").loc[("Ours", "reproduced")]  # one fold: no sd to show
+    assert one["folds"] == 1 and one["CMC 1"] == "30.0"
     assert plain.loc["VIPeR V", "CMC 1"] == "32.0 ± 2.8" and plain.loc["VIPeR V", "mAP"] == "41.0 ± 1.4"
 
 
