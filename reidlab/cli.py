@@ -9,7 +9,7 @@ from pathlib import Path
 
 from reidlab.data import DATASETS, load_dataset, resolve_data_root
 from reidlab.data.splits import DEFAULT_PROTOCOL, make_splits, save_splits
-from reidlab.errors import ReidlabError
+from reidlab.errors import ReidlabError, writable_folder
 from reidlab.provenance import write_json_atomic
 from reidlab.store import SCRATCH, STORE
 
@@ -30,7 +30,7 @@ def cmd_prepare(args: argparse.Namespace) -> None:
     splits = make_splits(data, protocol, seed=args.seed, folds=args.folds)
     summary = data.summary()
     # real data's splits are evidence (results/data); the synthetic set's go to scratch
-    out = Path(args.out or (STORE.parent / "data" if root else SCRATCH / "data")) / name
+    out = writable_folder(Path(args.out or (STORE.parent / "data" if root else SCRATCH / "data")), "--out") / name
     # write everything first: an interrupted command leaves no half-set of results
     save_splits(splits, out / f"splits_{protocol}_seed{args.seed}.json")
     contact_sheet(load_dataset(name, root, size=(128, 64)), out / "contact_sheet.png", seed=args.seed)
@@ -58,7 +58,7 @@ def cmd_run(args: argparse.Namespace) -> None:
     root = resolve_data_root(args.data_root)
     if args.config is None and not any(s.startswith("dataset=") for s in args.set or []):
         cfg = apply_overrides(cfg, [f"dataset={default_dataset(root)}"])
-    run_dir = Path(args.out) / (args.name or f"{cfg.dataset}-{cfg.identity()}")
+    run_dir = writable_folder(args.out, "--out") / (args.name or f"{cfg.dataset}-{cfg.identity()}")
     if not run_dir.resolve().is_relative_to(Path(args.out).resolve()) or run_dir.resolve() == Path(args.out).resolve():
         raise ReidlabError(f"--name {args.name!r} leaves --out {args.out}: give a plain folder name")
     print(f"run {run_dir}: {cfg.dataset}, tasks {cfg.tasks}, {cfg.epochs} epochs, "
@@ -101,7 +101,7 @@ def cmd_study(args: argparse.Namespace) -> None:
     overrides = {"device": args.device}
     deadline = time.time() + 60 * args.time_limit if args.time_limit else None
     batch = args.batch if args.batch > 1 else 0  # > 1: group runs across items
-    shipper = Shipper(Path(args.ship), store) if args.ship else None
+    shipper = Shipper(writable_folder(args.ship, "--ship"), store) if args.ship else None
     try:
         skip = read_index(args.skip_stored) if args.skip_stored else None
         plans = run_items(items, args.profile, data, store, args.jobs, not args.quiet, overrides, batch,
@@ -139,6 +139,7 @@ def cmd_pack(args: argparse.Namespace) -> None:
     root = resolve_data_root(args.data_root)
     if root is None:
         raise ReidlabError("packing needs the real data: set REIDLAB_DATA_ROOT or pass --data-root")
+    writable_folder(args.out, "--out")
     for name in args.datasets:
         path = write_pack(name, root, args.out)
         print(f"  {path}: {path.stat().st_size / 2**20:.1f} MiB")
@@ -164,7 +165,7 @@ def cmd_carry(args: argparse.Namespace) -> None:
             for k, (items, names, size) in enumerate(calls(args.items, args.profile, str(root), store, Path(scratch)), 1):
                 print(f"call {k}: ITEMS=\"{' '.join(items)}\"  ({', '.join(names)}: {size / 2**20:.0f} MiB of packs)")
         return
-    sizes = prepare(args.items, args.profile, str(root), store, Path(args.out))
+    sizes = prepare(args.items, args.profile, str(root), store, writable_folder(args.out, "--out"))
     print(describe(sizes))
     print(f"carried: {sum(sizes.values()) / 2**20:.1f} MiB in {args.out}")
 

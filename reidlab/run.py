@@ -28,7 +28,7 @@ from reidlab.data.packs import PACKS_ENV
 from reidlab.data.registry import DATA_ROOT_ENV
 from reidlab.data.record import POSE_ANGLES, ReidDataset
 from reidlab.data.splits import DEFAULT_PROTOCOL, EvalSet, cross_dataset, make_splits
-from reidlab.errors import ConfigError
+from reidlab.errors import ConfigError, ReidlabError
 from reidlab.evaluate import RankingResult, evaluate, train_eval_set
 from reidlab.losses import LossConfig, MultiTaskLoss, attribute_weights, parse_tasks
 from reidlab.metrics import binary_attribute_metrics, label_entropy, mean_accuracy_ma, multiclass_metrics
@@ -107,6 +107,13 @@ def run_lock(run_dir: Path):
         os.close(fd)  # releases the lock; the file stays (git-ignored), so no one locks a stale copy
 
 
+def refuse_while_trained(run_dir: Path) -> None:
+    """Refuse at once a run directory another process is training (``run_lock``, taken and let go)."""
+    if (run_dir / ".lock").exists():
+        with run_lock(run_dir):
+            pass
+
+
 def load_checkpoint(path: Path) -> dict:
     """A checkpoint or weights file: tensors and plain values only (``weights_only``), so a file
     from elsewhere (committed ``last.pt`` files are) cannot run code when loaded. Loaded on the
@@ -116,8 +123,10 @@ def load_checkpoint(path: Path) -> dict:
     except (OSError, MemoryError) as exc:  # the file is fine, or may be: say what failed
         raise ConfigError(f"{path} could not be read: {exc}") from None
     except Exception as exc:  # an unpickler refusing code, a truncated or damaged file
-        raise ConfigError(f"{path} is not a readable checkpoint ({type(exc).__name__}: {str(exc)[:120]}); "
-                          "delete it and run again (a run without its last.pt starts from scratch)") from None
+        advice = ("delete it and run again (a run without its last.pt starts from scratch)" if path.name == "last.pt"
+                  else f"restore it (git checkout -- {path}) or train its run again (delete {path.parent})")
+        raise ConfigError(f"{path} is not a readable {'checkpoint' if path.name == 'last.pt' else 'weights file'} "
+                          f"({type(exc).__name__}: {str(exc)[:120]}); {advice}") from None
     return state
 
 
@@ -160,7 +169,11 @@ def settle_progress(run_dir: Path) -> None:
     ``metrics.json`` holds that (a copy doubled the committed store and what a GPU call carries)."""
     path = run_dir / "progress.json"
     if path.exists() and (run_dir / "metrics.json").exists():
-        progress = read_json(path)
+        try:
+            progress = read_json(path)
+        except ReidlabError:  # derived, and the run has finished: metrics and provenance say it all
+            path.unlink()
+            return
         if progress.pop("history", None) is not None:
             write_json_atomic(path, progress)
 
@@ -187,6 +200,8 @@ class Run:
         self.segments: list[dict] = []  # where each stretch of epochs trained (``resume``)
         self.tasks = parse_tasks(cfg.tasks)
         self.data_root = data_root
+        if not (self.run_dir / "metrics.json").exists():
+            refuse_while_trained(self.run_dir)  # before minutes of loading, not after
         self.train_data = _load(cfg, cfg.dataset, data_root)
         self.test_data = _load(cfg, cfg.test_dataset, data_root) if cfg.test_dataset else self.train_data
         self.split = _split(cfg, self.train_data, self.test_data)
@@ -453,9 +468,14 @@ class Run:
         # any device may resume; a key the stored config predates holds its LEGACY value, and a
         # renamed key is compared under its current name
         where = lambda d: {k: v for k, v in {**LEGACY, **with_current_names(d)}.items() if k != "device"}  # noqa: E731
-        if path.exists() and where(load_yaml(path.read_text())) != where(self.cfg.to_dict()):
-            raise ConfigError(f"{self.run_dir} holds a run of another config; choose another --name "
-                              "or delete that directory")
+        stored = load_yaml(path.read_text()) if path.exists() else None
+        if path.exists() and (not isinstance(stored, dict)  # empty, or cut off before any key
+                              or set(self.cfg.to_dict()) - set(with_current_names(stored)) - set(LEGACY)):
+            raise ConfigError(f"{path} is empty or not a config (a write cut off?): delete {self.run_dir} "
+                              "to train that run again")
+        if stored is not None and where(stored) != where(self.cfg.to_dict()):
+            raise ConfigError(f"{self.run_dir} holds a run of another config: delete that directory, or give "
+                              "this run another folder (reidlab run --name)")
         if not path.exists():  # a stored config stays as it was committed
             self.run_dir.mkdir(parents=True, exist_ok=True)
             path.write_text(text)

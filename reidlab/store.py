@@ -116,9 +116,13 @@ def resume_epoch(run_dir: Path) -> int:
     path = run_dir / "progress.json"
     if not (run_dir / "checkpoints" / "last.pt").exists() or not path.exists():
         return 0
+    from reidlab.errors import ReidlabError
     from reidlab.provenance import read_json
 
-    return read_json(path)["epoch"]
+    try:
+        return read_json(path)["epoch"]
+    except (ReidlabError, KeyError, TypeError):  # damaged: only the grouping reads it; the run reads last.pt
+        return 0
 
 
 def write_profile(run_dir: Path, profile: dict) -> None:

@@ -507,3 +507,45 @@ def test_a_replay_retrains_a_stored_runs_first_epochs_exactly(tmp_path, monkeypa
     with pytest.raises(ConfigError, match="at most"):
         replay(tmp_path / "r", epochs=3)
     assert main(["replay", "no-such-run", "--store", str(tmp_path)]) != 0
+
+
+def test_a_run_being_trained_is_refused_before_its_data_loads(tmp_path, monkeypatch):
+    from reidlab import run as run_module
+    from reidlab.run import run_lock
+
+    def no_loading(*args):
+        raise AssertionError("the data loaded before the lock was checked")
+
+    with run_lock(tmp_path / "r"):  # another trainer holds it (a second fd conflicts even here)
+        monkeypatch.setattr(run_module, "_load", no_loading)
+        with pytest.raises(ConfigError, match="being trained by process"):
+            Run(RunConfig(**TINY), tmp_path / "r", progress=False)
+
+
+def test_a_cut_off_config_or_weights_file_is_one_clear_line(tmp_path):
+    from reidlab.run import load_checkpoint, settle_progress
+
+    (tmp_path / "r").mkdir()
+    for text in ("", "dataset: synth", "dataset"):  # empty; cut off after one key, within one
+        (tmp_path / "r" / "config.yaml").write_text(text)
+        with pytest.raises(ConfigError, match="config.yaml is empty or not a config .*delete .* to train"):
+            Run(RunConfig(**TINY), tmp_path / "r", progress=False).execute()
+    (tmp_path / "w").mkdir()
+    (tmp_path / "w" / "weights.pt").write_bytes(b"truncated")
+    with pytest.raises(ConfigError, match=r"weights.pt is not a readable weights file .*git checkout -- "):
+        load_checkpoint(tmp_path / "w" / "weights.pt")
+    (tmp_path / "w" / "metrics.json").write_text("{}")
+    (tmp_path / "w" / "progress.json").write_text('{"epoch": 6')  # damaged, of a finished run: derived
+    settle_progress(tmp_path / "w")
+    assert not (tmp_path / "w" / "progress.json").exists()
+
+
+def test_an_unusable_output_folder_is_one_clear_line(tmp_path):
+    from reidlab.cli import main
+    from reidlab.errors import ReidlabError, writable_folder
+
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(ReidlabError, match="--ship .*afile is a file, not a folder"):
+        writable_folder(tmp_path / "afile", "--ship")
+    assert main(["run", "--out", str(tmp_path / "afile"), "--set", "epochs=1"]) != 0
+    assert writable_folder(tmp_path / "new" / "deeper", "--out").is_dir()
