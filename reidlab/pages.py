@@ -10,6 +10,7 @@ when a page is older than the store). The tables and figures come from ``reidlab
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +57,28 @@ class Page:
                      overrides=self.overrides)
         return report.runs_frame(item, self.profile, self.real, self.store, self.overrides)
 
+    def figure(self, draw: Callable, name: str, caption: str, runs: pd.DataFrame | None = None) -> None:
+        """Show ``draw()``'s figure (saved as ``name``) with its caption; with no stored runs
+        (``runs``, default the page's), no figure: what would make it, its command and cost."""
+        if (self.frame if runs is None else runs).empty:
+            import matplotlib.pyplot as plt
+
+            placeholder = figures.unavailable_figure()  # the page's files stay complete
+            placeholder.savefig(self.out / name)
+            plt.close(placeholder)
+            print(self.not_run())
+        else:
+            figures.show(draw(), self.out / name, caption)
+
+    def not_run(self) -> str:
+        from reidlab.schedule import summary
+
+        row = summary(self.profile, self.data_root, self.store, items=[self.item]).loc[self.item]
+        data = " --data-root DIR" if self.real else ""
+        return (f"No run of this item is stored at profile {self.profile} yet, so no figure: `reidlab study "
+                f"{self.item} --profile {self.profile}{data}` trains its {row.pending} pending runs (about "
+                f"{row['CPU hours']:g} CPU hours on 2 cores, or {row['GPU minutes']:g} GPU minutes).")
+
     def save(self, table: pd.DataFrame, name: str, shown: pd.DataFrame | None = None) -> pd.DataFrame:
         """Write ``table`` to ``name`` beside the page's figures and show it (or ``shown``)."""
         from IPython.display import display
@@ -97,9 +120,9 @@ def cmc_table(page: Page) -> None:
 
 
 def cmc_figure(page: Page) -> None:
-    figures.show(figures.plot_cmc(page.frame, report.paper_frame(page.item), title=page.title),
-                 page.out / "cmc.png", figures.caption(page.item, page.frame, "Mean CMC over the stored folds "
-                                                       "(lines) and the paper's tabulated points (circles)."))
+    page.figure(lambda: figures.plot_cmc(page.frame, report.paper_frame(page.item), title=page.title), "cmc.png",
+                figures.caption(page.item, page.frame, "Mean CMC over the stored folds (lines) and the paper's "
+                                "tabulated points (circles)."))
 
 
 def averaged_cmc_table(page: Page) -> None:
@@ -110,10 +133,10 @@ def averaged_cmc_table(page: Page) -> None:
 
 def averaged_cmc_figure(page: Page) -> None:
     averages = page.frame[page.frame.variant.str.startswith("Average")]
-    figures.show(figures.plot_cmc(averages, report.paper_frame(page.item), title=page.title), page.out / "cmc.png",
-                 figures.caption(page.item, averages, "The Average rows: mean CMC over the 12 ordered dataset "
-                                 "pairs and the stored folds (lines), and the paper's (circles); every pair is in "
-                                 "the table.", sorted(averages.variant.unique())))
+    page.figure(lambda: figures.plot_cmc(averages, report.paper_frame(page.item), title=page.title), "cmc.png",
+                figures.caption(page.item, averages, "The Average rows: mean CMC over the 12 ordered dataset "
+                                "pairs and the stored folds (lines), and the paper's (circles); every pair is in "
+                                "the table.", sorted(averages.variant.unique())), averages)
 
 
 def seed_sets(page: Page) -> None:
@@ -129,11 +152,11 @@ def seed_sets(page: Page) -> None:
 # --- Fig. 4: training curves -------------------------------------------------------------------------
 
 def curves(page: Page) -> None:
-    figures.show(figures.plot_training_curves(page.frame, report.paper_frame(page.item),
-                                              title=f"{page.data} rank-1 by epoch"), page.out / "curves.png",
-                 figures.caption(page.item, page.frame, "Rank-1 of the centre crop during training, mean over "
-                                 "the stored folds: test split (solid), training split (dashed). Final rank-1 "
-                                 "uses ten crops."))
+    page.figure(lambda: figures.plot_training_curves(page.frame, report.paper_frame(page.item),
+                                                     title=f"{page.data} rank-1 by epoch"), "curves.png",
+                figures.caption(page.item, page.frame, "Rank-1 of the centre crop during training, mean over the "
+                                "stored folds: test split (solid), training split (dashed). Final rank-1 uses ten "
+                                "crops."))
 
 
 def final_table(page: Page) -> None:
@@ -152,10 +175,10 @@ def relative_auc_table(page: Page) -> None:
 
 
 def relative_auc_figure(page: Page) -> None:
-    figures.show(figures.plot_relative_auc(report.relative_auc(page.frame)), page.out / "auc.png",
-                 figures.caption(page.item, page.frame, "CMC area under the curve with verification and one "
-                                 "attribute, relative to verification alone (1.0: no change), each over the folds "
-                                 "it shares with verification alone."))
+    page.figure(lambda: figures.plot_relative_auc(report.relative_auc(page.frame)), "auc.png",
+                figures.caption(page.item, page.frame, "CMC area under the curve with verification and one "
+                                "attribute, relative to verification alone (1.0: no change), each over the folds "
+                                "it shares with verification alone."))
 
 
 # --- Figs. 9-10: analyses of Table IV's network --------------------------------------------------------
@@ -237,9 +260,9 @@ def schedule_table(page: Page) -> None:
 
 
 def schedule_figure(page: Page) -> None:
-    figures.show(figures.plot_cmc(page.frame, title=f"{page.data} CMC by training schedule"), page.out / "cmc.png",
-                 figures.caption(page.item, page.frame, "Mean CMC per training schedule over the stored folds "
-                                 "(recipe v1)."))
+    page.figure(lambda: figures.plot_cmc(page.frame, title=f"{page.data} CMC by training schedule"), "cmc.png",
+                figures.caption(page.item, page.frame, "Mean CMC per training schedule over the stored folds "
+                                "(recipe v1)."))
 
 
 def revalidation(page: Page) -> None:
