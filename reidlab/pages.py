@@ -66,7 +66,9 @@ class Page:
             placeholder = figures.unavailable_figure()  # the page's files stay complete
             placeholder.savefig(self.out / name)
             plt.close(placeholder)
-            print(self.not_run())
+            from IPython.display import Markdown, display
+
+            display(Markdown(self.not_run()))  # a paragraph: it wraps on a phone
         else:
             figures.show(draw(), self.out / name, caption)
 

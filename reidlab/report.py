@@ -155,7 +155,8 @@ def beside_paper(reproduced: pd.DataFrame, paper: pd.DataFrame, ranks=RANKS,
         rows[(v, "paper")] = [np.nan] + [theirs.get(c, np.nan) for c in columns]
         rows[(v, "reproduced")] = ours
         rows[(v, "difference")] = [np.nan] + [round(mean[c] - theirs.get(c, np.nan), 1) for c in columns]
-    table = pd.DataFrame.from_dict(rows, orient="index", columns=["folds"] + [_column(c) for c in columns])
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=["folds"] + [_column(c) for c in columns],
+                                   dtype=object)  # a fold count stays an integer beside the paper's "–"
     table.index = pd.MultiIndex.from_tuples(table.index, names=["variant", ""])
     return _dashes(table)
 

@@ -108,6 +108,7 @@ def test_a_variant_without_runs_is_a_row_that_says_so():
     plain = cmc_table(frame.assign(variant=["VIPeR V", "VIPeR V"]), "fig5")  # no paper table
     assert plain.loc["PETA V+I+A"].tolist() == [0] + ["not run yet"] * (plain.shape[1] - 1)  # 0 folds
     assert plain.loc["VIPeR V", "folds"] == 2 and table.loc[("Ours", "reproduced"), "folds"] == 2
+    assert str(table.loc[("Ours Multi-Label", "reproduced"), "folds"]) == "0"  # not "0.0"
     one = cmc_table(frame.iloc[:1], "table4").loc[("Ours", "reproduced")]  # one fold: no sd to show
     assert one["folds"] == 1 and one["CMC 1"] == "30.0"
     assert plain.loc["VIPeR V", "CMC 1"] == "32.0 ± 2.8" and plain.loc["VIPeR V", "mAP"] == "41.0 ± 1.4"
