@@ -77,7 +77,7 @@ def _mkdir(path: Path) -> Path:
     return path
 
 
-def test_a_page_older_than_the_runs_it_reads_is_reported_stale(tmp_path, capsys):
+def test_a_page_older_than_the_runs_it_reads_is_reported_stale(tmp_path, capsys, monkeypatch):
     """Each page writes the runs it looked up (finished or not); a run that finishes later, or one that
     joins a store a page read whole, makes it stale, and `reidlab book` names it with the command."""
     from reidlab.book import stale_pages
@@ -101,6 +101,12 @@ def test_a_page_older_than_the_runs_it_reads_is_reported_stale(tmp_path, capsys)
     said = capsys.readouterr().out
     assert "stale page fig4: 1 run(s) finished since it was built (bbb); 1 run(s) it shows" in said
     assert "table1" not in said and "reidlab book fig4 claims --profile fast --no-runs" in said
+    from reidlab import book
+    from reidlab.cli import main
+
+    monkeypatch.setattr(book.real_edition, "__defaults__", (pages,))  # `make book` of this tmp study
+    assert main(["book", "--from-results", "--no-html"]) == 0
+    assert "stale page fig4: 1 run(s) finished since it was built" in capsys.readouterr().out
 
 
 def test_the_committed_pages_are_as_new_as_the_committed_runs():
