@@ -246,13 +246,13 @@ def datasets(page: Page) -> None:
 
 
 def claims(page: Page) -> None:
+    from IPython.display import display
+
     from reidlab import verdicts
 
     table = verdicts.claims(page.profile, page.real, page.store)
     table.to_csv(page.out / "table.csv")
     print(verdicts.tally(table))
-    from IPython.display import display
-
     display(table.drop(columns="item").style.hide(axis="index"))  # the claim names its figure or table
 
 
