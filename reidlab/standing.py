@@ -7,12 +7,12 @@ and the verdicts the claims page wrote (``claims/table.csv``), so the index says
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
+from reidlab.provenance import read_json
 from reidlab.store import finished_runs
 
 
@@ -36,9 +36,9 @@ def store_facts(store: Path) -> dict[str, list[str] | int]:
         config = yaml.safe_load((folder / "config.yaml").read_text()) if (folder / "config.yaml").exists() else {}
         datasets |= {config[k] for k in ("dataset", "test_dataset") if config.get(k)}
         if (folder / "profile.json").exists():
-            profiles.add(json.loads((folder / "profile.json").read_text())["profile"])
+            profiles.add(read_json(folder / "profile.json")["profile"])
         if (folder / "provenance.json").exists():
-            record = json.loads((folder / "provenance.json").read_text())
+            record = read_json(folder / "provenance.json")
             devices |= {_device(s.get("device", "")) for s in [record, *record.get("segments", [])]}
     gpus = sorted(d for d in devices if d and d != "CPUs")
     return {"runs": len(runs), "datasets": sorted(NAMES.get(d, d) for d in datasets), "profiles": sorted(profiles),
