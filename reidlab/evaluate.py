@@ -78,7 +78,8 @@ def evaluate(net: torch.nn.Module, images: torch.Tensor, data: ReidDataset, ev: 
              views: str = "ten-crop", distance: str = "mean-pairwise") -> RankingResult:
     """Rank ``ev``'s gallery for each query with feature network ``net``.
 
-    ``images`` are the pre-processed ``(N, 3, 64, 64)`` tensors of all of ``data``.
+    ``images`` are the pre-processed ``(N, 3, 64, 64)`` images of all of ``data`` (a tensor, or
+    ``transforms.Normalised``: anything indexed by rows).
     """
     return rank_features(extract_features(net, images[eval_rows(ev)], views), data, ev, distance)
 

@@ -224,7 +224,7 @@ def activations(page: Page) -> None:
     if run is None:
         fig = figures.unavailable_figure()
     else:
-        acts = extract_features(run.model.features, run.test_images, "centre")[0]
+        acts = extract_features(run.model.features, run.test_images[:], "centre")[0]
         rgb = centre_crop(to_float(run.test_data.images)).permute(0, 2, 3, 1)
         fig = figures.plot_activation_images(*activation_images(acts, rgb), seed=run.cfg.seed)
     figures.show(fig, page.out / "activations.png", figures.analysis_caption(

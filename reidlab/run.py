@@ -36,7 +36,7 @@ from reidlab.model import HeadsConfig, ModelConfig, MultiTaskSiamese, count_para
 from reidlab.provenance import device_description, git_commit, provenance, read_json, write_json_atomic, writing
 from reidlab.store import write_profile
 from reidlab.train import PairSampler, TrainSet, TrainingDiverged, fit, make_optimizer
-from reidlab.transforms import centre_crop, channel_stats, preprocess, rgb_to_yuv, to_float
+from reidlab.transforms import Normalised, centre_crop, channel_stats, preprocess, rgb_to_yuv, to_float
 
 
 def pick_device(name: str) -> torch.device:
@@ -210,12 +210,15 @@ class Run:
         self.train_eval = train_eval_set(self.train_data, self.train_rows)
         self._build()
 
-    def _preprocess(self, name: str) -> torch.Tensor:
-        """Dataset ``name``'s images, pre-processed as this run's config says (shared, read-only)."""
+    def _preprocess(self, name: str) -> torch.Tensor | Normalised:
+        """Dataset ``name``'s images, pre-processed as this run's config says (shared, read-only):
+        under training-set statistics, one YUV copy per dataset serves every fold."""
         data = self.train_data if name == self.cfg.dataset else self.test_data
-        stats = None if self.stats is None else tuple(torch.cat(self.stats).tolist())
-        key = (*_data_key(self.cfg, name, self.data_root), self.cfg.normalisation, stats, str(self.device))
-        return _shared(key, lambda: preprocess(data.images, self.cfg.normalisation, self.stats).to(self.device))
+        key = (*_data_key(self.cfg, name, self.data_root), self.cfg.normalisation, str(self.device))
+        if self.stats is None:
+            return _shared(key, lambda: preprocess(data.images, self.cfg.normalisation).to(self.device))
+        yuv = _shared((*key[:-2], "yuv", key[-1]), lambda: rgb_to_yuv(to_float(data.images)).to(self.device))
+        return _shared((*key, tuple(torch.cat(self.stats).tolist())), lambda: Normalised(yuv, self.stats))
 
     def _build(self) -> None:
         cfg, data = self.cfg, self.train_data
@@ -294,7 +297,7 @@ class Run:
                                              if k.startswith("features.")})
 
     # --- the per-epoch curve of Fig. 4 -------------------------------------------------------
-    def ranked(self, which: str) -> tuple[torch.Tensor, ReidDataset, EvalSet]:
+    def ranked(self, which: str) -> tuple[torch.Tensor | Normalised, ReidDataset, EvalSet]:
         """What an evaluation ranks: the test set (``"test"``) or the training persons (``"train"``,
         the Fig. 4 curve), as (pre-processed images, dataset, query/gallery rows)."""
         if which == "test":

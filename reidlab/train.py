@@ -30,7 +30,7 @@ from reidlab.config import RunConfig
 from reidlab.errors import ReidlabError
 from reidlab.losses import MultiTaskLoss
 from reidlab.model import MultiTaskSiamese
-from reidlab.transforms import centre_crop, random_crop_flip
+from reidlab.transforms import Normalised, centre_crop, random_crop_flip
 
 
 class PairSampler:
@@ -134,7 +134,7 @@ class _Table:
 class TrainSet:
     """Pre-processed training images ``(N, 3, 64, 64)`` and per-image labels (-1 = unknown)."""
 
-    images: torch.Tensor
+    images: torch.Tensor | Normalised
     identity: torch.Tensor
     attributes: torch.Tensor | None
     pose: torch.Tensor | None

@@ -279,18 +279,24 @@ def test_a_rehearsal_catches_a_group_that_would_break_and_writes_nothing(tmp_pat
 
 def test_runs_of_one_dataset_share_its_images_while_any_of_them_lives(tmp_path):
     """A group's runs read one copy of the dataset and of its pre-processed images (a 64-run PETA
-    group held 64 copies); another normalisation is another copy; the last run gone frees them."""
+    group held 64 copies): under training-set statistics one YUV copy serves every fold, each fold
+    normalising as it reads; another normalisation is another copy; the last run gone frees them."""
     import gc
 
     from reidlab import run as run_module
+    from reidlab.transforms import preprocess
 
-    own = {**TINY, "synthetic_persons": 23}  # a dataset no other test loads
+    own = {**TINY, "synthetic_persons": 23, "normalisation": "dataset"}  # a dataset no other test loads
     a, b = (Run(RunConfig(**own, seed=s), tmp_path / f"r{s}", progress=False) for s in (0, 1))
-    c = Run(RunConfig(**own, normalisation="image"), tmp_path / "c", progress=False)
-    assert a.train_data is b.train_data is c.train_data
+    other_fold = Run(RunConfig(**own, fold=1), tmp_path / "f1", progress=False)
+    c = Run(RunConfig(**{**own, "normalisation": "image"}), tmp_path / "c", progress=False)
+    assert a.train_data is b.train_data is c.train_data is other_fold.train_data
     assert a.train_images is b.train_images and c.train_images is not a.train_images
+    assert other_fold.train_images.yuv is a.train_images.yuv and other_fold.stats[0].ne(a.stats[0]).any()
+    for r in (a, other_fold):  # the numbers a per-fold normalised copy held, element for element
+        assert torch.equal(r.train_images[:], preprocess(r.train_data.images, "dataset", r.stats))
     mine = {key for key in run_module._SHARED.keys() if key[:2] == ("synthetic", 23)}
-    assert len(mine) == 3  # the dataset, and its images under each normalisation
-    del a, b, c
+    assert len(mine) == 5  # the dataset, its YUV copy, each fold's view of it, its image-normalised copy
+    del a, b, c, other_fold, r
     gc.collect()
     assert not mine & set(run_module._SHARED.keys())

@@ -32,6 +32,21 @@ def test_normalisation_modes():
     assert torch.isfinite(T.normalise(torch.ones(1, 3, 4, 4), "image")).all()
 
 
+def test_normalised_images_read_as_the_normalised_copy_element_for_element():
+    """One YUV copy normalised as it is indexed gives the numbers a normalised copy holds, exactly
+    (the same elementwise operations), whatever the rows."""
+    rgb = np.random.default_rng(1).integers(0, 256, (9, 8, 8, 3), dtype=np.uint8)
+    yuv = T.rgb_to_yuv(T.to_float(rgb))
+    stats = T.channel_stats(yuv[:5])  # one fold's training images
+    copy = T.preprocess(rgb, "dataset", stats)
+    view = T.Normalised(yuv, stats)
+    rows = torch.tensor([7, 0, 7, 3])
+    assert torch.equal(view[rows], copy[rows]) and torch.equal(view[np.array([2, 4])], copy[[2, 4]])
+    assert torch.equal(view[:], copy) and len(view) == 9 and view.shape == copy.shape
+    other = T.channel_stats(yuv[5:])  # another fold: another view, no other copy
+    assert not torch.equal(T.Normalised(yuv, other)[:], view[:])
+
+
 def test_crop_offsets_cover_all_64_positions_uniformly():
     gen = torch.Generator().manual_seed(0)
     off = T.crop_offsets(64_000, 64, 56, gen)
