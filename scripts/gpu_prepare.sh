@@ -15,8 +15,10 @@
 # putting everything back, a call over LIMIT_MIB (64).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+exclude=$(git rev-parse --git-path info/exclude)  # (.git is a file in a worktree)
+mkdir -p "$(dirname "$exclude")"
 for ignored in /.gpu-data/ /.gpu-hidden/; do
-  grep -qx "$ignored" .git/info/exclude 2>/dev/null || echo "$ignored" >> .git/info/exclude
+  grep -qx "$ignored" "$exclude" 2>/dev/null || echo "$ignored" >> "$exclude"
 done
 restore() {
   [ -d .gpu-hidden ] || { echo "nothing set aside"; return 0; }
