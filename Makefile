@@ -14,7 +14,7 @@ $(PY):
 
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q $(TORCH) -e ".[dev]"
+	$(PY) -m pip install -q $(TORCH) -e ".[dev,cluster]"
 	touch $(STAMP)
 
 PROFILE ?= smoke

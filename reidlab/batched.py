@@ -19,21 +19,19 @@ is already busy with one run).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
 
 import torch
 from torch.func import functional_call, grad, vmap
-from tqdm import tqdm
 
-from reidlab.errors import ReidlabError
 from reidlab.evaluate import RankingResult, eval_rows, rank_features
+from reidlab.lifecycle import execute
 from reidlab.model import HeadsConfig, MultiTaskSiamese
-from reidlab.run import Run, curve_point, run_lock
-from reidlab.train import (TrainingDiverged, check_finite, dampening, epoch_batch, forward_precision, learning_rate,
-                           losses_in_fp32)
-from reidlab.transforms import test_views
+from reidlab.run import Run, curve_point
+from reidlab.train import (check_finite, dampening, epoch_batch, forward_precision, learning_rate,
+                           losses_in_fp32, sgd_step)
+from reidlab.transforms import CROP, test_views
 
 # config keys that may differ between the runs of a group; all others must be equal. Recipe keys
 # are per run too: a task a run lacks is a head it never trains (its loss term weighs 0 for that
@@ -128,7 +126,7 @@ class RunGroup:
             "identity_mask": torch.where(torch.arange(persons, device=self.device) < own[:, None], 0.0, -1e9),
         }
 
-    def _unstack(self) -> None:
+    def sync(self) -> None:
         """Copy the stacked weights (and momentum) back into each run's model and optimizer."""
         started = self.started.tolist()  # one device sync, not one per parameter
         with torch.no_grad():
@@ -150,60 +148,56 @@ class RunGroup:
         grads, terms = self._vgrad(self.params, self.per_run, self.views.index_select(1, idx),
                                    self.keep.index_select(1, idx), self.same.index_select(1, ar),
                                    {k: v.index_select(1, idx) for k, v in self.labels.items()}, weight)
-        with torch.no_grad():  # SGD on every active run at once, each with its own lr and momentum
-            g = [grads[k] for k in self.params]
-            if self.cfg.grad_clip:
-                torch._foreach_clamp_min_(g, -self.cfg.grad_clip)
-                torch._foreach_clamp_max_(g, self.cfg.grad_clip)
-            if self.buffers:  # buf = m buf + (1 - d) g, the first step buf = g (as optim.SGD)
-                keep = (self.momentum * self.started - 1) * active + 1  # an idle run keeps its buffer
-                gain = (1 - self.dampening * self.started) * active
-                bufs = list(self.buffers.values())
-                for b, gk in zip(bufs, g):
-                    b.mul_(_per_run(keep, b)).add_(gk * _per_run(gain, b))
-                g = bufs
-                self.started.copy_(torch.maximum(self.started, active))
-            for p, gk in zip(self.params.values(), g):
-                p.sub_(gk * _per_run(self.lr * active, p))
+        with torch.no_grad():
+            sgd_step(list(self.params.values()), [grads[k] for k in self.params], list(self.buffers.values()),
+                     self.lr, active, self.momentum, self.dampening, self.started, self.cfg.grad_clip)
             self.sums += torch.stack([terms[t] for t in self.term_names], 1) * (weight > 0).sum(1, keepdim=True)
             self.counter += 1
 
     # --- epochs -------------------------------------------------------------------------------
     def _load_epoch(self, epoch: int) -> None:
         """Draw every run's epoch (as it would alone) into the static buffers the steps read, each
-        padded to the group's epoch length ``n`` (a multiple of the step)."""
-        fc, k = self.base.features.fc_inputs, self.cfg.pairs_per_step
-        batches = [epoch_batch(r.trainset, r.cfg, epoch, fc) for r in self.runs]
-        if not hasattr(self, "views"):
-            self.pairs = [b.pairs for b in batches]
-            self.n = -(-max(self.pairs) // k) * k
-        pad = lambda x, fill: _pad_pairs(x, self.n, fill)  # noqa: E731
-        fields = {"views": [pad(b.views, 0) for b in batches],
-                  "same": [torch.cat([b.same, b.same.new_zeros(self.n - b.pairs)]) for b in batches],
-                  "keep": [pad(b.keep if b.keep is not None else torch.ones(len(b.views), fc, device=self.device), 1)
-                           for b in batches]}
-        width = self.base.heads.cfg.num_attributes
-        labels = {name: [pad(_labels(b, batches, name, width, name in r.loss.cfg.tasks), 0)
-                         for b, r in zip(batches, self.runs)]
-                  for name in {name for b in batches for name in b.labels}}  # a label a run lacks: unknown (-1)
-        if "identity" in labels:  # on a GPU, a label past the head is a device-side assert, not an error
-            top = int(torch.stack([v.max() for v in labels["identity"]]).max())  # one device sync
+        padded to the group's epoch length ``n`` (a multiple of the step): one run at a time, so
+        the buffers are the group's only copy of its epoch (a 64-run PETA epoch is gigabytes)."""
+        if not hasattr(self, "views"):  # first epoch: allocate (CUDA graphs need fixed addresses)
+            self._allocate()
+        fc = self.base.features.fc_inputs
+        for i, run in enumerate(self.runs):
+            b = epoch_batch(run.trainset, run.cfg, epoch, fc)
+            p = b.pairs
+            self.views[i].copy_(_pad_pairs(b.views, self.n, 0))
+            self.keep[i].copy_(_pad_pairs(b.keep, self.n, 1) if b.keep is not None else 1)
+            self.same[i].zero_()
+            self.same[i, :p] = b.same
+            for name, buffer in self.labels.items():  # a label a run lacks, or trains no task of: unknown (-1)
+                own = b.labels.get(name) if _counts(run, name) else None
+                own = buffer.new_full((2 * p, *buffer.shape[2:]), -1) if own is None else own
+                buffer[i].copy_(_pad_pairs(_pad_columns(own, buffer.shape[-1]) if name == "attributes" else own,
+                                           self.n, 0))
+        if "identity" in self.labels:  # on a GPU, a label past the head is a device-side assert, not an error
+            top = int(self.labels["identity"].max())  # one device sync
             if top >= self.base.heads.cfg.num_identities:
                 raise ValueError(f"a person label ({top}) reaches past the group's identity head "
                                  f"({self.base.heads.cfg.num_identities} persons)")
-        if not hasattr(self, "views"):  # first epoch: allocate (CUDA graphs need fixed addresses)
-            for name, parts in fields.items():
-                setattr(self, name, torch.stack(parts))
-            self.labels = {name: torch.stack(v) for name, v in labels.items()}
-            self.arange = torch.arange(k, device=self.device)
-            self.counter = torch.zeros((), dtype=torch.long, device=self.device)
-            self.lr = torch.zeros(len(self.runs), device=self.device)
-            self.weight, self.active = _step_weights(self.pairs, self.n, k, self.device)
-            return
-        for name, parts in fields.items():
-            getattr(self, name).copy_(torch.stack(parts))
-        for k, v in labels.items():
-            self.labels[k].copy_(torch.stack(v))
+
+    def _allocate(self) -> None:
+        """The epoch buffers, from each run's pairs per epoch and the labels of its training set."""
+        fc, k, r, device = self.base.features.fc_inputs, self.cfg.pairs_per_step, len(self.runs), self.device
+        self.pairs = [run.trainset.sampler.pairs_per_epoch for run in self.runs]
+        self.n = n = -(-max(self.pairs) // k) * k
+        images = self.runs[0].trainset.images
+        self.views = torch.zeros(r, 2 * n, images.shape[1], CROP, CROP, dtype=images[:1].dtype, device=device)
+        self.keep = torch.ones(r, 2 * n, fc, device=device)
+        self.same = torch.zeros(r, n, dtype=torch.bool, device=device)
+        present = [run.trainset.labels(torch.zeros(1, dtype=torch.long, device=device)) for run in self.runs]
+        width = self.base.heads.cfg.num_attributes
+        self.labels = {name: torch.zeros(r, 2 * n, *([width] if name == "attributes" else []), dtype=torch.long,
+                                         device=device)
+                       for name in dict.fromkeys(name for labels in present for name in labels)}
+        self.arange = torch.arange(k, device=device)
+        self.counter = torch.zeros((), dtype=torch.long, device=device)
+        self.lr = torch.zeros(r, device=device)
+        self.weight, self.active = _step_weights(self.pairs, n, k, device)
 
     def _init_terms(self) -> None:
         """The term names of each run's loss, and of the group (their union)."""
@@ -272,59 +266,23 @@ class RunGroup:
         for which in ("train", "test"):
             self._features([x[:images] for x, _, _ in (r.ranked(which) for r in self.runs)], self.cfg.test_views)
 
+    # --- what the run lifecycle asks of a trainer (``reidlab.lifecycle``) -----------------------
+    @property
+    def label(self) -> str:
+        return f"train x{len(self.runs)}"
+
     def execute(self, deadline: float | None = None) -> list[dict]:
-        """Train every run to the end (resuming from their checkpoints) and write their results.
+        """Train every run to the end (resuming from their checkpoints) and write their results
+        (``lifecycle.execute``; ``deadline``: checkpoint and raise ``OutOfTime`` past it)."""
+        return execute(self, deadline)
 
-        ``deadline`` (a ``time.time()``): past it, checkpoint every run and raise :class:`OutOfTime`
-        (a later ``execute`` resumes)."""
-        for run in self.runs:
-            run._refuse_evidence_without_commit()
-        with contextlib.ExitStack() as locks:
-            for run in self.runs:
-                locks.enter_context(run_lock(run.run_dir))
-            return self._execute(deadline)
+    def curve_points(self) -> list[dict[str, float]]:
+        views = self.cfg.curve_views
+        return [curve_point(a, b) for (a, _), (b, _) in zip(self.rankings("train", views), self.rankings("test", views))]
 
-    def _execute(self, deadline: float | None) -> list[dict]:
-        for run in self.runs:
-            run._write_config()
-        states = [run.resume() for run in self.runs]
-        if len({start for _, start, _ in states}) > 1:
-            raise ValueError("runs of a group must resume from the same epoch; run them alone")
-        histories = [h for h, _, _ in states]
-        start, elapsed = states[0][1], max(e for _, _, e in states)
-        t0 = time.perf_counter() - elapsed
-        bar = tqdm(range(start, self.cfg.epochs + 1), desc=f"train x{len(self.runs)}", unit="epoch",
-                   initial=start - 1, total=self.cfg.epochs, disable=not self.progress)
-        for epoch in bar:
-            losses = self.train_epoch(epoch)
-            late = deadline is not None and time.time() > deadline
-            self._end_epoch(epoch, losses, histories, time.perf_counter() - t0, force_checkpoint=late)
-            bar.set_postfix(total=f"{sum(m['total'] for m in losses) / len(losses):.3f}")
-            if late and epoch < self.cfg.epochs:
-                raise OutOfTime(f"deadline reached after epoch {epoch}; checkpoints saved, run again to resume")
-        self._unstack()
-        extra = {"batched": {"runs": len(self.runs), "cuda_graph": self.graph is not None}}
-        train_time = time.perf_counter() - t0
-        rankings = self.rankings("test", self.cfg.test_views)
-        return [run.finish(h, train_time, t0, extra, r) for run, h, r in zip(self.runs, histories, rankings)]
-
-    def _end_epoch(self, epoch: int, losses: list[dict], histories: list[dict], elapsed: float,
-                   force_checkpoint: bool = False) -> None:
-        first = self.runs[0]
-        for run, m, h in zip(self.runs, losses, histories):
-            try:
-                check_finite(m, epoch)
-            except TrainingDiverged as exc:  # a group stops as a run alone would
-                run.record_divergence(exc, h)
-                raise
-        curves = [None] * len(self.runs)
-        if first.curve_due(epoch):
-            views = self.cfg.curve_views
-            curves = [curve_point(a, b) for (a, _), (b, _) in zip(self.rankings("train", views), self.rankings("test", views))]
-        if first.checkpoint_due(epoch) or force_checkpoint:
-            self._unstack()
-        for run, m, h, c in zip(self.runs, losses, histories, curves):
-            run.end_epoch(epoch, m, h, elapsed, force_checkpoint, c)
+    def finals(self) -> tuple[dict, list[tuple[RankingResult, float]]]:
+        return ({"batched": {"runs": len(self.runs), "cuda_graph": self.graph is not None}},
+                self.rankings("test", self.cfg.test_views))
 
     # --- evaluation of every run at once ------------------------------------------------------
     @torch.no_grad()
@@ -362,10 +320,6 @@ class RunGroup:
         return [zr[:, :len(x)] for zr, x in zip(z, images)]
 
 
-class OutOfTime(ReidlabError):
-    """A group stopped at its deadline; its runs resume from their checkpoints."""
-
-
 def _momentum(run: Run, p: torch.Tensor) -> torch.Tensor | None:
     return run.optimizer.state.get(p, {}).get("momentum_buffer")
 
@@ -384,14 +338,10 @@ def _padded(t: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
     return out
 
 
-def _labels(batch, batches, key: str, attributes: int, trained: bool = True) -> torch.Tensor:
-    """A run's labels ``key``; all unknown (-1) if it has none or trains no such task (its person
-    labels could exceed a smaller run's identity head); attribute columns it lacks unknown."""
-    own = batch.labels.get(key) if trained else None
-    if own is None:
-        like = next(b.labels[key] for b in batches if key in b.labels)
-        own = torch.full((len(batch.views), *like.shape[1:]), -1, dtype=like.dtype, device=like.device)
-    return _pad_columns(own, attributes) if key == "attributes" else own
+def _counts(run: Run, label: str) -> bool:
+    """Whether a run's labels ``label`` go into the group's buffers: not where it trains no such
+    task (its person labels could exceed a smaller run's identity head)."""
+    return label in run.loss.cfg.tasks
 
 
 def _pad_columns(labels: torch.Tensor, width: int) -> torch.Tensor:
@@ -422,8 +372,3 @@ def _step_weights(pairs: list[int], n: int, k: int, device) -> tuple[torch.Tenso
     valid = (pair < own).float()  # (steps, R, k)
     size = valid.sum(-1, keepdim=True)
     return valid / size.clamp_min(1), (size[..., 0] > 0).float()
-
-
-def _per_run(values: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
-    """``(R,)`` per-run scalars shaped to broadcast over a stacked ``(R, ...)`` tensor."""
-    return values.view(-1, *[1] * (like.dim() - 1))

@@ -77,7 +77,7 @@ def prepare(items: list[str], profile: str, data_root: str, store: Path, out: Pa
 
 
 def busy(store: Path) -> list[str]:
-    """Runs of ``store`` that a process holds the lock of (``run.run_lock``): being trained now."""
+    """Runs of ``store`` that a process holds the lock of (``lifecycle.run_lock``): being trained now."""
     held = []
     for lock in sorted(store.glob("*/.lock")):
         fd = os.open(lock, os.O_RDONLY)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from reidlab.data import DATASETS, load_dataset, resolve_data_root
 from reidlab.data.splits import DEFAULT_PROTOCOL, make_splits, save_splits
-from reidlab.errors import ReidlabError, writable_folder
+from reidlab.errors import ConfigError, ReidlabError, writable_folder
 from reidlab.provenance import write_json_atomic
 from reidlab.store import SCRATCH, STORE
 
@@ -83,8 +83,8 @@ def cmd_study(args: argparse.Namespace) -> None:
     """Run the declared runs of paper items (skipping stored ones) into the results store."""
     import time
 
-    from reidlab.batched import OutOfTime
     from reidlab.carry import read_index
+    from reidlab.lifecycle import OutOfTime
     from reidlab.schedule import run_items
     from reidlab.shipping import Shipper
     from reidlab.store import store_for, stored
@@ -102,12 +102,19 @@ def cmd_study(args: argparse.Namespace) -> None:
     deadline = time.time() + 60 * args.time_limit if args.time_limit else None
     batch = args.batch if args.batch > 1 else 0  # > 1: group runs across items
     shipper = Shipper(writable_folder(args.ship, "--ship"), store) if args.ship else None
+    executor = None
+    if args.executor == "ray":
+        from reidlab.cluster import RayExecutor
+
+        if batch or args.rehearse or args.ship:
+            raise ConfigError("--executor ray trains each run as a task: not with --batch, --rehearse or --ship")
+        executor = RayExecutor(args.address, args.cpus_per_run, args.gpus_per_run)
     try:
         skip = read_index(args.skip_stored) if args.skip_stored else None
         plans = run_items(items, args.profile, data, store, args.jobs, not args.quiet, overrides, batch,
                           deadline if batch else None, args.variant, args.rehearse,
                           [*(args.fold or ()), *ROUNDS.get(args.round, ())] or None, shipper, skip,
-                          not args.trainings_only)
+                          not args.trainings_only, executor)
     except OutOfTime as exc:
         print(f"  stopped: {exc}")
         return
@@ -334,6 +341,13 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--rehearse", action="store_true",
                     help="with --batch: one step and the evaluations of every group the study would form, "
                     "on --device (e.g. cpu, before a GPU call), in a scratch folder; nothing stored")
+    st.add_argument("--executor", choices=["local", "ray"], default="local",
+                    help="ray: each training a task of a Ray cluster, results written here (reidlab.cluster; "
+                    "pip install 'reidlab[cluster]')")
+    st.add_argument("--address", help="with --executor ray: the cluster's address (e.g. auto; default: "
+                    "start a local one)")
+    st.add_argument("--cpus-per-run", type=float, default=1, metavar="N", help="with --executor ray (default 1)")
+    st.add_argument("--gpus-per-run", type=float, default=0, metavar="N", help="with --executor ray (default 0)")
     st.add_argument("--quiet", action="store_true")
     st.set_defaults(func=cmd_study)
     pl = sub.add_parser("plan", help=cmd_plan.__doc__)

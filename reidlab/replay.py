@@ -36,7 +36,7 @@ def replay(run_dir: str | Path, epochs: int = 2, data_root=None) -> pd.DataFrame
         run = _Replay(cfg, Path(scratch) / "replay", data_root=data_root, progress=False)
         run.stop_after = epochs
         try:  # the run's own path (build, epoch-0 curve, fit), so the random streams are the same
-            run._execute()
+            run.execute()
         except _Stop:
             pass
     rows = []

@@ -10,8 +10,6 @@ for finished runs. Re-running a finished run returns its metrics; an unfinished 
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
 import time
 import weakref
@@ -30,12 +28,13 @@ from reidlab.data.record import POSE_ANGLES, ReidDataset
 from reidlab.data.splits import DEFAULT_PROTOCOL, EvalSet, cross_dataset, make_splits
 from reidlab.errors import ConfigError, ReidlabError
 from reidlab.evaluate import RankingResult, evaluate, train_eval_set
+from reidlab.lifecycle import Alone, execute, refuse_while_trained
 from reidlab.losses import LossConfig, MultiTaskLoss, attribute_weights, parse_tasks
 from reidlab.metrics import binary_attribute_metrics, label_entropy, mean_accuracy_ma, multiclass_metrics
 from reidlab.model import HeadsConfig, ModelConfig, MultiTaskSiamese, count_parameters
 from reidlab.provenance import device_description, git_commit, provenance, read_json, write_json_atomic, writing
 from reidlab.store import write_profile
-from reidlab.train import PairSampler, TrainSet, TrainingDiverged, fit, make_optimizer
+from reidlab.train import PairSampler, TrainSet, make_optimizer
 from reidlab.transforms import Normalised, centre_crop, channel_stats, preprocess, rgb_to_yuv, to_float
 
 
@@ -83,35 +82,6 @@ def _atomic_save(obj, path: Path) -> None:
     with writing(path, tmp):
         torch.save(obj, tmp)
     tmp.replace(path)
-
-
-@contextlib.contextmanager
-def run_lock(run_dir: Path):
-    """One trainer per run directory: an exclusive ``flock`` on ``run_dir/.lock`` (the kernel
-    releases it when its process ends, however it ends); a second process is told which process
-    holds it."""
-    run_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(run_dir / ".lock", os.O_CREAT | os.O_RDWR)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        holder = os.read(fd, 32).decode().strip() or "?"
-        os.close(fd)
-        raise ConfigError(f"{run_dir} is being trained by process {holder}; wait for it to finish, or "
-                          "stop it (then this command resumes the run)") from None
-    os.ftruncate(fd, 0)
-    os.write(fd, str(os.getpid()).encode())
-    try:
-        yield
-    finally:
-        os.close(fd)  # releases the lock; the file stays (git-ignored), so no one locks a stale copy
-
-
-def refuse_while_trained(run_dir: Path) -> None:
-    """Refuse at once a run directory another process is training (``run_lock``, taken and let go)."""
-    if (run_dir / ".lock").exists():
-        with run_lock(run_dir):
-            pass
 
 
 def load_checkpoint(path: Path) -> dict:
@@ -199,6 +169,7 @@ class Run:
         self.commit = git_commit()  # the code that starts the run (a resumed run keeps its first)
         self.segments: list[dict] = []  # where each stretch of epochs trained (``resume``)
         self.tasks = parse_tasks(cfg.tasks)
+        self.on_checkpoint: Callable[[int], None] | None = None  # after each checkpoint (``cluster``: sends it on)
         self.data_root = data_root
         if not (self.run_dir / "metrics.json").exists():
             refuse_while_trained(self.run_dir)  # before minutes of loading, not after
@@ -309,27 +280,9 @@ class Run:
         train, test = (evaluate(self.model.features, *self.ranked(w), views, distance) for w in ("train", "test"))
         return curve_point(train, test)
 
-    def execute(self) -> dict:
-        self._refuse_evidence_without_commit()
-        with run_lock(self.run_dir):
-            return self._execute()
-
-    def _execute(self) -> dict:
-        self._write_config()  # refuses a run directory that holds another config
-        if self.finished:
-            return self.stored_metrics()
-        history, start, elapsed = self.resume()
-        t0 = time.perf_counter() - elapsed
-
-        def on_epoch_end(epoch: int, losses: dict[str, float]) -> None:
-            self.end_epoch(epoch, losses, history, time.perf_counter() - t0)
-
-        try:
-            fit(self.model, self.loss, self.optimizer, self.trainset, self.cfg, start, on_epoch_end, self.progress)
-        except TrainingDiverged as exc:  # a finding, not a crash: keep the evidence
-            self.record_divergence(exc, history)
-            raise
-        return self.finish(history, time.perf_counter() - t0, t0)
+    def execute(self, deadline: float | None = None) -> dict:
+        """Train (resuming), evaluate and store this run alone (``lifecycle.execute``)."""
+        return execute(Alone(self), deadline)[0]
 
     @property
     def evaluation_only(self) -> bool:
@@ -384,6 +337,8 @@ class Run:
                      "segments": self.segments}
             _atomic_save(state, ckpt / "last.pt")
             write_progress(self.run_dir, state)
+            if self.on_checkpoint is not None:
+                self.on_checkpoint(epoch)
             if self.snapshots:
                 _atomic_save({"model": state["model"], "epoch": epoch}, ckpt / f"epoch_{epoch:04d}.pt")
 
@@ -456,7 +411,7 @@ class Run:
                            "train_label_entropy": label_entropy(self.train_data.poses[self.train_rows])}
         return out
 
-    def _refuse_evidence_without_commit(self) -> None:
+    def refuse_evidence_without_commit(self) -> None:
         """A result in the evidence store names the code that made it (``provenance.json``)."""
         from reidlab.store import STORE
 
@@ -465,7 +420,7 @@ class Run:
                               "result in the evidence store must name it; run from a git checkout, or set "
                               "REIDLAB_GIT_COMMIT to the commit this code is")
 
-    def _write_config(self) -> None:
+    def write_config(self) -> None:
         path = self.run_dir / "config.yaml"
         text = yaml.safe_dump(self.cfg.to_dict(), sort_keys=False)
         # any device may resume; a key the stored config predates holds its LEGACY value, and a

@@ -31,6 +31,7 @@ from reidlab.study import (ANALYSIS_ITEMS, ITEMS, PROFILES, ROUNDS, PlannedRun, 
                            trained_items)
 
 if TYPE_CHECKING:
+    from reidlab.cluster import RayExecutor
     from reidlab.shipping import Shipper
 
 
@@ -79,7 +80,8 @@ def run_items(items: list[str], profile: str = "smoke", data_root: str | None = 
               batch: int = 0, deadline: float | None = None,
               variants: list[str] | None = None, rehearsal: bool = False,
               folds: list[int] | None = None, shipper: Shipper | None = None,
-              skip: set[str] | None = None, evaluations: bool = True) -> dict[str, list[PlannedRun]]:
+              skip: set[str] | None = None, evaluations: bool = True,
+              executor: RayExecutor | None = None) -> dict[str, list[PlannedRun]]:
     """Run every not-yet-stored run of ``items`` (shared runs once); returns each item's plan.
 
     ``overrides`` (e.g. ``{"device": "cuda", "seed": 1}``) apply to every run.
@@ -90,7 +92,9 @@ def run_items(items: list[str], profile: str = "smoke", data_root: str | None = 
     (``shipping.Shipper``): batched groups send their finished runs as they finish. ``skip``:
     identities to count as stored (a lean GPU tree carries their index, not the store).
     ``evaluations``: False trains only (a GPU call: the evaluations follow on a CPU).
-    ``rehearsal``: only rehearse the batched groups of the pending trainings (``rehearse``)."""
+    ``rehearsal``: only rehearse the batched groups of the pending trainings (``rehearse``).
+    ``executor``: train on a Ray cluster (``cluster.RayExecutor``); the evaluations (seconds each)
+    stay on this machine."""
     real = data_root is not None
     store = store or store_for(profile, real)
     skip = skip or set()
@@ -120,13 +124,13 @@ def run_items(items: list[str], profile: str = "smoke", data_root: str | None = 
     if "table5" in items:  # the pre-training runs first
         _run_all([(r.config, store / r.identity) for r in pretrain_runs(profile, real)
                   if (folds is None or r.fold in folds) and r.identity not in skip],
-                 data_root, jobs, progress, "table5 pretrain", batch, deadline, record, after_group)
+                 data_root, jobs, progress, "table5 pretrain", batch, deadline, record, after_group, executor)
     todo = {r.identity: r for runs in plans.values() for r in runs
             if stored(r.config, store) is None and r.identity not in skip}
     label = "+".join(items)
     trainings = [(r.config, store / i) for i, r in todo.items() if r.config.epochs]
     try:
-        _run_all(trainings, data_root, jobs, progress, label, batch, deadline, record, after_group)
+        _run_all(trainings, data_root, jobs, progress, label, batch, deadline, record, after_group, executor)
     finally:  # also when a deadline stops the call: the runs finished by then keep theirs
         after_group()
     if evaluations:
@@ -205,7 +209,7 @@ def _run_batched(work: list[tuple[RunConfig, Path]], data_root, batch: int, prog
     and the next one goes on; a deadline checkpoints the group and the same command resumes.
     ``after_group`` runs after each group (``run_items``: keep weights, ship). Non-SGD runs
     train alone, in their turn."""
-    from reidlab.batched import OutOfTime
+    from reidlab.lifecycle import OutOfTime
 
     queue, failed = _queue(work, data_root), []
     while queue:
@@ -257,7 +261,8 @@ def _train_group(chunk: list, data_root, progress: bool, deadline: float | None,
 
     import torch
 
-    from reidlab.batched import OutOfTime, RunGroup
+    from reidlab.batched import RunGroup
+    from reidlab.lifecycle import OutOfTime
     from reidlab.run import Run
     from reidlab.train import TrainingDiverged
 
@@ -317,15 +322,18 @@ def _describe(cfg: RunConfig) -> str:
 
 def _run_all(work: list[tuple[RunConfig, Path]], data_root, jobs: int, progress: bool, label: str,
              batch: int = 0, deadline: float | None = None, record: dict | None = None,
-             after_group: Callable[[], None] | None = None) -> None:
-    """Trains (or evaluates) ``work``: ``jobs`` processes, or batched groups of up to ``batch``
-    runs; ``record`` is the profile each run writes (``profile.json``) as it starts."""
+             after_group: Callable[[], None] | None = None, executor: RayExecutor | None = None) -> None:
+    """Trains (or evaluates) ``work``: ``jobs`` processes, batched groups of up to ``batch``
+    runs, or tasks of a Ray cluster (``executor``); ``record`` is the profile each run writes
+    (``profile.json``) as it starts."""
     from tqdm import tqdm
 
     # finished runs, and runs that diverged (a finding, kept in diverged.json), are not run again
     work = [(c, d) for c, d in work if not (d / "metrics.json").exists() and not (d / "diverged.json").exists()]
     if not work:
         return
+    if executor is not None:
+        return executor.run(work, data_root, progress, label, record)
     if batch > 1:
         return _run_batched(work, data_root, batch, progress, deadline, record, after_group)
     args = [(c.to_dict(), str(d), data_root, threads_per_job(jobs), record) for c, d in work]

@@ -1,4 +1,5 @@
-"""Training (Sec. V): pairs, augmentation, SGD with a linear learning-rate decay, checkpoints.
+"""Training (Sec. V): pairs, augmentation, SGD with a linear learning-rate decay (epochs, checkpoints
+and the rest of a run's life: ``reidlab.lifecycle``).
 
 Each epoch presents every training person's positive pair once (camera A image with camera B
 image where cameras exist, else two different images of the person; ``epoch_pairs: per-person``,
@@ -20,11 +21,9 @@ a run trained inside a batched group (``reidlab.batched``) sees the same pairs, 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
 from reidlab.config import RunConfig
 from reidlab.errors import ReidlabError
@@ -169,6 +168,35 @@ def make_optimizer(cfg: RunConfig, model: torch.nn.Module) -> torch.optim.Optimi
                            dampening=dampening(cfg))
 
 
+@torch.no_grad()
+def sgd_step(params: list[torch.Tensor], grads: list[torch.Tensor], buffers: list[torch.Tensor],
+             lr: torch.Tensor, active: torch.Tensor, momentum: torch.Tensor, dampening: torch.Tensor,
+             started: torch.Tensor, clip: float = 0.0) -> None:
+    """One SGD step of R runs stacked along the first dimension of every tensor, in place: for
+    each run what ``clip_grad_value_(clip)`` then ``optim.SGD(lr, momentum, dampening).step()``
+    do to it alone (a test pins it), each with its own ``(R,)`` ``lr``, ``momentum`` and
+    ``dampening``. The buffer (none without momentum: ``buffers`` empty) is the first gradient,
+    then ``m buf + (1 - d) g``; ``started`` (0/1 per run) says a run's buffer holds a step, and
+    is updated. A run not ``active`` (0) keeps its weights and buffer. No host sync (CUDA graphs)."""
+    if clip:
+        torch._foreach_clamp_min_(grads, -clip)
+        torch._foreach_clamp_max_(grads, clip)
+    if buffers:
+        keep = (momentum * started - 1) * active + 1  # 0 on a run's first step; an idle run keeps its buffer
+        gain = (1 - dampening * started) * active
+        for b, g in zip(buffers, grads):
+            b.mul_(_per_run(keep, b)).add_(g * _per_run(gain, b))
+        grads = buffers
+        started.copy_(torch.maximum(started, active))
+    for p, g in zip(params, grads):
+        p.sub_(g * _per_run(lr * active, p))
+
+
+def _per_run(values: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """``(R,)`` per-run scalars shaped to broadcast over a stacked ``(R, ...)`` tensor."""
+    return values.view(-1, *[1] * (like.dim() - 1))
+
+
 def _epoch_seed(seed: int, epoch: int) -> int:
     return int(np.random.default_rng([seed, epoch, 7]).integers(2**62))
 
@@ -249,7 +277,7 @@ def train_epoch(model: MultiTaskSiamese, loss_fn: MultiTaskLoss, opt: torch.opti
         opt.step()
         for k, v in terms.items():
             sums[k] = sums.get(k, 0) + v.detach() * (e - s)
-    return check_finite({k: float(v) / n for k, v in sums.items()}, epoch)
+    return {k: float(v) / n for k, v in sums.items()}  # (``lifecycle`` checks them: a divergence is evidence)
 
 
 def check_finite(means: dict[str, float], epoch: int) -> dict[str, float]:
@@ -262,17 +290,3 @@ def check_finite(means: dict[str, float], epoch: int) -> dict[str, float]:
 
 class TrainingDiverged(ReidlabError):
     """The loss became NaN or infinite."""
-
-
-def fit(model: MultiTaskSiamese, loss_fn: MultiTaskLoss, opt: torch.optim.Optimizer, data: TrainSet,
-        cfg: RunConfig, start_epoch: int = 1,
-        on_epoch_end: Callable[[int, dict[str, float]], None] | None = None,
-        progress: bool = True) -> None:
-    """Epochs ``start_epoch..cfg.epochs``; ``on_epoch_end(epoch, losses)`` logs and checkpoints."""
-    bar = tqdm(range(start_epoch, cfg.epochs + 1), desc="train", unit="epoch",
-               initial=start_epoch - 1, total=cfg.epochs, disable=not progress)
-    for epoch in bar:
-        losses = train_epoch(model, loss_fn, opt, data, cfg, epoch)
-        bar.set_postfix({k: f"{v:.3f}" for k, v in losses.items()})
-        if on_epoch_end is not None:
-            on_epoch_end(epoch, losses)

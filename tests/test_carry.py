@@ -60,7 +60,7 @@ def test_a_study_does_not_train_what_the_index_lists(tmp_path):
 
 def test_a_run_trained_here_now_is_left_to_its_process(tmp_path):
     from reidlab.carry import busy
-    from reidlab.run import run_lock
+    from reidlab.lifecycle import run_lock
 
     (tmp_path / "idle").mkdir()
     (tmp_path / "idle" / ".lock").touch()  # a lock file stays after its process: not busy

@@ -83,7 +83,7 @@ def test_a_study_cut_off_still_says_each_runs_profile(tmp_path, monkeypatch):
 
     def cut_off_after_one(self):
         if done:
-            self._write_config()  # the run starts,
+            self.write_config()  # the run starts,
             raise KeyboardInterrupt  # and the session ends
         done.append(execute(self))
         return done[-1]

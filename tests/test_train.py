@@ -116,27 +116,23 @@ def test_a_finished_run_stores_its_history_once(tmp_path):
     assert all(v == float(f"{v:.6g}") for e in epochs for v in e.values())
 
 
-def test_resume_equals_uninterrupted(tmp_path):
+def test_resume_equals_uninterrupted(tmp_path, monkeypatch):
     full = Run(RunConfig(**TINY), tmp_path / "full", progress=False).execute()
     # interrupted: stop after epoch 2 (a config with epochs=4 whose run dir holds epoch 2's checkpoint)
     part = Run(RunConfig(**TINY), tmp_path / "part", progress=False)
-    from reidlab import train as train_module
+    from reidlab.lifecycle import Alone
 
-    real_fit = train_module.fit
+    train_epoch = Alone.train_epoch
 
-    def fit_two_epochs(model, loss, opt, data, cfg, start, cb, progress):
-        for epoch in range(start, 3):
-            cb(epoch, train_module.train_epoch(model, loss, opt, data, cfg, epoch))
-        raise KeyboardInterrupt
+    def two_epochs(self, epoch):
+        if epoch > 2:
+            raise KeyboardInterrupt
+        return train_epoch(self, epoch)
 
-    import reidlab.run as run_module
-
-    run_module.fit = fit_two_epochs
-    try:
+    with monkeypatch.context() as patch:
+        patch.setattr(Alone, "train_epoch", two_epochs)
         with pytest.raises(KeyboardInterrupt):
             part.execute()
-    finally:
-        run_module.fit = real_fit
     assert not (tmp_path / "part" / "metrics.json").exists()  # no half-written result
     resumed = Run(RunConfig(**TINY), tmp_path / "part", progress=False).execute()
     assert resumed["cmc_curve"] == full["cmc_curve"] and resumed["mAP"] == full["mAP"]
@@ -297,6 +293,35 @@ def test_lua_momentum_is_a_moving_average_of_gradients():
     assert torch_style.param_groups[0]["dampening"] == 0 and opt.param_groups[0]["dampening"] == 0.9
 
 
+def test_the_stacked_sgd_step_is_optim_sgd_run_by_run():
+    """``sgd_step`` on 3 stacked runs (own lr, momentum and dampening; clipped; one run idle for a
+    step) against clip_grad_value_ + torch.optim.SGD stepping each run alone."""
+    from reidlab.train import sgd_step
+
+    gen = torch.Generator().manual_seed(0)
+    lr, momentum, dampening = torch.tensor([0.1, 0.05, 0.2]), torch.tensor([0.9, 0.0, 0.5]), torch.tensor([0.9, 0.0, 0.0])
+    shapes = [(4, 3), (4,)]
+    start = [torch.randn(3, *s, generator=gen) for s in shapes]
+    grads = [[torch.randn(3, *s, generator=gen) * 4 for s in shapes] for _ in range(4)]  # some past the clip
+    active = [torch.ones(3), torch.tensor([1.0, 0.0, 1.0]), torch.ones(3), torch.ones(3)]
+    params, buffers, started = [p.clone() for p in start], [torch.zeros_like(p) for p in start], torch.zeros(3)
+    for g, a in zip(grads, active):
+        sgd_step(params, [x.clone() for x in g], buffers, lr, a, momentum, dampening, started, clip=5.0)
+    for r in range(3):
+        alone = [torch.nn.Parameter(p[r].clone()) for p in start]
+        opt = torch.optim.SGD(alone, lr=float(lr[r]), momentum=float(momentum[r]), dampening=float(dampening[r]))
+        for g, a in zip(grads, active):
+            if a[r]:
+                for p, x in zip(alone, g):
+                    p.grad = x[r].clone()
+                torch.nn.utils.clip_grad_value_(alone, 5.0)
+                opt.step()
+        for p, q in zip(params, alone):
+            torch.testing.assert_close(p[r], q.detach())
+    moved = [p - s for p, s in zip(params, start)]
+    assert all(m.abs().max() > 0.1 for m in moved)  # the steps did something to compare
+
+
 def test_a_fix_invalidates_the_runs_it_touches_only(monkeypatch):
     from reidlab import config
 
@@ -420,10 +445,10 @@ def test_one_trainer_per_run_directory(tmp_path):
     import subprocess
     import sys
 
-    from reidlab.run import run_lock
+    from reidlab.lifecycle import run_lock
 
     holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from pathlib import Path; "
-                               "from reidlab.run import run_lock\n"
+                               "from reidlab.lifecycle import run_lock\n"
                                "with run_lock(Path(sys.argv[1])):\n print('locked', flush=True); time.sleep(60)",
                                str(tmp_path / "r")], stdout=subprocess.PIPE, text=True)
     try:
@@ -511,7 +536,7 @@ def test_a_replay_retrains_a_stored_runs_first_epochs_exactly(tmp_path, monkeypa
 
 def test_a_run_being_trained_is_refused_before_its_data_loads(tmp_path, monkeypatch):
     from reidlab import run as run_module
-    from reidlab.run import run_lock
+    from reidlab.lifecycle import run_lock
 
     def no_loading(*args):
         raise AssertionError("the data loaded before the lock was checked")
