@@ -179,7 +179,10 @@ def _queue(work: list[tuple[RunConfig, Path]], data_root) -> list[tuple[RunConfi
     (``batched.group_key``), the epoch it resumes from, and its epoch length within a factor of ~2
     (a group pads every run to its longest)."""
     from reidlab.batched import group_key
+    from reidlab.run import _load
 
+    # each dataset loaded once while the queue is keyed (the shared loader frees what nothing holds)
+    held = [_load(c, name, data_root) for c, _ in work for name in filter(None, (c.dataset, c.test_dataset))]  # noqa: F841
     return [(c, d, (group_key(c.to_dict()), resume_epoch(d), math.ceil(math.log2(_epoch_pairs(c, data_root)))))
             for c, d in work]
 
