@@ -36,8 +36,10 @@ CHOICES: dict[str, tuple] = {
 }
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunConfig:
+    """One run's recipe, data and evaluation: frozen, in one canonical form from construction on
+    (the identity, the stored-config comparison and the split loader see the same values)."""
     # data and split
     dataset: str = "synthetic"
     test_dataset: str | None = None      # set for cross-dataset runs (train on all of `dataset`)
@@ -92,6 +94,11 @@ class RunConfig:
     checkpoint_every: int = 10
     device: str = "auto"
 
+    def __post_init__(self):
+        w, p = self.widths, self.padding
+        if p is not None and len(p) == len(w) and all(type(x) is int and x == 4 for x in p):
+            object.__setattr__(self, "padding", None)  # the same network as the default: the same identity
+
     def validate(self) -> "RunConfig":
         from reidlab.data.registry import DATASETS
         from reidlab.losses import parse_tasks
@@ -128,8 +135,6 @@ class RunConfig:
             if not ok or len(self.padding) != len(self.widths):
                 raise ConfigError(f"config key 'padding' = {self.padding}: give one integer padding >= 0 "
                                   f"per conv layer ({len(self.widths)}), or null for 4 each")
-            if all(p == 4 for p in self.padding):
-                self.padding = None  # the same network as the default: the same identity
         if self.crop_offset_min not in (0, 1):  # 8 offsets of a 56 crop in 64: 0..7 or 1..8
             raise ConfigError(f"config key 'crop_offset_min' must be 0 or 1, not {self.crop_offset_min}")
         if not 0 <= self.momentum < 1:

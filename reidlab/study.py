@@ -452,7 +452,7 @@ ITEMS: dict[str, PaperItem] = {
         folds=DEV_FOLDS, dev=True, page=()),
 }
 # The book's first part, in order: item names and pages under book/ (the paper items follow).
-STUDY_PART = ["claims", "book/methods", "datasets", "schedules", "fidelity", "book/rerun", "book/gpu",
+STUDY_PART = ["claims", "book/methods", "datasets", "schedules", "fidelity", "book/rerun", "book/gpu", "book/cluster",
               "book/references"]
 # The analyses of Sec. V-D use the trained network of Table IV's "Ours".
 ANALYSIS_ITEMS = {"fig9": ("table4", "Ours"), "fig10": ("table4", "Ours")}

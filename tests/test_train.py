@@ -348,6 +348,11 @@ def test_recipes_and_legacy_identities():
     with pytest.raises(ConfigError, match="'padding'"):
         RunConfig(padding=[4, "3", 4]).validate()
     assert RunConfig(padding=[4, 4, 4]).validate().identity() == RunConfig().identity()
+    assert RunConfig(padding=[4, 4, 4]).padding is None  # canonical from construction on
+    import dataclasses
+
+    with pytest.raises(dataclasses.FrozenInstanceError):  # a config is never changed in place
+        RunConfig().epochs = 3
 
 
 def test_pair_sampler_on_a_pooled_set_of_two_camera_and_camera_less_persons():
