@@ -146,7 +146,7 @@ class RunGroup:
         step = self.counter.view(1)
         weight, active = self.weight.index_select(0, step)[0], self.active.index_select(0, step)[0]
         grads, terms = self._vgrad(self.params, self.per_run, self.views.index_select(1, idx),
-                                   self.keep.index_select(1, idx), self.same.index_select(1, ar),
+                                   self.keep.index_select(1, idx).float(), self.same.index_select(1, ar),
                                    {k: v.index_select(1, idx) for k, v in self.labels.items()}, weight)
         with torch.no_grad():
             sgd_step(list(self.params.values()), [grads[k] for k in self.params], list(self.buffers.values()),
@@ -187,7 +187,7 @@ class RunGroup:
         self.n = n = -(-max(self.pairs) // k) * k
         images = self.runs[0].trainset.images
         self.views = torch.zeros(r, 2 * n, images.shape[1], CROP, CROP, dtype=images[:1].dtype, device=device)
-        self.keep = torch.ones(r, 2 * n, fc, device=device)
+        self.keep = torch.ones(r, 2 * n, fc, dtype=torch.bool, device=device)  # 0/1 masks: a quarter of float
         self.same = torch.zeros(r, n, dtype=torch.bool, device=device)
         present = [run.trainset.labels(torch.zeros(1, dtype=torch.long, device=device)) for run in self.runs]
         width = self.base.heads.cfg.num_attributes
