@@ -49,8 +49,9 @@ class RayExecutor:
     after_checkpoint: Callable[[str, int], None] | None = None  # in the task (tests: a worker dies)
 
     def run(self, work: list[tuple[RunConfig, Path]], data_root: str | None, progress: bool, label: str,
-            record: dict | None = None) -> None:
-        """Train (or evaluate) ``work`` on the cluster; every finished run lands in its directory."""
+            record: dict | None = None, after_run: Callable[[], None] | None = None) -> None:
+        """Train (or evaluate) ``work`` on the cluster; every finished run lands in its directory
+        (then ``after_run``: the weights other runs use are kept as their runs land)."""
         from tqdm import tqdm
 
         ray = _ray()
@@ -77,6 +78,8 @@ class RayExecutor:
                     write_back(ray.get(ref), run_dir)
                 except ray.exceptions.RayError as exc:
                     print(f"  {run_dir.name}: failed on the cluster: {_first_line(exc)}", flush=True)
+                if after_run is not None:
+                    after_run()
                 bar.update()
             bar.close()
 

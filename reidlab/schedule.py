@@ -328,7 +328,8 @@ def _run_all(work: list[tuple[RunConfig, Path]], data_root, jobs: int, progress:
              after_group: Callable[[], None] | None = None, executor: RayExecutor | None = None) -> None:
     """Trains (or evaluates) ``work``: ``jobs`` processes, batched groups of up to ``batch``
     runs, or tasks of a Ray cluster (``executor``); ``record`` is the profile each run writes
-    (``profile.json``) as it starts."""
+    (``profile.json``) as it starts; ``after_group`` follows each finished run or group (at once:
+    a study stopped later keeps the weights its finished runs give others)."""
     from tqdm import tqdm
 
     # finished runs, and runs that diverged (a finding, kept in diverged.json), are not run again
@@ -336,20 +337,26 @@ def _run_all(work: list[tuple[RunConfig, Path]], data_root, jobs: int, progress:
     if not work:
         return
     if executor is not None:
-        return executor.run(work, data_root, progress, label, record)
+        return executor.run(work, data_root, progress, label, record, after_group)
     if batch > 1:
         return _run_batched(work, data_root, batch, progress, deadline, record, after_group)
     args = [(c.to_dict(), str(d), data_root, threads_per_job(jobs), record) for c, d in work]
     bar = tqdm(total=len(args), desc=label, unit="run", disable=not progress)
+
+    def finished() -> None:  # at once, not at the end: a session cut off later keeps them
+        bar.update()
+        if after_group is not None:
+            after_group()
+
     if jobs <= 1:
         for a in args:
             _execute(a)
-            bar.update()
+            finished()
     else:
         # forkserver, as for groups: a process forked after torch's OpenMP threads ran can hang
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("forkserver")) as pool:
             for _ in pool.map(_execute, args):
-                bar.update()
+                finished()
     bar.close()
 
 

@@ -97,6 +97,27 @@ def test_a_study_cut_off_still_says_each_runs_profile(tmp_path, monkeypatch):
     assert all(json.loads((d / "profile.json").read_text())["profile"] == "smoke" for d in dirs)
 
 
+def test_a_study_cut_off_keeps_the_weights_its_finished_networks_give_others(tmp_path, monkeypatch):
+    """A session is killed (no ``finally`` runs) after a network trains and before the runs that
+    use it: its weights are already kept (a checkpoint folder is not committed: they would be lost
+    with the machine). Seen here as each later run starts."""
+    from reidlab.run import Run
+    from reidlab.schedule import run_items
+    from reidlab.store import referenced
+
+    networks = {referenced(r.config) for r in plan("fig8", "smoke", False)} - {None}
+    execute, seen = Run.execute, []
+
+    def looking_first(self):
+        seen.extend(i for i in networks if (tmp_path / i / "metrics.json").is_file()
+                    and not (tmp_path / i / "weights.pt").is_file())
+        return execute(self)
+
+    monkeypatch.setattr(Run, "execute", looking_first)
+    run_items(["fig8"], "smoke", None, tmp_path, progress=False)
+    assert seen == [] and all((tmp_path / i / "weights.pt").is_file() for i in networks)
+
+
 def test_a_rehearsal_forms_the_groups_and_stores_nothing(tmp_path, capsys):
     from reidlab.schedule import run_items
 
