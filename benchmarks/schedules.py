@@ -150,7 +150,7 @@ def main() -> None:
 
 def study_images() -> float:
     """Trained images of the study's pending runs at the fast profile (0 without data)."""
-    from reidlab.schedule import summary
+    from reidlab.cost import summary
 
     root = resolve_data_root(None)
     return 0.0 if root is None else summary("fast", str(root)).loc["total", "pending images (M)"] * 1e6

@@ -181,7 +181,7 @@ def cmd_plan(args: argparse.Namespace) -> None:
     """Per item: trainings, stored / pending, pending images, predicted CPU and GPU time."""
     import pandas as pd
 
-    from reidlab.schedule import rounds_summary, summary
+    from reidlab.cost import rounds_summary, summary
     from reidlab.store import store_for
     from reidlab.study import PROFILES, ROUNDS
 

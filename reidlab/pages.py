@@ -73,7 +73,7 @@ class Page:
             figures.show(draw(), self.out / name, caption)
 
     def not_run(self) -> str:
-        from reidlab.schedule import summary
+        from reidlab.cost import summary
 
         row = summary(self.profile, self.data_root, self.store, items=[self.item]).loc[self.item]
         data = " --data-root DIR" if self.real else ""
@@ -281,7 +281,7 @@ def precision(page: Page) -> None:
 
 def epoch_pairs(page: Page) -> None:
     """What an epoch is, per dataset, and the epoch composition the default follows."""
-    from reidlab.schedule import pairs_table
+    from reidlab.cost import pairs_table
 
     page.save(pairs_table(page.data_root), "pairs_per_epoch.csv")  # fold 0's training split
     epochs = page.runs("epoch-pairs")
@@ -307,7 +307,7 @@ def provenance(page: Page) -> None:
 
 def plan(page: Page) -> None:
     """``reidlab plan``: what the study still has to train, at the profile its item pages use."""
-    from reidlab.schedule import summary
+    from reidlab.cost import summary
 
     book = page.profile if page.profile in ("smoke", "quick") else "fast"
     left = summary(book, page.data_root, store_for(book, page.real))

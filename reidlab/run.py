@@ -25,7 +25,7 @@ from reidlab.data import load_dataset
 from reidlab.data.packs import PACKS_ENV
 from reidlab.data.registry import DATA_ROOT_ENV
 from reidlab.data.record import POSE_ANGLES, ReidDataset
-from reidlab.data.splits import DEFAULT_PROTOCOL, EvalSet, cross_dataset, make_splits
+from reidlab.data.splits import DEFAULT_PROTOCOL, EvalSet, Split, cross_dataset, make_splits
 from reidlab.errors import ConfigError, ReidlabError
 from reidlab.evaluate import RankingResult, evaluate, train_eval_set
 from reidlab.lifecycle import Alone, execute, refuse_while_trained
@@ -62,18 +62,22 @@ def _data_key(cfg: RunConfig, name: str, data_root) -> tuple:
     return name, cfg.attribute_set, str(data_root or os.environ.get(DATA_ROOT_ENV)), os.environ.get(PACKS_ENV)
 
 
-def _load(cfg: RunConfig, name: str, data_root):
+def load_data(cfg: RunConfig, name: str, data_root) -> ReidDataset:
+    """Dataset ``name`` as ``cfg``'s runs read it, shared by the runs of a process while any holds it."""
     extra = {"n_persons": cfg.synthetic_persons, "seed": cfg.split_seed} if name == "synthetic" else {}
     return _shared(_data_key(cfg, name, data_root),
                    lambda: load_dataset(name, data_root, attribute_set=cfg.attribute_set, **extra))
 
 
-def _split(cfg: RunConfig, train, test):
-    """The run's split: cross-dataset when ``test_dataset`` is set, else the dataset's protocol."""
+def training_split(cfg: RunConfig, data_root) -> tuple[ReidDataset, ReidDataset, Split]:
+    """A run's data: its training dataset, its test dataset (the same one unless the run is
+    cross-dataset, ``test_dataset``) and its split, fold ``cfg.fold`` of the dataset's protocol."""
+    train = load_data(cfg, cfg.dataset, data_root)
+    test = load_data(cfg, cfg.test_dataset, data_root) if cfg.test_dataset else train
     if cfg.test_dataset:
-        return cross_dataset(train, test, cfg.split_seed, cfg.fold, test_persons=cfg.test_persons)
+        return train, test, cross_dataset(train, test, cfg.split_seed, cfg.fold, test_persons=cfg.test_persons)
     protocol = cfg.protocol or DEFAULT_PROTOCOL.get(cfg.dataset, "one-gallery-image")
-    return make_splits(train, protocol, cfg.split_seed, folds=cfg.fold + 1)[cfg.fold]
+    return train, test, make_splits(train, protocol, cfg.split_seed, folds=cfg.fold + 1)[cfg.fold]
 
 
 def _atomic_save(obj, path: Path) -> None:
@@ -173,9 +177,7 @@ class Run:
         self.data_root = data_root
         if not (self.run_dir / "metrics.json").exists():
             refuse_while_trained(self.run_dir)  # before minutes of loading, not after
-        self.train_data = _load(cfg, cfg.dataset, data_root)
-        self.test_data = _load(cfg, cfg.test_dataset, data_root) if cfg.test_dataset else self.train_data
-        self.split = _split(cfg, self.train_data, self.test_data)
+        self.train_data, self.test_data, self.split = training_split(cfg, data_root)
         self.train_rows = self.split.train_index(self.train_data)
         self.eval_set = self.split.eval_set(self.test_data)
         self.train_eval = train_eval_set(self.train_data, self.train_rows)

@@ -1,11 +1,11 @@
-"""A fault for a group's own process (``reidlab.schedule.GROUP_CONTEXT``), importable there by name:
-a test patches ``schedule._train_group`` with it, and the group's process (forkserver, never fork:
+"""A fault for a group's own process (``reidlab.executors.GROUP_CONTEXT``), importable there by name:
+a test patches ``executors._train_group`` with it, and the group's process (forkserver, never fork:
 a process forked after torch's OpenMP threads ran can hang) imports it afresh."""
 
 import os
 import signal
 
-from reidlab.schedule import _train_group
+from reidlab.executors import _train_group
 from reidlab.study import plan
 
 

@@ -186,7 +186,7 @@ def test_group_resumes_momentum_runs_beside_a_plain_one(tmp_path):
 
 def test_study_groups_runs_by_the_epoch_they_resume_from(tmp_path, monkeypatch):
     """A run checkpointed at epoch 1 and a fresh one share a group key but not a group."""
-    from reidlab import schedule
+    from reidlab import executors
     from reidlab.train import train_epoch
 
     configs = [RunConfig(**TINY), RunConfig(**TINY, fold=1)]
@@ -203,9 +203,9 @@ def test_study_groups_runs_by_the_epoch_they_resume_from(tmp_path, monkeypatch):
             sizes.append(len(runs))
             super().__init__(runs, **kw)
 
-    monkeypatch.setattr("reidlab.schedule.GROUP_CONTEXT", None)  # the groups in this process: watched here
+    monkeypatch.setattr("reidlab.executors.GROUP_CONTEXT", None)  # the groups in this process: watched here
     monkeypatch.setattr(batched, "RunGroup", Spy)
-    schedule._run_batched([(configs[0], tmp_path / "a"), (configs[1], tmp_path / "b")], None, 4, False, None)
+    executors.run_batched([(configs[0], tmp_path / "a"), (configs[1], tmp_path / "b")], None, 4, False, None)
     assert sorted(sizes) == [1, 1]
     assert (tmp_path / "a/metrics.json").exists() and (tmp_path / "b/metrics.json").exists()
 
@@ -223,7 +223,7 @@ def test_a_group_refuses_evidence_without_its_code_version(tmp_path, monkeypatch
 
 def test_groups_are_taken_in_queue_order(tmp_path, monkeypatch):
     """The items' order is the priority: the first group holds the first runs of the queue."""
-    from reidlab import schedule
+    from reidlab import executors
     import reidlab.batched as batched
 
     seen = []
@@ -233,10 +233,10 @@ def test_groups_are_taken_in_queue_order(tmp_path, monkeypatch):
             seen.append([r.cfg.fold for r in runs])
             super().__init__(runs, **kw)
 
-    monkeypatch.setattr("reidlab.schedule.GROUP_CONTEXT", None)  # the groups in this process: watched here
+    monkeypatch.setattr("reidlab.executors.GROUP_CONTEXT", None)  # the groups in this process: watched here
     monkeypatch.setattr(batched, "RunGroup", Spy)
     configs = [RunConfig(**{**TINY, "epochs": 1, "fold": f}) for f in (2, 0, 1)]
-    schedule._run_batched([(c, tmp_path / str(c.fold)) for c in configs], None, 2, False, None)
+    executors.run_batched([(c, tmp_path / str(c.fold)) for c in configs], None, 2, False, None)
     assert seen == [[2, 0], [1]]
 
 

@@ -1,7 +1,9 @@
 """reidlab plan: trainings counted once, trained images by hand, stored vs pending."""
 
 from reidlab.config import RunConfig
-from reidlab.schedule import CPU_RATE, run_item, summary, threads_per_job, trained_images
+from reidlab.cost import rate, summary, trained_images
+from reidlab.executors import threads_per_job
+from reidlab.schedule import run_item
 from reidlab.study import plan, trained_items
 
 
@@ -22,7 +24,7 @@ def test_summary_counts_each_training_once_and_sees_the_store(tmp_path):
     images = sum(trained_images(r.config, None) for r in plan("table4", "smoke", False)
                  if r.variant == "Ours Multi-Label")
     assert after.loc["table4", "pending images (M)"] == round(images / 1e6, 1)
-    assert after.loc["table4", "CPU hours"] == round(images / CPU_RATE[1] / 3600, 1)
+    assert after.loc["table4", "CPU hours"] == round(images / rate("CPU", 1) / 3600, 1)
     assert list(summary("smoke", None, tmp_path).index) == trained_items() + ["total"]
 
 
@@ -47,8 +49,8 @@ def test_choosing_an_evaluation_variant_trains_its_network(tmp_path):
 def test_a_group_too_large_for_the_device_is_halved_until_it_fits(tmp_path, monkeypatch):
     import torch
 
-    from reidlab import batched, schedule
-    from reidlab.schedule import _run_all
+    from reidlab import batched, executors
+    from reidlab.executors import run_work
 
     log = tmp_path / "sizes"
     execute = batched.RunGroup.execute
@@ -60,11 +62,11 @@ def test_a_group_too_large_for_the_device_is_halved_until_it_fits(tmp_path, monk
             raise torch.cuda.OutOfMemoryError("CUDA out of memory (simulated)")
         return execute(self, deadline)
 
-    monkeypatch.setattr(schedule, "GROUP_CONTEXT", None)  # in this process, where the patch is
+    monkeypatch.setattr(executors, "GROUP_CONTEXT", None)  # in this process, where the patch is
     monkeypatch.setattr(batched.RunGroup, "execute", tight)
     configs = [RunConfig(dataset="synthetic", synthetic_persons=40, epochs=1, widths=[8, 16], feature_dim=32,
                          test_views="flip", seed=s) for s in range(5)]
-    _run_all([(c, tmp_path / c.identity()) for c in configs], None, 1, False, "test", batch=8)
+    run_work([(c, tmp_path / c.identity()) for c in configs], None, 1, False, "test", batch=8)
     assert log.read_text().split() == ["5", "2", "3", "1", "2"]  # 5 -> 2 + 3; 3 -> 1 + 2
     assert all((tmp_path / c.identity() / "metrics.json").is_file() for c in configs)
 
@@ -138,7 +140,7 @@ def test_each_run_takes_the_threads_it_is_given(monkeypatch):
 
 
 def test_the_queue_in_rounds_counts_each_training_once(tmp_path, data_root):
-    from reidlab.schedule import rounds_summary, summary
+    from reidlab.cost import rounds_summary, summary
     from reidlab.study import ROUNDS
 
     assert ROUNDS[1] == (0,) and ROUNDS[2] == (1, 2) and set(ROUNDS[3]) == set(range(3, 10))
@@ -157,7 +159,7 @@ def test_the_queue_in_rounds_counts_each_training_once(tmp_path, data_root):
 
 def test_a_group_whose_every_run_diverges_ends_cleanly(tmp_path, monkeypatch):
     from reidlab import batched
-    from reidlab.schedule import _train_group
+    from reidlab.executors import _train_group
     from reidlab.train import TrainingDiverged
 
     class Diverging:  # every run of the group diverges at its first epoch
@@ -176,3 +178,24 @@ def test_a_group_whose_every_run_diverges_ends_cleanly(tmp_path, monkeypatch):
     (tmp_path / "a").mkdir()
     _train_group([(config, tmp_path / "a", None)], None, False, None, None)  # no group of no runs is made
     assert (tmp_path / "a" / "diverged.json").exists()
+
+
+def test_the_plans_rates_are_read_from_the_benchmark_tables(tmp_path):
+    import pytest
+
+    from reidlab.cost import RATE_SOURCES, measured_rate, rates
+    from reidlab.errors import ConfigError
+
+    table = tmp_path / "bench.txt"
+    table.write_text("# a note: 999 images/s here is a comment\n"
+                     "group                     epochs/s  images/s\n"
+                     "27 runs, mixed (8 pairs)      1.21    41,300   (600 epochs: 489 s)\n"
+                     "10 runs, alone                2.9     36,700\n")
+    assert measured_rate(table, "27 runs") == 41_300 and measured_rate(table, "10 runs") == 36_700
+    with pytest.raises(ConfigError, match="no row"):
+        measured_rate(table, "5 runs")
+    with pytest.raises(ConfigError, match="missing"):
+        measured_rate(tmp_path / "none.txt", "27 runs")
+    for device in ("CPU", "GPU"):  # every declared source is found, and a GPU is the faster
+        assert set(rates(device)) == {p for d, p in RATE_SOURCES if d == device}
+    assert all(rates("GPU")[p] > 10 * rates("CPU")[p] > 0 for p in rates("CPU"))

@@ -95,10 +95,10 @@ def test_the_return_limit_is_never_passed(tmp_path, capsys):
 def test_a_killed_group_loses_only_its_own_runs(tmp_path, monkeypatch, capsys):
     from group_faults import train_group_killed_at_last_table2_run
 
-    from reidlab import schedule
+    from reidlab import executors
 
     victim = plan("table2", "smoke")[-1].identity  # the last run: in the second group of --batch 4
-    monkeypatch.setattr(schedule, "_train_group", train_group_killed_at_last_table2_run)
+    monkeypatch.setattr(executors, "_train_group", train_group_killed_at_last_table2_run)
     store, out = tmp_path / "store", tmp_path / "out"
     plans = run_items(["table2"], "smoke", None, store, progress=False, batch=4, shipper=Shipper(out, store))
     runs = plans["table2"]

@@ -547,7 +547,7 @@ def test_a_run_being_trained_is_refused_before_its_data_loads(tmp_path, monkeypa
         raise AssertionError("the data loaded before the lock was checked")
 
     with run_lock(tmp_path / "r"):  # another trainer holds it (a second fd conflicts even here)
-        monkeypatch.setattr(run_module, "_load", no_loading)
+        monkeypatch.setattr(run_module, "load_data", no_loading)
         with pytest.raises(ConfigError, match="being trained by process"):
             Run(RunConfig(**TINY), tmp_path / "r", progress=False)
 
