@@ -112,7 +112,20 @@ def provenance(device: torch.device, seeds: dict, wall_time_s: float, commit: st
     }
     if device.type == "cuda":
         record["tf32"] = tf32()
+    else:  # the same code and seeds round differently on another CPU model: a run is bit-reproducible on its own
+        record["cpu_model"] = cpu_model()
     return {**record, "segments": segments} if segments and len(segments) > 1 else record
+
+
+def cpu_model() -> str:
+    """This machine's CPU model (Linux's /proc/cpuinfo; else what ``platform`` says)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def tf32() -> dict[str, bool]:
