@@ -148,15 +148,18 @@ class RunConfig:
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
-    def identity(self) -> str:
-        """Short hash of everything that determines the result (not where it runs).
+    def canonical(self) -> dict:
+        """What determines the result, in the one form every comparison uses (the identity, a
+        stored config against a run's): current key names, not ``device`` (where it runs), and
+        the keys added after the store began left out while they hold their ``LEGACY`` value (the
+        behaviour before they existed), so the runs stored earlier keep their identities."""
+        return {k: v for k, v in self.to_dict().items() if k != "device" and not (k in LEGACY and v == LEGACY[k])}
 
-        Keys added after the store began are left out while they hold their ``LEGACY`` value (the
-        behaviour before they existed), so the runs stored earlier keep their identities. The
+    def identity(self) -> str:
+        """Short hash of the canonical form (under the key names the store began with). The
         code version (``code_version``) enters once a fix has changed what this config computes,
         so a stored run never outlives a bug that touched it."""
-        keys = {RENAMED.get(k, k): v for k, v in self.to_dict().items()
-                if k != "device" and not (k in LEGACY and v == LEGACY[k])}
+        keys = {RENAMED.get(k, k): v for k, v in self.canonical().items()}
         version = code_version(self)
         if version:
             keys["code_version"] = version
@@ -170,6 +173,12 @@ class RunConfig:
         if unknown:
             raise ConfigError(f"unknown config key(s) {unknown}; known keys: {', '.join(sorted(known))}")
         return cls(**values).validate()
+
+    @classmethod
+    def from_stored(cls, values: dict) -> "RunConfig":
+        """A stored ``config.yaml``'s values: a key it predates holds its ``LEGACY`` value (not
+        today's default), a renamed key is read under its current name."""
+        return cls.from_dict({**LEGACY, **with_current_names(values)})
 
     @classmethod
     def load(cls, path: str | Path) -> "RunConfig":

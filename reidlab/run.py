@@ -425,15 +425,12 @@ class Run:
     def write_config(self) -> None:
         path = self.run_dir / "config.yaml"
         text = yaml.safe_dump(self.cfg.to_dict(), sort_keys=False)
-        # any device may resume; a key the stored config predates holds its LEGACY value, and a
-        # renamed key is compared under its current name
-        where = lambda d: {k: v for k, v in {**LEGACY, **with_current_names(d)}.items() if k != "device"}  # noqa: E731
         stored = load_yaml(path.read_text()) if path.exists() else None
         if path.exists() and (not isinstance(stored, dict)  # empty, or cut off before any key
                               or set(self.cfg.to_dict()) - set(with_current_names(stored)) - set(LEGACY)):
             raise ConfigError(f"{path} is empty or not a config (a write cut off?): delete {self.run_dir} "
                               "to train that run again")
-        if stored is not None and where(stored) != where(self.cfg.to_dict()):
+        if stored is not None and RunConfig.from_stored(stored).canonical() != self.cfg.canonical():  # any device resumes
             raise ConfigError(f"{self.run_dir} holds a run of another config: delete that directory, or give "
                               "this run another folder (reidlab run --name)")
         if not path.exists():  # a stored config stays as it was committed

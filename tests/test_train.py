@@ -355,6 +355,22 @@ def test_recipes_and_legacy_identities():
         RunConfig().epochs = 3
 
 
+def test_every_stored_config_read_back_has_its_folders_identity():
+    """The one canonical form: a committed config.yaml, read as stored (a key it predates holds its
+    LEGACY value; "trial" is "fold"), hashes to the name of the folder it lies in."""
+    import yaml
+
+    from reidlab.store import STORE
+
+    folders = [d for d in STORE.iterdir() if (d / "config.yaml").is_file()]
+    assert len(folders) > 50  # the committed store
+    wrong = [d.name for d in folders if RunConfig.from_stored(yaml.safe_load((d / "config.yaml").read_text())).identity() != d.name]
+    assert wrong == []
+    stored = yaml.safe_load((folders[0] / "config.yaml").read_text())
+    assert RunConfig.from_stored({**stored, "device": "cuda"}).canonical() == RunConfig.from_stored(stored).canonical()
+    assert RunConfig.from_stored({**stored, "seed": stored["seed"] + 1}).identity() != folders[0].name
+
+
 def test_pair_sampler_on_a_pooled_set_of_two_camera_and_camera_less_persons():
     """The pooled PETA set keeps VIPeR's cameras (0/1) and has none (-1) for i-LIDS, CAVIAR and
     3DPeS: every person must still give positive pairs, and no pair may use a padding row."""

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from reidlab.config import with_current_names
 from reidlab.data.record import UNKNOWN, ReidDataset
 from reidlab.errors import ConfigError
 
@@ -177,5 +178,5 @@ def save_splits(splits: list[Split], path: str | Path) -> None:
 
 def load_splits(path: str | Path) -> list[Split]:
     # files written before "trial" was renamed "fold" load too
-    return [Split(**{("fold" if k == "trial" else k): v for k, v in s.items()})
+    return [Split(**with_current_names(s))
             for s in json.loads(Path(path).read_text())]
