@@ -93,7 +93,7 @@ class RunGroup:
     # --- one step of every run ----------------------------------------------------------------
     def _loss(self, params, per_run, x, keep, same, labels, weight):
         with forward_precision(self.cfg, self.device):
-            z, heads = functional_call(self.base, {**params, "features.centring": per_run["centring"]}, (x, keep))
+            z, heads = functional_call(self.base, {**params, "features.centre_input": per_run["centre_input"]}, (x, keep))
         z, heads = losses_in_fp32(z, heads)
         if "identity" in heads:  # only the run's own persons: exp(-1e9) is exactly 0
             heads = {**heads, "identity": heads["identity"] + per_run["identity_mask"]}
@@ -121,7 +121,7 @@ class RunGroup:
         own = torch.tensor([r.model.heads.cfg.num_identities or persons for r in self.runs], device=self.device)
         self.per_run = {
             "alpha": torch.stack([pad(r.loss.attribute_alpha) for r in self.runs]),
-            "centring": torch.stack([r.model.features.centring for r in self.runs]),
+            "centre_input": torch.stack([r.model.features.centre_input for r in self.runs]),
             "choice": self.choice,
             "identity_mask": torch.where(torch.arange(persons, device=self.device) < own[:, None], 0.0, -1e9),
         }
@@ -305,7 +305,7 @@ class RunGroup:
         params = {k.removeprefix("features."): v for k, v in self.params.items() if k.startswith("features.")}
         net, was_training = self.base.features, self.base.features.training
         net.eval()  # no dropout, as a run alone evaluates
-        forward = vmap(lambda p, c, xb: functional_call(net, {**p, "centring": c}, (xb,)))
+        forward = vmap(lambda p, c, xb: functional_call(net, {**p, "centre_input": c}, (xb,)))
         v = len(test_views(images[0][:1], views))
         n = max(len(x) for x in images)
         m = max(1, EVAL_CROPS // (v * len(self.runs)))
@@ -314,7 +314,7 @@ class RunGroup:
             rows = min(m, n - i)
             crops = torch.stack([_pad_rows(test_views(x[i:i + rows], views).transpose(0, 1), rows).flatten(0, 1)
                                  for x in images])  # (R, rows * V, 3, 56, 56): image-major
-            chunks.append(forward(params, self.per_run["centring"], crops).unflatten(1, (rows, v)))
+            chunks.append(forward(params, self.per_run["centre_input"], crops).unflatten(1, (rows, v)))
         net.train(was_training)
         z = torch.cat(chunks, 1).transpose(1, 2).float()  # (R, V, N, D)
         return [zr[:, :len(x)] for zr, x in zip(z, images)]

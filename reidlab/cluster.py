@@ -122,7 +122,7 @@ def _train(values: dict, identity: str, network: tuple[str, bytes] | None, data_
             name, weights = network
             (Path(scratch) / referenced(RunConfig.from_dict(values))).mkdir()
             (Path(scratch) / referenced(RunConfig.from_dict(values)) / name).write_bytes(weights)
-        run = Run(RunConfig.from_dict(values), run_dir, data_root, progress=False, profile=record)
+        run = Run(RunConfig.from_dict(values), run_dir, data_root, progress=False, profile_record=record)
 
         def send(epoch: int) -> None:  # waits for the store to hold it: a death after this resumes here
             ray.get(recorder.checkpoint.remote(identity, pack(run_dir, CHECKPOINT_FILES)))

@@ -81,7 +81,7 @@ def train_one(args: tuple[dict, str, str | None, int, dict | None]) -> str:
     threads, profile record)."""
     values, run_dir, data_root, threads, record = args
     torch.set_num_threads(threads)
-    Run(RunConfig.from_dict(values), run_dir, data_root, progress=False, profile=record).execute()
+    Run(RunConfig.from_dict(values), run_dir, data_root, progress=False, profile_record=record).execute()
     return run_dir
 
 
@@ -149,7 +149,7 @@ def _train_group(chunk: list, data_root, progress: bool, deadline: float | None,
     while parts:
         part = parts.pop(0)
         try:
-            batched.RunGroup([Run(c, d, data_root, progress=False, profile=record) for c, d, _ in part],
+            batched.RunGroup([Run(c, d, data_root, progress=False, profile_record=record) for c, d, _ in part],
                      progress=progress).execute(deadline)
         except OutOfTime as exc:
             print(f"  stopped: {exc}", flush=True)

@@ -62,21 +62,21 @@ def verification_loss(z1: torch.Tensor, z2: torch.Tensor, same: torch.Tensor, ki
     raise ValueError(f"verification loss must be one of {VERIFICATION_LOSSES}, not {kind!r}")
 
 
-def attribute_weights(mode: str, train_attributes: np.ndarray | None,
+def attribute_weights(weighting: str, train_attributes: np.ndarray | None,
                       given: list[float] | None = None) -> np.ndarray:
     """alpha_a per attribute, summing to 1 ("none": all zero).
 
     ``entropy``: proportional to the Shannon entropy (bits) of each attribute's labels over the
     training images (unknown labels ignored).
     """
-    if mode not in WEIGHTINGS:
-        raise ValueError(f"attribute weighting must be one of {WEIGHTINGS}, not {mode!r}")
+    if weighting not in WEIGHTINGS:
+        raise ValueError(f"attribute weighting must be one of {WEIGHTINGS}, not {weighting!r}")
     n = 0 if train_attributes is None else train_attributes.shape[1]
-    if mode == "none" or n == 0:
+    if weighting == "none" or n == 0:
         return np.zeros(n)
-    if mode == "equal":
+    if weighting == "equal":
         w = np.ones(n)
-    elif mode == "entropy":
+    elif weighting == "entropy":
         w = np.array([label_entropy(train_attributes[:, a]) for a in range(n)])
     else:
         if given is None or len(given) != n:

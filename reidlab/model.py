@@ -67,7 +67,7 @@ class FeatureNet(nn.Module):
         self.cfg = cfg
         # a 0/1 factor rather than an if: a batched group (reidlab.batched) mixes runs with and
         # without it; not saved in checkpoints (the config says it)
-        self.register_buffer("centring", torch.tensor(float(cfg.centre_input)), persistent=False)
+        self.register_buffer("centre_input", torch.tensor(float(cfg.centre_input)), persistent=False)
 
     @property
     def fc_inputs(self) -> int:
@@ -77,7 +77,7 @@ class FeatureNet(nn.Module):
     def forward(self, x: torch.Tensor, keep: torch.Tensor | None = None) -> torch.Tensor:
         """``keep``: an explicit 0/1 dropout mask ``(N, fc_inputs)`` drawn by the trainer, so that
         a run trained alone and the same run inside a batched group see the same masks."""
-        x = x - self.centring * x.mean(dim=(1, 2, 3), keepdim=True)
+        x = x - self.centre_input * x.mean(dim=(1, 2, 3), keepdim=True)
         h = self.conv(x).flatten(1)
         if keep is None:
             return self.fc(self.dropout(h))

@@ -162,13 +162,13 @@ class Run:
     """Everything one config needs, built once; ``execute`` trains and evaluates."""
 
     def __init__(self, cfg: RunConfig, run_dir: str | Path, data_root=None, progress: bool = True,
-                 snapshots: bool = False, profile: dict | None = None):
+                 snapshots: bool = False, profile_record: dict | None = None):
         """``snapshots``: keep every checkpoint's weights (``epoch_NNNN.pt``), not only the
         latest (``last.pt``, to resume) and the final ones: ~4 MB each, 60 per run at 600
         epochs, more than a GPU machine's disk holds over the whole study.
-        ``profile``: what ``profile.json`` says (a study's profile), written when the run starts."""
+        ``profile_record``: what ``profile.json`` says (a study's profile), written when the run starts."""
         self.cfg, self.run_dir, self.progress, self.snapshots = cfg.validate(), Path(run_dir), progress, snapshots
-        self.profile = profile
+        self.profile_record = profile_record
         self.device = pick_device(cfg.device)
         self.commit = git_commit()  # the code that starts the run (a resumed run keeps its first)
         self.segments: list[dict] = []  # where each stretch of epochs trained (``resume``)
@@ -436,5 +436,5 @@ class Run:
         if not path.exists():  # a stored config stays as it was committed
             self.run_dir.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
-        if self.profile:  # a run cut off still says the profile it ran at
-            write_profile(self.run_dir, self.profile)
+        if self.profile_record:  # a run cut off still says the profile it ran at
+            write_profile(self.run_dir, self.profile_record)

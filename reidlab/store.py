@@ -125,10 +125,10 @@ def resume_epoch(run_dir: Path) -> int:
         return 0
 
 
-def write_profile(run_dir: Path, profile: dict) -> None:
+def write_profile(run_dir: Path, record: dict) -> None:
     """``profile.json`` beside a stored run: the profile it was run at and its deviations."""
     from reidlab.provenance import write_json_atomic
 
     path = run_dir / "profile.json"
     if run_dir.is_dir() and not path.exists():
-        write_json_atomic(path, profile)
+        write_json_atomic(path, record)

@@ -47,26 +47,26 @@ def channel_stats(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return x.mean(dim=(0, 2, 3)), x.std(dim=(0, 2, 3))
 
 
-def normalise(x: torch.Tensor, mode: str = "image",
+def normalise(x: torch.Tensor, normalisation: str = "image",
               stats: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
-    if mode in ("image", "authors"):
+    if normalisation in ("image", "authors"):
         mean = x.mean(dim=(2, 3), keepdim=True)
         std = x.std(dim=(2, 3), keepdim=True).clamp_min(1e-6)  # a flat channel stays finite
-        if mode == "authors":  # Lua: img[c]:add(-mean):div(math.sqrt(std))
+        if normalisation == "authors":  # Lua: img[c]:add(-mean):div(math.sqrt(std))
             std = std.sqrt()
-    elif mode == "dataset":
+    elif normalisation == "dataset":
         if stats is None:
             raise ValueError("normalisation 'dataset' needs stats=channel_stats(train images)")
         mean, std = (s.to(x).view(1, -1, 1, 1) for s in stats)
     else:
-        raise ValueError(f"normalisation must be one of {NORMALISATIONS}, not '{mode}'")
+        raise ValueError(f"normalisation must be one of {NORMALISATIONS}, not '{normalisation}'")
     return (x - mean) / std
 
 
-def preprocess(images, mode: str = "image",
+def preprocess(images, normalisation: str = "image",
                stats: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
     """uint8 ``(N, H, W, 3)`` RGB -> normalised YUV ``(N, 3, H, W)`` float32."""
-    return normalise(rgb_to_yuv(to_float(images)), mode, stats)
+    return normalise(rgb_to_yuv(to_float(images)), normalisation, stats)
 
 
 class Normalised:
