@@ -77,6 +77,8 @@ class RunGroup:
                              f"{', '.join(PER_RUN)}, their parameter shapes and their device")
         if runs[0].cfg.optimizer != "sgd":
             raise ValueError(f"a run group steps with SGD; run '{runs[0].cfg.optimizer}' runs alone")
+        if runs[0].cfg.pose_reversal:
+            raise ValueError("a run group has no gradient reversal (pose_reversal) yet: such runs train alone")
         self.runs, self.cfg, self.progress = runs, runs[0].cfg, progress
         self.device = runs[0].device
         self.graphs = self.device.type == "cuda" if graphs is None else graphs

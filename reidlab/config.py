@@ -61,6 +61,10 @@ class RunConfig:
     attribute_weighting: str = "entropy"
     attribute_weights: list[float] | None = None  # for attribute_weighting "given"
     attribute_head: str = "softmax"
+    # Beyond the paper (its Sec. VI conjecture): the pose head behind a gradient reversal layer whose
+    # coefficient rises to this value (Ganin & Lempitsky 2015; ``train.reversal_coefficient``), so G
+    # learns to hide pose; 0: no reversal, the paper's pose head
+    pose_reversal: float = 0.0
     # training (Sec. V)
     epochs: int = 600
     pairs_per_step: int = 1
@@ -137,6 +141,9 @@ class RunConfig:
                                   f"per conv layer ({len(self.widths)}), or null for 4 each")
         if self.crop_offset_min not in (0, 1):  # 8 offsets of a 56 crop in 64: 0..7 or 1..8
             raise ConfigError(f"config key 'crop_offset_min' must be 0 or 1, not {self.crop_offset_min}")
+        if self.pose_reversal < 0 or (self.pose_reversal and "P" not in self.tasks.upper().split("+")):
+            raise ConfigError(f"config key 'pose_reversal' = {self.pose_reversal}: a coefficient >= 0, and the "
+                              "tasks must include the pose head (P) it reverses")
         if not 0 <= self.momentum < 1:
             raise ConfigError(f"config key 'momentum' must be in [0, 1), not {self.momentum}")
         if not 0 <= self.dropout < 1:
@@ -207,7 +214,7 @@ def with_current_names(values: dict) -> dict:
 
 # keys added after the store began: the value that reproduces the behaviour before they existed
 LEGACY: dict = {"momentum_style": "torch", "crop_offset_min": 0, "pairing": "cross-camera", "padding": None,
-                "test_persons": None, "epoch_pairs": "per-person", "precision": "fp32"}
+                "test_persons": None, "epoch_pairs": "per-person", "precision": "fp32", "pose_reversal": 0.0}
 
 # Fixes that changed what some configs compute, oldest first: (what, which configs). A config's
 # code version is the number of fixes that touch it; it is part of its identity (from 1 on), so

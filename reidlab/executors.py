@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from reidlab import batched
 from reidlab.config import RunConfig
-from reidlab.groups import keyed, next_group
+from reidlab.groups import keyed, next_group, trains_alone
 from reidlab.lifecycle import OutOfTime
 from reidlab.run import Run
 from reidlab.train import TrainingDiverged
@@ -98,13 +98,13 @@ def run_batched(work: Work, data_root, batch: int, progress: bool,
     """Groups of up to ``batch`` runs (``groups.next_group``), each trained at once in a process of its
     own (on a GPU: one CUDA-graph step for all of them); a group that fails is reported in one line
     and the next one goes on; a deadline checkpoints the group and the same command resumes.
-    ``after_group`` runs after each group (``run_items``: keep weights, ship). Non-SGD runs
-    train alone, in their turn."""
+    ``after_group`` runs after each group (``run_items``: keep weights, ship). A run that
+    cannot join a group (``groups.trains_alone``) trains alone, in its turn."""
     queue, failed = keyed(work, data_root), []
     while queue:
         chunk = next_group(queue, batch)
-        if chunk[0][0].optimizer != "sgd":
-            run_work([chunk[0][:2]], data_root, 1, progress, "alone (not SGD)", record=record)
+        if trains_alone(chunk[0][0]):
+            run_work([chunk[0][:2]], data_root, 1, progress, f"alone ({trains_alone(chunk[0][0])})", record=record)
             continue
         start = time.perf_counter()
         exitcode = _in_own_process(_train_group, chunk, data_root, progress, deadline, record)
@@ -178,8 +178,8 @@ def rehearse(work: Work, data_root, batch: int) -> int:
     with tempfile.TemporaryDirectory(prefix="reidlab-rehearsal-") as scratch:
         while queue:
             chunk = next_group(queue, batch)
-            if chunk[0][0].optimizer != "sgd":
-                print(f"  1 run alone (not SGD, {_describe(chunk[0][0])}): not rehearsed", flush=True)
+            if trains_alone(chunk[0][0]):
+                print(f"  1 run alone ({trains_alone(chunk[0][0])}, {_describe(chunk[0][0])}): not rehearsed", flush=True)
                 continue
             start, groups = time.perf_counter(), groups + 1
             runs = [Run(c, Path(scratch) / f"{groups}-{i}", data_root, progress=False)

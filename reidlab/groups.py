@@ -28,9 +28,19 @@ def keyed(work: list[tuple[RunConfig, Path]], data_root) -> list[Queued]:
             for c, d in work]
 
 
+def trains_alone(cfg: RunConfig) -> str | None:
+    """Why a run cannot join a batched group (it trains alone, eagerly, in its turn), or None."""
+    if cfg.optimizer != "sgd":
+        return "not SGD"
+    if cfg.pose_reversal:
+        return "gradient reversal"
+    return None
+
+
 def next_group(queue: list[Queued], batch: int) -> list[Queued]:
-    """Takes off ``queue`` the next group of at most ``batch`` runs. A non-SGD run is a group of one."""
+    """Takes off ``queue`` the next group of at most ``batch`` runs; a run that trains alone
+    (``trains_alone``) is a group of one."""
     head = queue[0]
-    chunk = [head] if head[0].optimizer != "sgd" else [m for m in queue if m[2] == head[2]][:batch]
+    chunk = [head] if trains_alone(head[0]) else [m for m in queue if m[2] == head[2]][:batch]
     queue[:] = [m for m in queue if m not in chunk]
     return chunk

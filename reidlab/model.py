@@ -92,6 +92,27 @@ class HeadsConfig:
     num_attributes: int = 0
     attribute_head: str = "softmax"  # "softmax": a 2-way classifier each; "multilabel"/"regression": one output each
     num_poses: int = 0
+    reverse_pose: bool = False  # the pose head behind a gradient reversal layer (``ReverseGradient``)
+
+
+class ReverseGradient(torch.autograd.Function):
+    """The identity forward; backward, the gradient negated and scaled by ``coefficient``
+    (Ganin & Lempitsky 2015, the paper's ref. [16]): the head behind it learns its task while the
+    features before it learn to defeat it."""
+
+    generate_vmap_rule = True  # usable inside torch.func's vmap/grad (batched groups)
+
+    @staticmethod
+    def forward(x: torch.Tensor, coefficient: torch.Tensor) -> torch.Tensor:
+        return x.clone()
+
+    @staticmethod
+    def setup_context(ctx, inputs, output) -> None:
+        ctx.coefficient = inputs[1]
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
+        return -ctx.coefficient * grad, None
 
 
 class TaskHeads(nn.Module):
@@ -107,6 +128,8 @@ class TaskHeads(nn.Module):
         self.attributes = linear(cfg.num_attributes * per_attribute)
         self.pose = linear(cfg.num_poses)
         self.cfg = cfg
+        # the reversal's coefficient now (set each epoch by the trainer: ``train.reversal_coefficient``)
+        self.register_buffer("pose_reversal", torch.tensor(0.0), persistent=False)
 
     def forward(self, z: torch.Tensor) -> dict[str, torch.Tensor]:
         out = {}
@@ -117,7 +140,7 @@ class TaskHeads(nn.Module):
             # softmax heads: (N, A, 2); multilabel, regression: (N, A)
             out["attributes"] = logits.view(len(z), -1, 2) if self.cfg.attribute_head == "softmax" else logits
         if self.pose is not None:
-            out["pose"] = self.pose(z)
+            out["pose"] = self.pose(ReverseGradient.apply(z, self.pose_reversal) if self.cfg.reverse_pose else z)
         return out
 
 

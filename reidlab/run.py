@@ -216,7 +216,7 @@ class Run:
         heads = HeadsConfig(num_identities=len(persons) if "identity" in tasks else 0,
                             num_attributes=len(data.attribute_names) if use_attr else 0,
                             attribute_head=cfg.attribute_head,
-                            num_poses=len(POSE_ANGLES) if use_pose else 0)
+                            num_poses=len(POSE_ANGLES) if use_pose else 0, reverse_pose=cfg.pose_reversal > 0)
         torch.manual_seed(cfg.seed)  # weight initialisation (PyTorch's default = Lua Torch's)
         padding = 4 if cfg.padding is None else tuple(cfg.padding)
         self.model = MultiTaskSiamese(ModelConfig(tuple(cfg.widths), cfg.feature_dim, padding=padding,

@@ -20,6 +20,7 @@ a run trained inside a batched group (``reidlab.batched``) sees the same pairs, 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -155,6 +156,14 @@ def learning_rate(cfg: RunConfig, epoch: int) -> float:
     return cfg.lr_start + (cfg.lr_end - cfg.lr_start) * (epoch - 1) / (cfg.epochs - 1)
 
 
+def reversal_coefficient(cfg: RunConfig, epoch: int) -> float:
+    """The gradient reversal's coefficient in ``epoch`` (``pose_reversal``): Ganin & Lempitsky's
+    schedule, ``pose_reversal * (2 / (1 + exp(-10 p)) - 1)`` with p the training progress, 0 at
+    epoch 1 and ~1 at the last (theirs per step, here per epoch: 600 steps of 1/600)."""
+    progress = 0.0 if cfg.epochs == 1 else (epoch - 1) / (cfg.epochs - 1)
+    return cfg.pose_reversal * (2 / (1 + math.exp(-10 * progress)) - 1)
+
+
 def dampening(cfg: RunConfig) -> float:
     """Lua optim.sgd's default dampening is the momentum (buf = m buf + (1 - m) g); PyTorch's is 0.
     Both start the buffer at the first gradient."""
@@ -259,6 +268,7 @@ def train_epoch(model: MultiTaskSiamese, loss_fn: MultiTaskLoss, opt: torch.opti
     """One epoch; returns the mean of each loss term over its pairs."""
     for group in opt.param_groups:
         group["lr"] = learning_rate(cfg, epoch)
+    model.heads.pose_reversal.fill_(reversal_coefficient(cfg, epoch))
     batch = epoch_batch(data, cfg, epoch, model.features.fc_inputs)
     n, step = batch.pairs, cfg.pairs_per_step
     sums: dict[str, torch.Tensor] = {}

@@ -51,3 +51,29 @@ def test_centre_input_subtracts_each_crops_scalar_mean():
     assert torch.allclose(centred(x), want, atol=1e-5)
     assert torch.allclose(centred(x + 3.0), centred(x), atol=1e-4)  # blind to a brightness offset
     assert not torch.allclose(plain(x + 3.0), plain(x), atol=1e-2)
+
+
+def test_gradient_reversal_negates_and_scales_the_gradient_by_hand():
+    from reidlab.model import ReverseGradient
+
+    x = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    y = ReverseGradient.apply(x, torch.tensor(0.25))
+    assert torch.equal(y, x)  # the identity forward
+    (y * torch.tensor([2.0, 4.0, -8.0])).sum().backward()
+    assert torch.equal(x.grad, torch.tensor([-0.5, -1.0, 2.0]))  # -0.25 x (2, 4, -8)
+
+
+def test_a_reversed_pose_head_learns_pose_while_the_features_get_its_negated_gradient():
+    torch.manual_seed(0)
+    x, labels = torch.randn(4, 3, 56, 56), torch.tensor([0, 1, 2, 3])
+    grads = {}
+    for reverse in (False, True):
+        torch.manual_seed(1)
+        net = MultiTaskSiamese(ModelConfig(widths=[4, 8], feature_dim=8), HeadsConfig(num_poses=5, reverse_pose=reverse))
+        net.eval()  # no dropout: both passes see the same network
+        net.heads.pose_reversal.fill_(0.5)
+        torch.nn.functional.cross_entropy(net(x)[1]["pose"], labels).backward()
+        grads[reverse] = {n: p.grad.clone() for n, p in net.named_parameters()}
+    for name, g in grads[False].items():
+        expected = g if name.startswith("heads.") else -0.5 * g  # the head itself is not reversed
+        torch.testing.assert_close(grads[True][name], expected)

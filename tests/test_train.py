@@ -595,3 +595,20 @@ def test_an_unusable_output_folder_is_one_clear_line(tmp_path):
         writable_folder(tmp_path / "afile", "--ship")
     assert main(["run", "--out", str(tmp_path / "afile"), "--set", "epochs=1"]) != 0
     assert writable_folder(tmp_path / "new" / "deeper", "--out").is_dir()
+
+
+def test_the_reversal_coefficient_follows_ganins_schedule_by_hand():
+    import math
+
+    from reidlab.train import reversal_coefficient
+
+    cfg = RunConfig(**{**TINY, "tasks": "V+P", "pose_reversal": 0.3, "epochs": 11})
+    assert reversal_coefficient(cfg, 1) == 0.0  # p = 0
+    assert math.isclose(reversal_coefficient(cfg, 6), 0.3 * (2 / (1 + math.exp(-5)) - 1))  # p = 0.5
+    assert math.isclose(reversal_coefficient(cfg, 11), 0.3 * (2 / (1 + math.exp(-10)) - 1))  # p = 1
+    assert reversal_coefficient(RunConfig(**TINY), 6) == 0.0  # the paper's head: no reversal
+    with pytest.raises(ConfigError, match="pose_reversal"):
+        RunConfig(**{**TINY, "tasks": "V+I", "pose_reversal": 0.3}).validate()
+    with pytest.raises(ConfigError, match="pose_reversal"):
+        RunConfig(**{**TINY, "pose_reversal": -1.0}).validate()
+    assert RunConfig(**TINY).identity() == RunConfig(**{**TINY, "pose_reversal": 0.0}).identity()
