@@ -35,26 +35,26 @@ Work = list[tuple[RunConfig, Path]]
 
 def run_work(work: Work, data_root, jobs: int, progress: bool, label: str,
              batch: int = 0, deadline: float | None = None, record: dict | None = None,
-             after_group: Callable[[], None] | None = None, executor: RayExecutor | None = None) -> None:
+             after_each: Callable[[], None] | None = None, executor: RayExecutor | None = None) -> None:
     """Trains (or evaluates) ``work``: ``jobs`` processes, batched groups of up to ``batch``
     runs, or tasks of a Ray cluster (``executor``); ``record`` is the profile each run writes
-    (``profile.json``) as it starts; ``after_group`` follows each finished run or group (at once:
+    (``profile.json``) as it starts; ``after_each`` follows each finished run or group (at once:
     a study stopped later keeps the weights its finished runs give others)."""
     # finished runs, and runs that diverged (a finding, kept in diverged.json), are not run again
     work = [(c, d) for c, d in work if not (d / "metrics.json").exists() and not (d / "diverged.json").exists()]
     if not work:
         return
     if executor is not None:
-        return executor.run(work, data_root, progress, label, record, after_group)
+        return executor.run(work, data_root, progress, label, record, after_each)
     if batch > 1:
-        return run_batched(work, data_root, batch, progress, deadline, record, after_group)
+        return run_batched(work, data_root, batch, progress, deadline, record, after_each)
     args = [(c.to_dict(), str(d), data_root, threads_per_job(jobs), record) for c, d in work]
     bar = tqdm(total=len(args), desc=label, unit="run", disable=not progress)
 
     def finished() -> None:  # at once, not at the end: a session cut off later keeps them
         bar.update()
-        if after_group is not None:
-            after_group()
+        if after_each is not None:
+            after_each()
 
     if jobs <= 1:
         for a in args:
@@ -94,22 +94,22 @@ OUT_OF_TIME = 75  # a group's exit code at the deadline (EX_TEMPFAIL): its runs 
 
 def run_batched(work: Work, data_root, batch: int, progress: bool,
                  deadline: float | None, record: dict | None = None,
-                 after_group: Callable[[], None] | None = None) -> None:
+                 after_each: Callable[[], None] | None = None) -> None:
     """Groups of up to ``batch`` runs (``groups.next_group``), each trained at once in a process of its
     own (on a GPU: one CUDA-graph step for all of them); a group that fails is reported in one line
     and the next one goes on; a deadline checkpoints the group and the same command resumes.
-    ``after_group`` runs after each group (``run_items``: keep weights, ship). A run that
+    ``after_each`` runs after each group (``run_items``: keep weights, ship). A run that
     cannot join a group (``groups.trains_alone``) trains alone, in its turn."""
     queue, failed = keyed(work, data_root), []
     while queue:
         chunk = next_group(queue, batch)
-        if trains_alone(chunk[0][0]):
-            run_work([chunk[0][:2]], data_root, 1, progress, f"alone ({trains_alone(chunk[0][0])})", record=record)
+        if why := trains_alone(chunk[0][0]):
+            run_work([chunk[0][:2]], data_root, 1, progress, f"alone ({why})", record=record)
             continue
         start = time.perf_counter()
         exitcode = _in_own_process(_train_group, chunk, data_root, progress, deadline, record)
-        if after_group is not None:
-            after_group()
+        if after_each is not None:
+            after_each()
         if not exitcode:
             print(f"  {len(chunk)} runs at once ({_describe(chunk[0][0])}): {time.perf_counter() - start:.0f} s",
                   flush=True)
@@ -178,8 +178,8 @@ def rehearse(work: Work, data_root, batch: int) -> int:
     with tempfile.TemporaryDirectory(prefix="reidlab-rehearsal-") as scratch:
         while queue:
             chunk = next_group(queue, batch)
-            if trains_alone(chunk[0][0]):
-                print(f"  1 run alone ({trains_alone(chunk[0][0])}, {_describe(chunk[0][0])}): not rehearsed", flush=True)
+            if why := trains_alone(chunk[0][0]):
+                print(f"  1 run alone ({why}, {_describe(chunk[0][0])}): not rehearsed", flush=True)
                 continue
             start, groups = time.perf_counter(), groups + 1
             runs = [Run(c, Path(scratch) / f"{groups}-{i}", data_root, progress=False)
