@@ -290,6 +290,15 @@ def epoch_pairs(page: Page) -> None:
     print(report.better_beyond_noise(epochs, *variants))  # the rule the default follows
 
 
+def finetune_rate(page: Page) -> None:
+    """Table V's fine-tuning rate, chosen on the dev partitions (item "finetune-rate")."""
+    runs = page.runs("finetune-rate")
+    page.save(report.mean_sd_table(runs, ["rank1", "rank10", "mAP"], list(ITEMS["finetune-rate"].variants)),
+              "finetune_rate.csv")
+    if not runs.empty:  # the declared rule, over the 9 (dataset, partition) pairs
+        print(report.better_beyond_noise(report.pooled_over_datasets(runs), "fast rate", "paper's rate"))
+
+
 def initialisation(page: Page) -> None:
     """The same fold from two seeds (fast schedule)."""
     seeds = report.initialisation(page.store, page.real)

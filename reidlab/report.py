@@ -416,6 +416,16 @@ def better_beyond_noise(frame: pd.DataFrame, reference: str, candidate: str) -> 
                f"{reference} stays"))
 
 
+def pooled_over_datasets(frame: pd.DataFrame) -> pd.DataFrame:
+    """Runs of variants named "<dataset>: <setting>" as runs of "<setting>" whose folds are the
+    (dataset, partition) pairs, rank-1 and mAP centred per dataset: the paired differences stay,
+    and the noise ``better_beyond_noise`` judges by is the partitions', not the datasets' spread."""
+    named = frame.variant.str.split(": ", n=1, expand=True)
+    frame = frame.assign(variant=named[1], fold=named[0] + " " + frame.fold.astype(str))
+    centred = frame.groupby(named[0])[["rank1", "mAP"]].transform(lambda column: column - column.mean())
+    return frame.assign(rank1=centred.rank1, mAP=centred.mAP)
+
+
 def schedule_table(frame: pd.DataFrame, reference: str = "paper schedule",
                    declared: Sequence[str] = ()) -> pd.DataFrame:
     """The fast-schedule check: each schedule's CMC over folds, and its paired difference from

@@ -303,10 +303,11 @@ ITEMS: dict[str, PaperItem] = {
         "Caution: at the fast profile's learning rate (lr x8) fine-tuning CAVIAR from the VIPeR network "
         "blows up on fold 0 (the verification loss goes from 9.5 to 112,219 in 10 epochs; at the paper's "
         "rate it settles), so its CAVIAR row measures that, not pre-training: "
-        "results/diagnostics/caviar-finetune-lr/.",
+        "results/diagnostics/caviar-finetune-lr/. Which rate fine-tuning takes at the fast schedule is chosen "
+        "on dev partitions (item `finetune-rate`, its rule declared before its runs; last table).",
         {f"{d} {p}": {"dataset": d, "tasks": "V+I+A", **({"pretrained": "@viper"} if p == "VIPeR" else {})}
          for d in ("ilids", "caviar", "3dpes") for p in ("VIPeR", "none")},
-        paper=paper.table5,
+        page=(*CMC, "finetune_rate"), files=("table.csv", "cmc.png", "finetune_rate.csv"), paper=paper.table5,
         claims=tuple(Claim(f"VIPeR pre-training helps {name} (Table V; 'approximately a 6% improvement')",
                            f"{d} VIPeR", f"{d} none") for d, name in (("ilids", "i-LIDS"), ("caviar", "CAVIAR"),
                                                                       ("3dpes", "3DPeS")))),
@@ -422,6 +423,23 @@ ITEMS: dict[str, PaperItem] = {
         {"i-LIDS, per person": {**FAST_CANDIDATES[FAST_SCHEDULE], "dataset": "ilids", "tasks": "V+I+A"},
          "i-LIDS, all pairs": {**FAST_CANDIDATES[FAST_SCHEDULE], "dataset": "ilids", "tasks": "V+I+A",
                                "epoch_pairs": "all"}},
+        folds=DEV_FOLDS, dev=True, page=()),
+    "finetune-rate": PaperItem(  # issue 30: Table V's fine-tuning rate, chosen before its runs
+        "Fine-tuning at the fast schedule: its learning rate, or the paper's",
+        "The paper fine-tunes with \"all the hyperparameters ... identical\" to training from scratch. At the "
+        "fast schedule (lr x8) that blew up on Table V's CAVIAR fold 0 (results/diagnostics/caviar-finetune-lr/), "
+        "a test fold, so the choice is made here, on three **dev partitions** (split seed 1) of each of i-LIDS, "
+        "CAVIAR and 3DPeS, each fine-tuned from Table V's VIPeR network of the same index (VIPeR's test fold k "
+        "training half, which holds no person of the target set): the fast schedule's rate against the paper's "
+        "(lr 1e-3 -> 1e-5, still 8 pairs per step). **Declared before any of these runs**: Table V's fine-tuned "
+        "rows take the paper's rate only if, over the 9 (dataset, partition) pairs, it is better beyond the "
+        "noise in both rank-1 and mAP (`report.better_beyond_noise` on the runs centred per dataset, "
+        "`report.pooled_over_datasets`); otherwise they keep the paper's wording, the fast rate. The rows from "
+        "scratch keep the fast rate either way.",
+        {f"{d}: {rate}": {"dataset": d, "tasks": "V+I+A", "pretrained": "@viper", **values}
+         for d in ("caviar", "ilids", "3dpes")
+         for rate, values in (("fast rate", {}), ("paper's rate", {"lr_start": RunConfig.lr_start,
+                                                                     "lr_end": RunConfig.lr_end}))},
         folds=DEV_FOLDS, dev=True, page=()),
     "fidelity": PaperItem(
         "Fidelity: the authors' recipe, detail by detail",

@@ -72,6 +72,27 @@ def test_a_default_changes_only_for_a_gain_beyond_the_fold_noise():
     assert better_beyond_noise(frame, "per person", "all pairs").endswith("undecided")
 
 
+def test_a_rule_pooled_over_datasets_judges_by_the_partition_noise():
+    # issue 30: Table V's fine-tuning rate, decided over (dataset, partition) pairs
+    from reidlab.report import better_beyond_noise, pooled_over_datasets
+
+    rows = [{"variant": f"{d}: {rate}", "fold": f, "rank1": level + gain + f, "mAP": level + gain + 2 * f}
+            for d, level in (("caviar", 10), ("ilids", 60)) for rate, gain in (("fast", 0), ("paper", 4))
+            for f in range(3)]
+    pooled = pooled_over_datasets(pd.DataFrame(rows))
+    assert set(pooled.variant) == {"fast", "paper"} and len(set(pooled.fold)) == 6
+    # centred per dataset: caviar fast fold 0 is 10 - mean(10, 11, 12, 14, 15, 16) = -3
+    assert pooled[(pooled.variant == "fast") & (pooled.fold == "caviar 0")].rank1.item() == -3
+    # paired gain 4; noise: within each rate, the six centred values -3..-1, -3..-1 ... sd 0.89 (rank-1)
+    sentence = better_beyond_noise(pooled, "fast", "paper")
+    assert "over 6 common folds: rank-1 +4.0, mAP +4.0 (fold noise 0.9 / 1.8)" in sentence
+    assert sentence.endswith("paper is better beyond the noise")
+    # unpooled, the datasets' own spread (10 against 60) would be the noise and hide the gain
+    raw = pd.DataFrame([{**r, "variant": r["variant"].split(": ")[1], "fold": f"{r['variant'][:5]} {r['fold']}"}
+                        for r in rows])
+    assert better_beyond_noise(raw, "fast", "paper").endswith("fast stays")
+
+
 def test_averages_by_hand():
     from reidlab.report import with_averages
 

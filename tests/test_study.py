@@ -4,10 +4,11 @@ import json
 
 import pytest
 
+from reidlab.config import RunConfig
 from reidlab.errors import ConfigError
 from reidlab.schedule import run_item
 from reidlab.store import stored
-from reidlab.study import (DEV_SPLIT_SEED, FAST_SCHEDULE, HEADLINE, ITEMS, POOLED, PROFILES, item_folds, plan, pretrain_config,
+from reidlab.study import (DEV_FOLDS, DEV_SPLIT_SEED, FAST_SCHEDULE, HEADLINE, ITEMS, POOLED, PROFILES, item_folds, plan, pretrain_config,
                            pretrain_runs)
 
 
@@ -18,6 +19,8 @@ def test_every_item_plans_valid_configs(item):
         assert len(runs) == len(ITEMS[item].variants) * item_folds(item, profile)
         # at 2 epochs, 1/4 and 1/2 of the schedules' are both 1; seed 0 is seed = fold on fold 0
         shared = len(HEADLINE) if item == "replication" else 0
+        if item == "finetune-rate" and "lr_start" not in PROFILES[profile].overrides:
+            shared = len(runs) // 2  # at the paper's rate the two rates are one
         if (item, profile) != ("schedules", "smoke"):
             assert len({r.identity for r in runs}) == len(runs) - shared  # distinct configs, distinct ids
     synthetic = plan(item, "smoke", real_data=False)
@@ -285,6 +288,16 @@ def test_dev_measurements_take_the_fast_schedule_under_every_profile():
     for item in ("epoch-pairs", "fidelity", "precision"):
         fast, paper = ({r.identity for r in plan(item, p, real_data=True)} for p in ("fast", "paper"))
         assert fast == paper, item
+
+
+def test_the_fine_tuning_rate_is_chosen_on_dev_partitions_from_table5s_networks():
+    # issue 30: the dev partitions of each small set, fine-tuned from Table V's VIPeR network of the same index
+    runs = plan("finetune-rate", "fast", real_data=True)
+    pretrain = {r.fold: r.identity for r in pretrain_runs("fast", True)}
+    assert {r.config.split_seed for r in runs} == {DEV_SPLIT_SEED} and len(runs) == 3 * 2 * DEV_FOLDS
+    assert all(r.config.pretrained == f"@store/{pretrain[r.fold]}" for r in runs)
+    rates = {r.variant.split(": ")[1]: (r.config.lr_start, r.config.pairs_per_step) for r in runs}
+    assert rates == {"fast rate": (0.008, 8), "paper's rate": (RunConfig.lr_start, 8)}
 
 
 def test_a_study_can_run_one_fold_of_the_queue(tmp_path):
