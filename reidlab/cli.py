@@ -223,9 +223,7 @@ def cmd_verify(args: argparse.Namespace) -> None:
     if not runs:
         raise ReidlabError("name runs to verify (run ids in the store, e.g. 859a864db81c) or give --all"
                            if not args.all else f"no run in {store} has stored weights to verify")
-    missing = [r for r in runs if not (store / r / "metrics.json").exists()]
-    if missing:
-        raise ReidlabError(f"no finished run {', '.join(missing)} in the store {store} (give run ids, e.g. 859a864db81c)")
+    _check_finished(store, runs)
     from tqdm import tqdm
 
     root = resolve_data_root(args.data_root)
@@ -237,6 +235,26 @@ def cmd_verify(args: argparse.Namespace) -> None:
         raise ReidlabError(f"{len(failed)} of {len(checks)} run(s) did not reproduce their metrics.json: "
                            f"{', '.join(failed)}")
     print(f"verified: {len(checks)} run(s) reproduce their stored metrics (within {verify.TOLERANCE} points)")
+
+
+def _check_finished(store: Path, runs: list[str]) -> None:
+    missing = [r for r in runs if not (store / r / "metrics.json").exists()]
+    if missing:
+        raise ReidlabError(f"no finished run {', '.join(missing)} in the store {store} (give run ids, e.g. 859a864db81c)")
+
+
+def cmd_probe(args: argparse.Namespace) -> None:
+    """The pose probe: a linear pose classifier on each run's frozen features, against chance."""
+    import pandas as pd
+
+    from reidlab.probe import pose_probe
+    from reidlab.store import STORE
+
+    store = Path(args.store) if args.store else STORE
+    _check_finished(store, args.runs)
+    root = resolve_data_root(args.data_root)
+    probes = {r: pose_probe(store / r, str(root) if root else None).to_dict() for r in args.runs}
+    print(pd.DataFrame.from_dict(probes, orient="index").to_string())
 
 
 def cmd_book(args: argparse.Namespace) -> None:
@@ -386,6 +404,12 @@ def build_parser() -> argparse.ArgumentParser:
     vf.add_argument("--store", help="results store (default: results/store)")
     vf.add_argument("--data-root", help="folder holding PETA/ and CUHK01/ (default: $REIDLAB_DATA_ROOT)")
     vf.set_defaults(func=cmd_verify)
+
+    pb = sub.add_parser("probe", help=cmd_probe.__doc__)
+    pb.add_argument("runs", nargs="+", metavar="RUN", help="run ids in the store (VIPeR, with stored weights)")
+    pb.add_argument("--store", help="results store (default: results/store)")
+    pb.add_argument("--data-root", help="folder holding PETA/ and CUHK01/ (default: $REIDLAB_DATA_ROOT)")
+    pb.set_defaults(func=cmd_probe)
 
     bk = sub.add_parser("book", help=cmd_book.__doc__)
     bk.add_argument("items", nargs="*", metavar="ITEM", help="only these items (default: all)")
