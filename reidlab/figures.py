@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from reidlab.report import NOT_RUN, NOT_RUN_ROW, paper_frame
+from reidlab.report import NOT_RUN, NOT_RUN_ROW, paper_frame, plural
 from reidlab.study import ITEMS
 
 MAX_PER_PANEL = 6  # variants per panel: a legend of at most 8 entries with the two style entries
@@ -47,7 +47,7 @@ def caption(item: str, frame: pd.DataFrame, what: str, variants: list[str] | Non
     rank1 = frame.groupby("variant").rank1.agg(["mean", "size"]) if len(frame) else pd.DataFrame()
     parts = []
     for v in variants:
-        ours = f"{rank1.loc[v, 'mean']:.1f} ({rank1.loc[v, 'size']} folds)" if v in rank1.index else NOT_RUN_ROW
+        ours = f"{rank1.loc[v, 'mean']:.1f} ({plural(rank1.loc[v, 'size'], 'fold')})" if v in rank1.index else NOT_RUN_ROW
         theirs = paper.loc[v, "rank1"] if paper is not None and v in paper.index and "rank1" in paper else None
         parts.append(f"{v} {ours}" + (f", paper {theirs:.1f}" if theirs is not None and not np.isnan(theirs) else ""))
     shown = "; ".join(parts[:12]) + (f"; and {len(parts) - 12} more (see the table)" if len(parts) > 12 else "")

@@ -77,7 +77,8 @@ class Page:
 
         row = summary(self.profile, self.data_root, self.store, items=[self.item]).loc[self.item]
         data = " --data-root DIR" if self.real else ""
-        return (f"No run of this item is stored at profile {self.profile} yet, so no figure: `reidlab study "
+        lead = "No run of this item is stored" if self.frame.empty else "The runs this figure compares are not stored"
+        return (f"{lead} at profile {self.profile} yet, so no figure: `reidlab study "
                 f"{self.item} --profile {self.profile}{data}` trains its {row.pending} pending runs (about "
                 f"{row['CPU hours']:g} CPU hours on 2 cores, or {row['GPU minutes']:g} GPU minutes).")
 
@@ -122,9 +123,12 @@ def cmc_table(page: Page) -> None:
 
 
 def cmc_figure(page: Page) -> None:
-    page.figure(lambda: figures.plot_cmc(page.frame, report.paper_frame(page.item), title=page.title), "cmc.png",
-                figures.caption(page.item, page.frame, "Mean CMC over the stored folds (lines) and the paper's "
-                                "tabulated points (circles)."))
+    paper = report.paper_frame(page.item)
+    circles = paper is not None and bool(paper.select_dtypes("number").notna().any().any())
+    what = "Mean CMC over the stored folds (lines)" + (" and the paper's tabulated points (circles)." if circles
+                                                       else "; the paper gives no numbers to draw beside them.")
+    page.figure(lambda: figures.plot_cmc(page.frame, paper, title=page.title), "cmc.png",
+                figures.caption(page.item, page.frame, what))
 
 
 def averaged_cmc_table(page: Page) -> None:
@@ -177,10 +181,11 @@ def relative_auc_table(page: Page) -> None:
 
 
 def relative_auc_figure(page: Page) -> None:
-    page.figure(lambda: figures.plot_relative_auc(report.relative_auc(page.frame)), "auc.png",
+    relative = report.relative_auc(page.frame)  # empty until an attribute shares a fold with "none"
+    page.figure(lambda: figures.plot_relative_auc(relative), "auc.png",
                 figures.caption(page.item, page.frame, "CMC area under the curve with verification and one "
                                 "attribute, relative to verification alone (1.0: no change), each over the folds "
-                                "it shares with verification alone."))
+                                "it shares with verification alone."), page.frame.iloc[:0] if relative.empty else None)
 
 
 # --- Figs. 9-10: analyses of Table IV's network --------------------------------------------------------

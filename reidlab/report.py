@@ -209,6 +209,11 @@ def cmc_table(frame: pd.DataFrame, item: str) -> pd.DataFrame:
     return mean_sd_table(frame, columns, rows)
 
 
+def plural(n: int, noun: str) -> str:
+    """``"1 run"``, ``"2 runs"``."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 NOTE_WIDTH = 64  # characters: the book's text column shows about 68 of monospace
 
 
@@ -217,8 +222,9 @@ def profile_note(profile: str, real_data: bool, item: str | None = None, frame: 
     variant, when ``frame`` holds the page's runs), data (the datasets of the stored runs) and the
     devices they trained on; wrapped to be read on a phone."""
     data = "real data" if real_data else "SYNTHETIC data (embedded default, not the paper's datasets)"
-    lines = [f"Profile {PROFILES[profile].describe()}."]
-    if item is not None and ITEMS[item].variants:
+    folds_line = item is not None and bool(ITEMS[item].variants)
+    lines = [f"Profile {PROFILES[profile].describe(folds=not folds_line)}."]
+    if folds_line:
         kind = "dev partitions" if ITEMS[item].dev else "test folds"
         declared = item_folds(item, profile)
         folds = f"Folds: {declared} {kind} per variant declared"
@@ -227,14 +233,15 @@ def profile_note(profile: str, real_data: bool, item: str | None = None, frame: 
             if len(done) <= 6:
                 folds += "; stored: " + ", ".join(f"{v} {n}/{declared}" for v, n in done.items())
             else:  # many variants: how many have how many folds
-                folds += "; stored: " + ", ".join(f"{k} variants {n}/{declared}"
+                folds += "; stored: " + ", ".join(f"{plural(k, 'variant')} {n}/{declared}"
                                                   for n, k in done.value_counts().sort_index(ascending=False).items())
         lines.append(folds + ".")
     if frame is not None and len(frame):
         if real_data:
             data += " (" + ", ".join(sorted(set(frame.dataset) - {"average"})) + ")"
         lines.append(f"Data: {data}.")
-        lines.append("Devices: " + ", ".join(f"{d} ({n} runs)" for d, n in frame.device.value_counts().items()) + ".")
+        lines.append("Devices: " + ", ".join(f"{d} ({plural(n, 'run')})" for d, n in frame.device.value_counts().items())
+                     + ".")
     else:
         lines.append(f"Data: {data}.")
     return "\n".join(textwrap.fill(line, NOTE_WIDTH, subsequent_indent="  ", break_on_hyphens=False) for line in lines)

@@ -36,12 +36,14 @@ class Profile:
     overrides: dict = field(default_factory=dict)
     note: str = ""
 
-    def describe(self) -> str:
+    def describe(self, folds: bool = True) -> str:
+        """The profile in a line; ``folds=False`` where the item's own folds are stated beside it."""
+        count = f"up to {self.folds} folds an item" if folds else ""
         if not self.overrides:
-            return f"{self.name}: the paper's schedule, {self.folds} folds"
+            return f"{self.name}: the paper's schedule" + (f", {count}" if folds else "")
         changes = ", ".join(f"{k}={v}" for k, v in self.overrides.items())
         note = f" ({self.note})" if self.note else ""
-        return f"{self.name}: {self.folds} fold(s); deviations from the paper: {changes}{note}"
+        return f"{self.name}: " + (f"{count}; " if folds else "") + f"deviations from the paper: {changes}{note}"
 
 
 PROFILES: dict[str, Profile] = {
