@@ -50,6 +50,13 @@ def run_item(item: str, profile: str = "smoke", data_root: str | None = None, st
     return run_items([item], profile, data_root, store, jobs, progress, overrides, batch, deadline)[item]
 
 
+def _pretraining(plans: dict[str, list[PlannedRun]], profile: str, real: bool) -> list[PlannedRun]:
+    """The VIPeR pre-training runs the planned runs start from (Table V's fine-tuned rows, and the
+    dev choice of their learning rate, item finetune-rate)."""
+    named = {referenced(r.config) for runs in plans.values() for r in runs}
+    return [r for r in pretrain_runs(profile, real) if r.identity in named]
+
+
 def run_items(items: list[str], profile: str = "smoke", data_root: str | None = None, store: Path | None = None,
               jobs: int = 1, progress: bool = True, overrides: dict | None = None,
               batch: int = 0, deadline: float | None = None,
@@ -83,7 +90,7 @@ def run_items(items: list[str], profile: str = "smoke", data_root: str | None = 
         needed = {referenced(r.config) for runs in plans.values() for r in runs if wanted(r)}
         plans = {item: [r for r in runs if wanted(r) or r.identity in needed] for item, runs in plans.items()}
     if rehearsal:
-        first = [r for r in pretrain_runs(profile, real) if folds is None or r.fold in folds] if "table5" in items else []
+        first = _pretraining(plans, profile, real)
         runs = [*first, *(r for runs in plans.values() for r in runs)]
         work = {r.identity: (r.config, store / r.identity) for r in runs
                 if r.config.epochs and stored(r.config, store) is None and r.identity not in skip}
@@ -96,10 +103,10 @@ def run_items(items: list[str], profile: str = "smoke", data_root: str | None = 
         if shipper is not None:
             shipper.ship()
 
-    if "table5" in items:  # the pre-training runs first
-        run_work([(r.config, store / r.identity) for r in pretrain_runs(profile, real)
-                  if (folds is None or r.fold in folds) and r.identity not in skip],
-                 data_root, jobs, progress, "table5 pretrain", batch, deadline, record, after_group, executor)
+    pretraining = _pretraining(plans, profile, real)
+    if pretraining:  # the pre-training runs first
+        run_work([(r.config, store / r.identity) for r in pretraining if r.identity not in skip],
+                 data_root, jobs, progress, "VIPeR pretrain", batch, deadline, record, after_group, executor)
     todo = {r.identity: r for runs in plans.values() for r in runs
             if stored(r.config, store) is None and r.identity not in skip}
     label = "+".join(items)

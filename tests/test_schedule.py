@@ -211,3 +211,12 @@ def test_a_run_with_gradient_reversal_trains_alone_in_a_batched_study(tmp_path):
     assert trains_alone(reversed_) == "gradient reversal" and trains_alone(plain) is None
     run_work([(c, tmp_path / c.identity()) for c in (reversed_, plain)], None, 1, False, "test", batch=8)
     assert all((tmp_path / c.identity() / "metrics.json").is_file() for c in (reversed_, plain))
+
+
+def test_a_dev_partition_of_the_fine_tuning_rate_trains_its_viper_network_first(tmp_path):
+    # the finetune-rate item starts from Table V's VIPeR networks: the queue trains the one it needs
+    from reidlab.schedule import run_items
+    from reidlab.study import pretrain_runs
+
+    run_items(["finetune-rate"], "smoke", None, tmp_path, progress=False, folds=[0], variants=["caviar: fast rate"])
+    assert (tmp_path / pretrain_runs("smoke", False)[0].identity / "metrics.json").exists()
