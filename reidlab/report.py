@@ -18,7 +18,7 @@ import yaml
 
 from reidlab.paper import FOLD_SD_RANK1, paper_table
 from reidlab.store import READS, STORE, stored
-from reidlab.study import FAST_SCHEDULE, HEADLINE, ITEMS, POOLED, PROFILES, SEED_SETS, item_folds, plan
+from reidlab.study import ANALYSIS_ITEMS, FAST_SCHEDULE, HEADLINE, ITEMS, POOLED, PROFILES, SEED_SETS, item_folds, plan
 
 RANKS = (1, 5, 10, 20, 50)
 
@@ -242,6 +242,11 @@ def profile_note(profile: str, real_data: bool, item: str | None = None, frame: 
         lines.append(f"Data: {data}.")
         lines.append("Devices: " + ", ".join(f"{d} ({plural(n, 'run')})" for d, n in frame.device.value_counts().items())
                      + ".")
+    elif item in ANALYSIS_ITEMS:  # an analysis of one trained network (fold 0, as the paper's figures)
+        source, variant = ANALYSIS_ITEMS[item]
+        dataset = ITEMS[source].variants[variant].get("dataset", "")
+        lines.append(f"Data: {data}{f' ({dataset})' if real_data and dataset else ''}; the network of "
+                     f"{ITEMS[source].title.split(':')[0]} \"{variant}\", fold 0.")
     else:
         lines.append(f"Data: {data}.")
     return "\n".join(textwrap.fill(line, NOTE_WIDTH, subsequent_indent="  ", break_on_hyphens=False) for line in lines)

@@ -147,6 +147,9 @@ def test_every_page_says_how_many_folds_are_stored_of_those_declared():
     assert "Data: real data (viper). Devices: cpu (2 runs), NVIDIA H100 (1 run)." in flat
     assert flat.startswith("Profile fast: deviations") and "10 fold" not in flat.split("Folds:")[0]  # said once
     assert "SYNTHETIC" in profile_note("smoke", False, "fig4")
+    # an analysis page names the network it analyses
+    assert 'Data: real data (viper); the network of Table IV "Ours", fold 0.' in " ".join(
+        profile_note("fast", True, "fig9").split())
 
 
 def test_initialisation_pairs_each_fold_from_seed_0_and_from_seed_fold(tmp_path):
