@@ -24,7 +24,7 @@ CHOICES: dict[str, tuple] = {
     "attribute_head": ("softmax", "multilabel", "regression"),
     "epoch_pairs": ("per-person", "all"),
     "precision": ("fp32", "bf16"),
-    "attribute_set": (None, "peta", "layne"),
+    "attribute_set": (None, "peta", "layne", "rich"),
     "optimizer": ("sgd", "adam"),
     "normalisation": ("image", "dataset", "authors"),
     "momentum_style": ("torch", "lua"),
@@ -47,7 +47,8 @@ class RunConfig:
     protocol: str | None = None          # None: the dataset's own (see data/splits.py)
     fold: int = 0                        # which of the 10 folds (stored configs say "trial": RENAMED)
     split_seed: int = 0
-    attribute_set: str | None = None     # PETA subsets: "peta" or "layne" (None: dataset default)
+    attribute_set: str | None = None     # PETA subsets: "peta", "layne" or "rich" (None: dataset default)
+    attribute_floor: float | None = None  # "rich": keep a binary attribute whose rarer value covers this share
     synthetic_persons: int = 632         # only for dataset "synthetic"
     # model (Fig. 3, Table III)
     widths: list[int] = field(default_factory=lambda: [16, 64, 64])
@@ -144,6 +145,11 @@ class RunConfig:
         if self.pose_reversal < 0 or (self.pose_reversal and "P" not in self.tasks.upper().split("+")):
             raise ConfigError(f"config key 'pose_reversal' = {self.pose_reversal}: a coefficient >= 0, and the "
                               "tasks must include the pose head (P) it reverses")
+        if (self.attribute_set == "rich") != (self.attribute_floor is not None) or not 0 <= (self.attribute_floor or 0) < 0.5:
+            raise ConfigError(f"config key 'attribute_floor' = {self.attribute_floor}: a share in [0, 0.5) with "
+                              "attribute_set 'rich' (the least share of a binary attribute's rarer value), else null")
+        if self.attribute_set == "rich" and self.attribute_head != "softmax":
+            raise ConfigError("attribute_set 'rich' has multi-class attributes: it needs attribute_head 'softmax'")
         if not 0 <= self.momentum < 1:
             raise ConfigError(f"config key 'momentum' must be in [0, 1), not {self.momentum}")
         if not 0 <= self.dropout < 1:
@@ -214,7 +220,8 @@ def with_current_names(values: dict) -> dict:
 
 # keys added after the store began: the value that reproduces the behaviour before they existed
 LEGACY: dict = {"momentum_style": "torch", "crop_offset_min": 0, "pairing": "cross-camera", "padding": None,
-                "test_persons": None, "epoch_pairs": "per-person", "precision": "fp32", "pose_reversal": 0.0}
+                "test_persons": None, "epoch_pairs": "per-person", "precision": "fp32", "pose_reversal": 0.0,
+                "attribute_floor": None}
 
 # Fixes that changed what some configs compute, oldest first: (what, which configs). A config's
 # code version is the number of fixes that touch it; it is part of its identity (from 1 on), so

@@ -138,10 +138,13 @@ def summary(profile: str, data_root: str | None = None, store: Path = STORE,
 def rounds_summary(profile: str, data_root: str | None = None, store: Path = STORE,
                    items: list[str] | None = None) -> pd.DataFrame:
     """One row per round of the queue (``study.ROUNDS``): its folds and the totals of ``summary``
-    (a network an earlier round trains is counted there only)."""
+    (a network an earlier round trains is counted there only); then the part beyond the paper."""
     rows, seen = {}, set()
     for number, folds in ROUNDS.items():
         total = summary(profile, data_root, store, items, folds, seen).loc["total"]
         rows[f"round {number}"] = {"folds": f"{folds[0]}" + (f"-{folds[-1]}" if len(folds) > 1 else ""),
                                    **total.drop(["folds", "variants"]).to_dict()}
+    if items is None:  # then the part "Beyond the paper", every fold (its knobs' dev runs first)
+        total = summary(profile, data_root, store, trained_items("beyond"), None, seen).loc["total"]
+        rows["beyond the paper"] = {"folds": "all", **total.drop(["folds", "variants"]).to_dict()}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("round")

@@ -34,6 +34,8 @@ def trains_alone(cfg: RunConfig) -> str | None:
         return "not SGD"
     if cfg.pose_reversal:
         return "gradient reversal"
+    if cfg.attribute_set == "rich":  # a group's heads share one class count per attribute
+        return "multi-class attributes"
     return None
 
 

@@ -93,6 +93,14 @@ class HeadsConfig:
     attribute_head: str = "softmax"  # "softmax": a 2-way classifier each; "multilabel"/"regression": one output each
     num_poses: int = 0
     reverse_pose: bool = False  # the pose head behind a gradient reversal layer (``ReverseGradient``)
+    attribute_classes: tuple[int, ...] = ()  # softmax heads: classes per attribute (empty: 2 each)
+
+    @property
+    def attribute_width(self) -> int:
+        """Logits per attribute: a softmax head's largest class count; 1 for the other heads."""
+        if self.attribute_head != "softmax":
+            return 1
+        return max(self.attribute_classes, default=2)
 
 
 class ReverseGradient(torch.autograd.Function):
@@ -122,12 +130,18 @@ class TaskHeads(nn.Module):
         super().__init__()
         if cfg.attribute_head not in ("softmax", "multilabel", "regression"):
             raise ValueError(f"attribute_head must be 'softmax', 'multilabel' or 'regression', not {cfg.attribute_head!r}")
+        if cfg.attribute_classes and (len(cfg.attribute_classes) != cfg.num_attributes or cfg.attribute_head != "softmax"):
+            raise ValueError(f"attribute_classes {cfg.attribute_classes}: one per attribute, softmax heads only")
         linear = lambda n: nn.Linear(feature_dim, n) if n else None  # noqa: E731
         self.identity = linear(cfg.num_identities)
-        per_attribute = 2 if cfg.attribute_head == "softmax" else 1
-        self.attributes = linear(cfg.num_attributes * per_attribute)
+        self.attributes = linear(cfg.num_attributes * cfg.attribute_width)
         self.pose = linear(cfg.num_poses)
         self.cfg = cfg
+        # attributes with fewer classes than the widest: their extra logits pushed to exp(-1e4) = 0
+        width = cfg.attribute_width
+        mask = None if len(set(cfg.attribute_classes)) < 2 else torch.tensor(
+            [[0.0] * k + [-1e4] * (width - k) for k in cfg.attribute_classes])
+        self.register_buffer("attribute_mask", mask, persistent=False)
         # the reversal's coefficient now (set each epoch by the trainer: ``train.reversal_coefficient``)
         self.register_buffer("pose_reversal", torch.tensor(0.0), persistent=False)
 
@@ -137,8 +151,12 @@ class TaskHeads(nn.Module):
             out["identity"] = self.identity(z)
         if self.attributes is not None:
             logits = self.attributes(z)
-            # softmax heads: (N, A, 2); multilabel, regression: (N, A)
-            out["attributes"] = logits.view(len(z), -1, 2) if self.cfg.attribute_head == "softmax" else logits
+            # softmax heads: (N, A, classes); multilabel, regression: (N, A)
+            if self.cfg.attribute_head == "softmax":
+                logits = logits.view(len(z), -1, self.cfg.attribute_width)
+                if self.attribute_mask is not None:
+                    logits = logits + self.attribute_mask.to(logits.dtype)
+            out["attributes"] = logits
         if self.pose is not None:
             out["pose"] = self.pose(ReverseGradient.apply(z, self.pose_reversal) if self.cfg.reverse_pose else z)
         return out

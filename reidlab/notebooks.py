@@ -61,11 +61,14 @@ def notebook_names(items: dict) -> dict[str, str]:
 
 def toc(items: dict, study_part: list[str]) -> str:
     """``_toc.yml``: the study's part (``study_part``: item names and ``book/*`` pages, in order),
-    then every other item with a page, in the manifest's order."""
+    then every other item with a page, in the manifest's order: the paper's, then those beyond it."""
     stems = notebook_names(items)
     entry = lambda n: {"file": f"book/executed/{stems[n]}" if n in stems else n}  # noqa: E731
     others = [n for n in stems if n not in study_part]
+    part = lambda name: [entry(n) for n in others if getattr(items[n], "part", "paper") == name]  # noqa: E731
     parts = [{"caption": "The study", "chapters": [entry(n) for n in study_part]},
-             {"caption": "Paper items", "chapters": [entry(n) for n in others]}]
+             {"caption": "Paper items", "chapters": part("paper")}]
+    if part("beyond"):
+        parts.append({"caption": "Beyond the paper", "chapters": part("beyond")})
     head = "# written by notebooks/_generate.py from reidlab.study.ITEMS: edit those, not this\n"
     return head + yaml.safe_dump({"format": "jb-book", "root": "book/intro", "parts": parts}, sort_keys=False)

@@ -19,7 +19,7 @@ import pandas as pd
 from reidlab import figures, report
 from reidlab.schedule import run_item
 from reidlab.store import READS, book_out_for, store_for
-from reidlab.study import ITEMS, item_folds
+from reidlab.study import CHOSEN, DEV_CHOICE, FLOOR_CANDIDATES, ITEMS, item_folds, trained_items
 
 
 @dataclass
@@ -251,14 +251,25 @@ def datasets(page: Page) -> None:
 
 
 def claims(page: Page) -> None:
+    """The paper's claims, then those of the part "Beyond the paper" (declared before their runs)."""
+    from IPython.display import Markdown, display
+
+    _claims(page, trained_items("paper"), "table.csv")
+    display(Markdown("**Beyond the paper**: the paper's own conjectures (Sec. VI), tested (issue 33)."))
+    _claims(page, trained_items("beyond"), "beyond.csv")
+
+
+def _claims(page: Page, items: list[str], name: str) -> pd.DataFrame:
+    """The verdicts on the claims of ``items``, with their tally, saved as ``name``."""
     from IPython.display import display
 
     from reidlab import verdicts
 
-    table = verdicts.claims(page.profile, page.real, page.store)
-    table.to_csv(page.out / "table.csv")
+    table = verdicts.claims(page.profile, page.real, page.store, items)
+    table.to_csv(page.out / name)
     print(verdicts.tally(table))
     display(table.drop(columns="item").style.hide(axis="index"))  # the claim names its figure or table
+    return table
 
 
 def schedule_table(page: Page) -> None:
@@ -367,3 +378,53 @@ def fidelity_test_folds(page: Page) -> None:
     from reidlab import fidelity
 
     page.save(fidelity.test_folds(page.store, page.real), "test_folds.csv")
+
+
+# --- Beyond the paper: the knob chosen on dev data, the claims, the probe, the conjecture -------------
+
+def dev_choice(page: Page) -> None:
+    """The item's knob on the dev partitions, the rule's pick and the choice committed (``study.CHOSEN``)."""
+    dev, knob = DEV_CHOICE[page.item]
+    runs, variants = page.runs(dev), ITEMS[dev].variants
+    page.save(report.mean_sd_table(runs, ["rank1", "rank10", "mAP"], list(variants)), "dev.csv")
+    candidates = [v for v, values in variants.items() if knob in values]
+    best = report.best_on_dev(runs, candidates, item_folds(dev, page.profile))
+    chosen = CHOSEN[knob]
+    if best is None:
+        print(f"{len(runs)} of {len(variants) * item_folds(dev, page.profile)} dev runs stored: the rule has not "
+              f"chosen {knob} yet, and the variants that take it wait.")
+        return
+    pick = variants[best][knob]
+    print(f"The rule picks {best} ({knob} = {pick:g}). " + (
+        f"Committed: {knob} = {chosen:g}." if chosen == pick else
+        f"Not committed yet: set study.CHOSEN['{knob}'] = {pick:g} and commit before the test folds run."
+        if chosen is None else f"Committed {knob} = {chosen:g}, NOT the rule's pick."))
+
+
+def item_claims(page: Page) -> None:
+    """This item's claims, declared before its runs, and their verdicts."""
+    _claims(page, [page.item], "claims.csv")
+
+
+def pose_probes(page: Page) -> None:
+    """How much pose the features still carry (a linear probe on the frozen network, ``probe``)."""
+    table = report.pose_probe_table(page.frame, page.store, page.data_root, list(ITEMS[page.item].variants))
+    page.save(table, "probes.csv")
+
+
+def label_sets(page: Page) -> None:
+    """The attribute sets compared, counted on each dataset."""
+    page.save(report.label_sets_table(page.data_root, FLOOR_CANDIDATES), "label_sets.csv")
+
+
+def conjecture(page: Page) -> None:
+    """The paper's conjecture, and what its first claim's verdict says of it, in a sentence."""
+    from reidlab import verdicts
+
+    claim = verdicts.claims(page.profile, page.real, page.store, [page.item]).iloc[0]
+    verdict = claim.verdict.split(" (")[0]
+    said = {"holds": "supported here", "contradicted": "contradicted here",
+            "inconclusive": "not decided yet: the difference stays within the noise of the folds stored",
+            "pending": "not tested yet: the runs it needs are not stored"}.get(verdict, verdict)
+    evidence = f" (rank-1 {claim.reproduced} over {claim.n} folds)" if claim.n else ""
+    print(f"The paper: {ITEMS[page.item].paper_says}.\nThe conjecture is {said}{evidence}: {claim.claim}.")

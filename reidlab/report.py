@@ -428,6 +428,17 @@ def better_beyond_noise(frame: pd.DataFrame, reference: str, candidate: str) -> 
                f"{reference} stays"))
 
 
+def best_on_dev(frame: pd.DataFrame, candidates: Sequence[str], partitions: int) -> str | None:
+    """The candidate with the highest mean rank-1 over the dev partitions, the first of
+    ``candidates`` on a tie; None until every candidate has all ``partitions`` stored (the rule
+    the knobs beyond the paper are chosen by, ``study.DEV_CHOICE``)."""
+    runs = frame[frame.variant.isin(candidates)]
+    if any((runs.variant == c).sum() < partitions for c in candidates):
+        return None
+    means = runs.groupby("variant").rank1.mean().reindex(candidates)
+    return str(means.idxmax())
+
+
 def pooled_over_datasets(frame: pd.DataFrame) -> pd.DataFrame:
     """Runs of variants named "<dataset>: <setting>" as runs of "<setting>" whose folds are the
     (dataset, partition) pairs, rank-1 and mAP centred per dataset: the paired differences stay,
@@ -573,3 +584,47 @@ def _some(values: pd.Series, noun: str, most: int = 3) -> str:
     """The distinct ``values``, or how many there are when more than ``most``."""
     distinct = list(dict.fromkeys(values))
     return ", ".join(distinct) if len(distinct) <= most else f"{len(distinct)} {noun}"
+
+
+# --- Beyond the paper (issue 33) -----------------------------------------------------------------------
+
+def pose_probe_table(frame: pd.DataFrame, store: Path, data_root: str | None, variants: Sequence[str]) -> pd.DataFrame:
+    """Per variant: the pose probe's test accuracy over the stored runs with weights (mean ± sd,
+    percent), chance beside it, and how many runs it rests on (``probe.pose_probe``)."""
+    from reidlab.probe import pose_probe
+    from reidlab.run import final_weights
+
+    probes = {v: [] for v in variants}
+    for row in frame.itertuples():
+        if row.variant in probes and final_weights(store / row.run) is not None:
+            probes[row.variant].append(pose_probe(store / row.run, data_root))
+    rows = {}
+    for variant, found in probes.items():
+        accuracy = pd.Series([p.accuracy for p in found], dtype=float)
+        rows[variant] = {"probe accuracy (%)": _mean_sd(accuracy.mean(), accuracy.std()) if found
+                         else "no stored weights",
+                         "chance (%)": f"{np.mean([p.chance for p in found]):.1f}" if found else "-",
+                         "runs": len(found)}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("variant")
+
+
+def label_sets_table(data_root: str | None, floors: Sequence[float]) -> pd.DataFrame:
+    """The attribute sets a run can learn, per dataset: attributes, binary and multi-class ones,
+    and the mean share of the binary ones' rarer value (how balanced they are)."""
+    from reidlab.data import load_dataset
+    from reidlab.data.attributes import minority_rate
+
+    sets = [("Layne's 15", "layne", None), ("PETA's 105", "peta", None),
+            *((f"rich, floor {f:g}", "rich", f) for f in floors)]
+    datasets = ("viper", "peta-reid") if data_root else ("synthetic",)
+    rows = []
+    for name in datasets:
+        for label, attribute_set, floor in sets if data_root else [("synthetic", None, None)]:
+            data = load_dataset(name, data_root, attribute_set=attribute_set, attribute_floor=floor)
+            classes = np.array(data.classes_per_attribute)
+            binary = data.attributes[:, classes == 2]
+            rows.append({"dataset": name, "set": label, "attributes": len(classes),
+                         "binary": int((classes == 2).sum()), "multi-class": int((classes > 2).sum()),
+                         "binary: mean share of the rarer value": round(
+                             float(np.mean([minority_rate(binary[:, j]) for j in range(binary.shape[1])])), 3)})
+    return pd.DataFrame(rows).set_index(["dataset", "set"])

@@ -59,14 +59,15 @@ def _shared(key: tuple, make: Callable):
 def _data_key(cfg: RunConfig, name: str, data_root) -> tuple:
     if name == "synthetic":
         return name, cfg.synthetic_persons, cfg.split_seed
-    return name, cfg.attribute_set, str(data_root or os.environ.get(DATA_ROOT_ENV)), os.environ.get(PACKS_ENV)
+    return name, cfg.attribute_set, cfg.attribute_floor, str(data_root or os.environ.get(DATA_ROOT_ENV)), os.environ.get(PACKS_ENV)
 
 
 def load_data(cfg: RunConfig, name: str, data_root) -> ReidDataset:
     """Dataset ``name`` as ``cfg``'s runs read it, shared by the runs of a process while any holds it."""
     extra = {"n_persons": cfg.synthetic_persons, "seed": cfg.split_seed} if name == "synthetic" else {}
     return _shared(_data_key(cfg, name, data_root),
-                   lambda: load_dataset(name, data_root, attribute_set=cfg.attribute_set, **extra))
+                   lambda: load_dataset(name, data_root, attribute_set=cfg.attribute_set,
+                                        attribute_floor=cfg.attribute_floor, **extra))
 
 
 def training_split(cfg: RunConfig, data_root) -> tuple[ReidDataset, ReidDataset, Split]:
@@ -216,7 +217,8 @@ class Run:
         heads = HeadsConfig(num_identities=len(persons) if "identity" in tasks else 0,
                             num_attributes=len(data.attribute_names) if use_attr else 0,
                             attribute_head=cfg.attribute_head,
-                            num_poses=len(POSE_ANGLES) if use_pose else 0, reverse_pose=cfg.pose_reversal > 0)
+                            num_poses=len(POSE_ANGLES) if use_pose else 0, reverse_pose=cfg.pose_reversal > 0,
+                            attribute_classes=tuple(data.attribute_classes) if use_attr else ())
         torch.manual_seed(cfg.seed)  # weight initialisation (PyTorch's default = Lua Torch's)
         padding = 4 if cfg.padding is None else tuple(cfg.padding)
         self.model = MultiTaskSiamese(ModelConfig(tuple(cfg.widths), cfg.feature_dim, padding=padding,
@@ -401,12 +403,18 @@ class Run:
             a = logits["attributes"].cpu()
             head = heads.cfg.attribute_head  # a regression output predicts 1 above 0.5, a logit above 0
             pred = (a.argmax(-1) if head == "softmax" else (a > (0.5 if head == "regression" else 0)).long()).numpy()
-            target = data.attributes[rows]
-            per = binary_attribute_metrics(pred, target, data.attribute_names)
-            train_labels = self.train_data.attributes[self.train_rows]
-            for j, m in enumerate(per):
+            target, train_labels = data.attributes[rows], self.train_data.attributes[self.train_rows]
+            classes = np.array(data.classes_per_attribute)
+            binary = np.flatnonzero(classes == 2)
+            per = binary_attribute_metrics(pred[:, binary], target[:, binary], [data.attribute_names[j] for j in binary])
+            for j, m in zip(binary, per):
                 m["train_label_entropy"] = label_entropy(train_labels[:, j])
-            out["attributes"] = {"per_attribute": per, "mA": mean_accuracy_ma(pred, target)}
+            out["attributes"] = {"per_attribute": per, "mA": mean_accuracy_ma(pred[:, binary], target[:, binary])}
+            multiclass = {data.attribute_names[j]: {**multiclass_metrics(pred[:, j], target[:, j], int(classes[j])),
+                                                    "train_label_entropy": label_entropy(train_labels[:, j])}
+                          for j in np.flatnonzero(classes > 2)}
+            if multiclass:  # the rich set's age and colours
+                out["attributes"]["multiclass"] = multiclass
         if "pose" in logits:
             pred = logits["pose"].argmax(-1).cpu().numpy()
             out["pose"] = {**multiclass_metrics(pred, data.poses[rows], len(POSE_ANGLES)),

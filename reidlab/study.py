@@ -90,6 +90,7 @@ CROSS_VALIDATED, SINGLE_SPLIT = 10, 5
 # round 1, fold 0 of every declared variant (every page gains real numbers; the paper's own single
 # split); round 2, folds 1-2 (every claim gets a paired test, n = 3); round 3, the other declared
 # folds. A round's runs include the networks its evaluations evaluate (trained on all of a dataset).
+# The part "Beyond the paper" (``trained_items("beyond")``) is queued after round 2, by name.
 ROUNDS = {1: (0,), 2: (1, 2), 3: tuple(range(3, CROSS_VALIDATED))}
 # The dev partitions, where recipes are chosen (split seed DEV_SPLIT_SEED, never the 10 test
 # folds of split seed 0), as the paper chose its own on "an initial random partitioning of VIPeR
@@ -142,6 +143,7 @@ class PaperItem:
     dev: bool = False  # on the dev partitions, not the test folds
     paper_says: str = ""  # what the paper's text says of the item's figure (its caption quotes it)
     keep_weights: bool = False  # commit every run's final weights (``reidlab verify`` re-checks them)
+    part: str = "paper"  # "beyond": the book's part "Beyond the paper", queued after round 2 (``BEYOND``)
 
 
 VIPER, PETA = {"dataset": "viper"}, {"dataset": "peta-reid", "tasks": "V+I+A"}
@@ -176,6 +178,79 @@ def _with(recipe: str, detail: str, source: str) -> dict:
 # The fidelity runs take the fast schedule's step under every profile (checked against the paper's
 # on the page "Methods check"; epochs follow the profile), fewer curve points and checkpoints
 FIDELITY_RUN = {**VIPER, **FAST_CANDIDATES[FAST_SCHEDULE], "curve_every": 50, "checkpoint_every": 100}
+
+# Beyond the paper (issue 33): the two conjectures of its Sec. VI, each tested as the paper's items
+# are, in the book's part "Beyond the paper", queued after round 2 of the paper's items. Each has a
+# knob chosen on the VIPeR dev partitions by the rule its dev item declares (declared here before
+# any of their runs): the candidate with the highest mean rank-1 over the 3 partitions, the first
+# declared on a tie. The choice is committed in ``CHOSEN`` before any test-fold run of the
+# variants that use it; until then those variants wait (``plan`` leaves them out).
+REVERSAL_CANDIDATES = (0.1, 0.3, 1.0)  # the coefficient the reversal's schedule rises to
+FLOOR_CANDIDATES = (0.01, 0.05, 0.1)  # the least share of a kept binary attribute's rarer value
+CHOSEN: dict[str, float | None] = {"pose_reversal": None, "attribute_floor": None}
+DEV_CHOICE = {"pose-reversal": ("reversal-coefficient", "pose_reversal"),
+              "rich-attributes": ("attribute-floor", "attribute_floor")}
+RICH = {"attribute_set": "rich", "attribute_floor": CHOSEN["attribute_floor"]}
+BEYOND_ITEMS = {
+    "reversal-coefficient": PaperItem(
+        "Gradient reversal: its coefficient, chosen on dev data", "Shown on the page of item pose-reversal.",
+        {"no reversal": {**VIPER}, **{f"reversal {c:g}": {**VIPER, "pose_reversal": c} for c in REVERSAL_CANDIDATES}},
+        folds=DEV_FOLDS, dev=True, page=(), part="beyond"),
+    "attribute-floor": PaperItem(
+        "The rich label set: its floor, chosen on dev data", "Shown on the page of item rich-attributes.",
+        {"Layne's 15": {**VIPER}, **{f"rich, floor {f:g}": {**VIPER, "attribute_set": "rich", "attribute_floor": f}
+                                     for f in FLOOR_CANDIDATES}},
+        folds=DEV_FOLDS, dev=True, page=(), part="beyond"),
+    "pose-reversal": PaperItem(
+        "Beyond the paper: pose invariance by gradient reversal",
+        "The paper found its pose head to hurt (Fig. 5: V+I+A beats V+I+A+P) and ends with a conjecture "
+        "it did not test (quoted below). Here the pose head sits behind a gradient reversal layer (Ganin & "
+        "Lempitsky 2015, the paper's ref. [16]): the identity going forward; going back, the gradient negated "
+        "and scaled by a coefficient that rises from 0 to *c* along Ganin & Lempitsky's schedule, "
+        "c (2 / (1 + exp(-10 p)) - 1) at training progress p. The pose head still learns pose; the network "
+        "before it learns to hide it. *c* is chosen on three VIPeR **dev partitions** among "
+        + ", ".join(f"{c:g}" for c in REVERSAL_CANDIDATES) + " (first table: the highest mean rank-1; the "
+        "rule and the claims below were declared before any of these runs), then the 10 test folds run. "
+        "A linear pose probe on the frozen features (last table: accuracy against chance) tells a reversal "
+        "that removed pose from one that did not, so that a null result can be read.",
+        {"V+I+A": {**VIPER, "tasks": "V+I+A"}, "V+I+A+P": {**VIPER},
+         "V+I+A+P reversed": {**VIPER, "pose_reversal": CHOSEN["pose_reversal"]}},
+        page=("dev_choice", *CMC, "item_claims", "pose_probes", "conjecture"),
+        files=("dev.csv", "table.csv", "cmc.png", "claims.csv", "probes.csv"), keep_weights=True, part="beyond",
+        paper_says="'re-identification accuracy may be improved by explicitly enforcing pose invariance in the "
+        "learned feature representation. This objective could be achieved using the gradient reversal method "
+        "proposed by [16], but we leave this to future work' (Sec. VI)",
+        claims=(Claim("Reversed pose beats the paper's pose head (V+I+A+P; Sec. VI's conjecture)",
+                      "V+I+A+P reversed", "V+I+A+P", paper="conjectured, not tested"),
+                Claim("Reversed pose beats no pose head (V+I+A)", "V+I+A+P reversed", "V+I+A",
+                      paper="conjectured, not tested"))),
+    "rich-attributes": PaperItem(
+        "Beyond the paper: a richer attribute set",
+        "The paper's VIPeR network learns Layne et al.'s 15 attributes, a set it calls unbalanced (Table I: "
+        "few positives for most) and its conjecture (quoted below) asks for a more diverse and balanced one. "
+        "The rich set comes from PETA's own labels (`attribute_set: rich`): its multi-class attributes, "
+        "age (5 classes) and the colour of footwear, hair, lower and upper body (11 each), as one softmax "
+        "task each, and its binary attributes whose rarer value covers at least a floor of the images "
+        "(personalFemale left out: the complement of personalMale); entropy weighting as the paper's. The "
+        "floor is chosen on three VIPeR **dev partitions** among "
+        + ", ".join(f"{f:g}" for f in FLOOR_CANDIDATES) + " (first table: the highest mean rank-1; the rule "
+        "and the claims below were declared before any of these runs). Then the test folds: VIPeR with the "
+        "full method (V+I+A+P, Layne's 15 = Table IV *Ours*) and the pooled PETA set with V+I+A (PETA's 105 "
+        "raw labels = Table II's entropy row), each set counted in the next table.",
+        {"VIPeR Layne's 15": {**VIPER}, "VIPeR rich": {**VIPER, **RICH},
+         "PETA Layne's 15": {**PETA, "attribute_set": "layne"}, "PETA all 105": {**PETA},
+         "PETA rich": {**PETA, **RICH}},
+        page=("dev_choice", "label_sets", *CMC, "item_claims", "conjecture"),
+        files=("dev.csv", "label_sets.csv", "table.csv", "cmc.png", "claims.csv"), part="beyond",
+        paper_says="'if a more diverse and balanced set of auxiliary labelling tasks were to be used, larger "
+        "performance gains may be observed' (Sec. VI)",
+        claims=(Claim("Richer attributes beat Layne's 15 on VIPeR (Sec. VI's conjecture)", "VIPeR rich",
+                      "VIPeR Layne's 15", paper="conjectured, not tested"),
+                Claim("Richer attributes beat Layne's 15 on PETA", "PETA rich", "PETA Layne's 15",
+                      paper="conjectured, not tested"),
+                Claim("The balanced rich set beats PETA's 105 raw labels", "PETA rich", "PETA all 105",
+                      paper="conjectured, not tested"))),
+}
 
 ITEMS: dict[str, PaperItem] = {
     "fig4": PaperItem(
@@ -357,8 +432,9 @@ ITEMS: dict[str, PaperItem] = {
         "interval excludes 0 without that, so no claim holds on a failed test alone. The margin of every such "
         f"claim is {MARGIN:g} rank-1 points, {MARGIN_WHY}, declared before their runs. "
         "Otherwise a claim is *inconclusive*, with the folds that would decide it; *pending* where a side has "
-        "no stored run yet. This page only reads the runs of the other chapters.",
-        page=("claims",), files=("table.csv",)),
+        "no stored run yet. This page only reads the runs of the other chapters. The last table holds the "
+        "claims of the part *Beyond the paper*: the paper's own conjectures, stated before their runs.",
+        page=("claims",), files=("table.csv", "beyond.csv")),
     "datasets": PaperItem(
         "Datasets",
         "The study reads each dataset in place from the data root (never copied, never redistributed): "
@@ -474,6 +550,7 @@ ITEMS: dict[str, PaperItem] = {
          "v2 + parameter count": {**FIDELITY_RUN, **RECIPES["reidlab-v2"], "widths": [16, 64, 64],
                                   "padding": [4, 4, 3]}},
         folds=DEV_FOLDS, dev=True, page=()),
+    **BEYOND_ITEMS,  # the book's last part
 }
 # The book's first part, in order: item names and pages under book/ (the paper items follow).
 STUDY_PART = ["claims", "book/methods", "datasets", "schedules", "fidelity", "book/rerun", "book/gpu", "book/cluster",
@@ -499,7 +576,7 @@ def _synthetic_fallback(values: dict, real_data: bool) -> dict:
     if real_data:
         return values
     values = {**values, "dataset": "synthetic"}
-    for key in ("test_dataset", "test_persons", "attribute_set"):
+    for key in ("test_dataset", "test_persons", "attribute_set", "attribute_floor"):
         values.pop(key, None)
     return values
 
@@ -523,6 +600,8 @@ def plan(item: str, profile: str = "smoke", real_data: bool = False,
     runs: dict[tuple[str, int], PlannedRun] = {}
     networks: dict[str, RunConfig] = {}  # cross-dataset: training key -> the run that trains it
     for variant, values in declared.variants.items():
+        if waits(values):
+            continue
         values = dict(values)
         source, offset = values.pop("evaluates", None), values.pop("seed_offset", 0)
         for fold in range(item_folds(item, profile)):
@@ -543,6 +622,11 @@ def plan(item: str, profile: str = "smoke", real_data: bool = False,
                 run = RunConfig.from_dict({**config, **EVALUATION, "pretrained": reference(trainer)})
             runs[(variant, fold)] = PlannedRun(item, variant, fold, run)
     return list(runs.values())
+
+
+def waits(values: dict) -> bool:
+    """Whether a variant waits for a knob its dev item has not chosen yet (``CHOSEN``)."""
+    return any(knob in values and values[knob] is None for knob in CHOSEN)
 
 
 def _source(item: str, variant: str, source: str, run: RunConfig, runs: dict, fold: int) -> RunConfig:
@@ -589,9 +673,9 @@ def pretrain_config(prof: Profile, fold: int, real_data: bool) -> RunConfig:
     return RunConfig.from_dict(values)
 
 
-def trained_items() -> list[str]:
-    """The items that train runs (the others read them), in book order."""
-    return [name for name, item in ITEMS.items() if item.variants]
+def trained_items(part: str = "paper") -> list[str]:
+    """The items of ``part`` that train runs (the others read them), in book order."""
+    return [name for name, item in ITEMS.items() if item.variants and item.part == part]
 
 
 def claims() -> list[tuple[str, Claim]]:

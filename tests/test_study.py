@@ -9,14 +9,15 @@ from reidlab.errors import ConfigError
 from reidlab.schedule import run_item
 from reidlab.store import stored
 from reidlab.study import (DEV_FOLDS, DEV_SPLIT_SEED, FAST_SCHEDULE, HEADLINE, ITEMS, POOLED, PROFILES, item_folds, plan, pretrain_config,
-                           pretrain_runs)
+                           pretrain_runs, waits)
 
 
 @pytest.mark.parametrize("item", list(ITEMS))
 def test_every_item_plans_valid_configs(item):
     for profile in PROFILES:
         runs = plan(item, profile, real_data=True)
-        assert len(runs) == len(ITEMS[item].variants) * item_folds(item, profile)
+        ready = [v for v in ITEMS[item].variants.values() if not waits(v)]  # waiting: for a dev choice
+        assert len(runs) == len(ready) * item_folds(item, profile)
         # at 2 epochs, 1/4 and 1/2 of the schedules' are both 1; seed 0 is seed = fold on fold 0
         shared = len(HEADLINE) if item == "replication" else 0
         if item == "finetune-rate" and "lr_start" not in PROFILES[profile].overrides:
@@ -309,3 +310,19 @@ def test_a_study_can_run_one_fold_of_the_queue(tmp_path):
     assert {r.variant for r in plans["fig8"]} == set(ITEMS["fig8"].variants)
     with pytest.raises(ConfigError, match="no variant"):
         run_items(["fig8"], "quick", None, tmp_path, progress=False, rehearsal=True, variants=["nope"], folds=[0])
+
+
+def test_beyond_the_paper_waits_for_its_dev_choices(monkeypatch):
+    from reidlab import study
+
+    variants = {v for v, values in ITEMS["pose-reversal"].variants.items() if waits(values)}
+    assert variants == ({"V+I+A+P reversed"} if study.CHOSEN["pose_reversal"] is None else set())
+    assert "V+I+A+P reversed" not in {r.variant for r in plan("pose-reversal", "paper", real_data=True)} or not variants
+    # once chosen (a committed constant), the variant plans with it, on the test folds
+    monkeypatch.setitem(ITEMS["pose-reversal"].variants, "V+I+A+P reversed", {"dataset": "viper", "pose_reversal": 0.3})
+    runs = [r for r in plan("pose-reversal", "paper", real_data=True) if r.variant == "V+I+A+P reversed"]
+    assert [r.config.pose_reversal for r in runs] == [0.3] * 10 and {r.config.split_seed for r in runs} == {0}
+    # the dev items are not the paper's: not in its rounds or its claims tally
+    assert set(study.trained_items("beyond")) == {"reversal-coefficient", "attribute-floor", "pose-reversal",
+                                                  "rich-attributes"}
+    assert not set(study.trained_items()) & set(study.trained_items("beyond"))

@@ -100,3 +100,41 @@ def layne_from_peta(peta: np.ndarray) -> np.ndarray:
         out[:, j] = (peta[:, cols] == 1).any(axis=1)
     out[(peta == UNKNOWN).all(axis=1)] = UNKNOWN
     return out
+
+
+# Beyond the paper (its Sec. VI: "a more diverse and balanced set of auxiliary labelling tasks"):
+# PETA's own labels, as many as carry information. PETA's multi-class attributes (its ReadMe: age
+# and the four colour groups) are one K-way task each; its other binary attributes are kept while
+# the rarer of their two values covers at least a floor of the labelled images (chosen on the dev
+# partitions). personalFemale is left out: it is the complement of personalMale.
+RICH_MULTICLASS: dict[str, tuple[str, ...]] = {
+    "personalAge": ("personalLess15", "personalLess30", "personalLess45", "personalLess60", "personalLarger60"),
+    **{f"{group}Colour": tuple(group + c for c in PETA_COLOURS) for group in PETA_COLOUR_GROUPS},
+}
+RICH_BINARY: tuple[str, ...] = tuple(
+    a for a in PETA_BINARY if a != "personalFemale" and not any(a in g for g in RICH_MULTICLASS.values()))
+
+
+def minority_rate(column: np.ndarray) -> float:
+    """The rarer value's share of the known (not ``UNKNOWN``) labels of a binary column."""
+    known = column[column != UNKNOWN]
+    return 0.0 if known.size == 0 else float(min(known.mean(), 1 - known.mean()))
+
+
+def rich_from_peta(peta: np.ndarray, floor: float) -> tuple[np.ndarray, list[str], list[int]]:
+    """Map an ``(N, len(PETA_ATTRIBUTES))`` PETA matrix to the rich label set: the binary attributes
+    of ``RICH_BINARY`` whose ``minority_rate`` over these images is at least ``floor``, then each
+    multi-class attribute as the index of its one positive class (``UNKNOWN`` where PETA lists none
+    or several: 11% of upper-body colours list two or three). Returns (labels, names, classes per
+    attribute: 2 for a binary one)."""
+    column = {name: i for i, name in enumerate(PETA_ATTRIBUTES)}
+    kept = [a for a in RICH_BINARY if minority_rate(peta[:, column[a]]) >= floor]
+    out = [peta[:, [column[a] for a in kept]]]
+    for classes in RICH_MULTICLASS.values():
+        onehot = peta[:, [column[c] for c in classes]]
+        single = (onehot == 1).sum(axis=1) == 1
+        out.append(np.where(single, onehot.argmax(axis=1), UNKNOWN)[:, None])
+    labels = np.concatenate(out, axis=1).astype(np.int8)
+    labels[(peta == UNKNOWN).all(axis=1)] = UNKNOWN
+    names = kept + list(RICH_MULTICLASS)
+    return labels, names, [2] * len(kept) + [len(c) for c in RICH_MULTICLASS.values()]

@@ -23,6 +23,8 @@ class ReidDataset:
         poses: ``(N,)`` int64 view-angle class (see ``POSE_ANGLES``) or None.
         attributes: ``(N, A)`` int8 in {0, 1, UNKNOWN} or None.
         attribute_names: A names, the columns of ``attributes``.
+        attribute_classes: classes per attribute (a multi-class one's labels are 0..K-1); empty:
+            every attribute binary.
         layout: where the files came from (e.g. ``"peta"``, ``"official"``, ``"synthetic"``).
     """
 
@@ -35,6 +37,7 @@ class ReidDataset:
     attributes: np.ndarray | None = None
     attribute_names: list[str] = field(default_factory=list)
     layout: str = ""
+    attribute_classes: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         n = len(self.filenames)
@@ -44,6 +47,8 @@ class ReidDataset:
                 raise ValueError(f"{self.name}: {key} has {len(value)} rows, expected {n}")
         if self.attributes is not None and self.attributes.shape[1] != len(self.attribute_names):
             raise ValueError(f"{self.name}: attribute matrix and names disagree")
+        if self.attribute_classes and len(self.attribute_classes) != len(self.attribute_names):
+            raise ValueError(f"{self.name}: attribute classes and names disagree")
 
     def __len__(self) -> int:
         return len(self.filenames)
@@ -61,6 +66,10 @@ class ReidDataset:
         known = self.camids[self.camids != UNKNOWN]
         return int(np.unique(known).size)
 
+    @property
+    def classes_per_attribute(self) -> list[int]:
+        return list(self.attribute_classes) or [2] * len(self.attribute_names)
+
     def subset(self, index: np.ndarray) -> "ReidDataset":
         """Rows ``index`` of every array, as a new dataset."""
         index = np.asarray(index, dtype=np.int64)
@@ -75,6 +84,7 @@ class ReidDataset:
             attributes=take(self.attributes),
             attribute_names=list(self.attribute_names),
             layout=self.layout,
+            attribute_classes=list(self.attribute_classes),
         )
 
     def summary(self) -> dict:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
+from reidlab.data.attributes import LAYNE_ATTRIBUTES, PETA_ATTRIBUTES, layne_from_peta, rich_from_peta
 from reidlab.data.images import Size, read_images
 from reidlab.data.listing import Listing
 from reidlab.data.packs import PACKS_ENV, read_pack
@@ -74,21 +75,28 @@ def resolve_data_root(root: str | Path | None = None) -> Path | None:
 
 def load_dataset(name: str, root: str | Path | None = None, size: Size = (64, 64),
                  attribute_set: str | None = None, use_cache: bool = True,
-                 **synthetic_options) -> ReidDataset:
+                 attribute_floor: float | None = None, **synthetic_options) -> ReidDataset:
     """Load dataset ``name`` (see ``DATASETS``) with every image resized to ``size`` (H, W).
 
-    ``attribute_set`` picks PETA's vocabulary ("peta") or VIPeR's 15 Layne attributes ("layne")
-    for PETA subsets (default: "layne" for VIPeR, "peta" otherwise). ``synthetic_options`` go to
+    ``attribute_set`` picks PETA's vocabulary ("peta"), VIPeR's 15 Layne attributes ("layne") or
+    the rich set ("rich": PETA's multi-class attributes and its binary ones whose rarer value
+    covers ``attribute_floor`` of the images, ``attributes.rich_from_peta``) for PETA subsets and
+    the pooled set (default: "layne" for VIPeR, "peta" otherwise). ``synthetic_options`` go to
     ``make_synthetic`` (n_persons, seed, ...).
     """
     if name not in DATASETS:
         raise ConfigError(f"unknown dataset '{name}'; choose one of: {', '.join(DATASETS)}")
-    if attribute_set not in (None, "peta", "layne"):
-        raise ConfigError(f"attribute_set must be 'peta' or 'layne', not '{attribute_set}'")
+    if attribute_set not in (None, "peta", "layne", "rich"):
+        raise ConfigError(f"attribute_set must be 'peta', 'layne' or 'rich', not '{attribute_set}'")
+    if (attribute_set == "rich") != (attribute_floor is not None):
+        raise ConfigError("attribute_floor goes with attribute_set 'rich' (and only with it): the least share "
+                          f"of the rarer value that keeps a binary attribute, e.g. 0.05 (got {attribute_floor})")
     if name == "synthetic":
         from reidlab.data.synthetic import make_synthetic
 
         return make_synthetic(size=size, **synthetic_options)
+    if attribute_set == "rich" or (name == "peta-reid" and attribute_set == "layne"):  # from PETA's own labels
+        return relabel(load_dataset(name, root, size, "peta", use_cache), attribute_set, attribute_floor)
     packed = read_pack(name, size, attribute_set) if name != "peta-reid" else None
     if packed is not None:  # $REIDLAB_PACKS (a machine without the data folder)
         return packed
@@ -118,6 +126,18 @@ def load_dataset(name: str, root: str | Path | None = None, size: Size = (64, 64
     )
 
 
+def relabel(data: ReidDataset, attribute_set: str, floor: float | None = None) -> ReidDataset:
+    """``data`` (PETA's vocabulary) with the attribute set ``"layne"`` or ``"rich"`` in its place."""
+    if data.attribute_names != list(PETA_ATTRIBUTES):
+        raise ConfigError(f"{data.name}: attribute set '{attribute_set}' is derived from PETA's labels, "
+                          "which this dataset does not have")
+    if attribute_set == "layne":
+        labels, names, classes = layne_from_peta(data.attributes), list(LAYNE_ATTRIBUTES), []
+    else:
+        labels, names, classes = rich_from_peta(data.attributes, floor)
+    return replace(data, attributes=labels, attribute_names=names, attribute_classes=classes)
+
+
 def pool(parts: list[ReidDataset], name: str) -> ReidDataset:
     """Concatenate datasets that share an attribute vocabulary, keeping their persons distinct.
 
@@ -134,4 +154,5 @@ def pool(parts: list[ReidDataset], name: str) -> ReidDataset:
         attributes=np.concatenate([p.attributes for p in parts]),
         attribute_names=list(parts[0].attribute_names),
         layout="+".join(p.layout for p in parts),
+        attribute_classes=list(parts[0].attribute_classes),
     )
