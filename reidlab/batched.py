@@ -30,7 +30,7 @@ from reidlab.lifecycle import execute
 from reidlab.model import HeadsConfig, MultiTaskSiamese
 from reidlab.run import Run, curve_point
 from reidlab.train import (check_finite, dampening, epoch_batch, forward_precision, learning_rate,
-                           losses_in_fp32, sgd_step)
+                           losses_in_fp32, reversal_coefficient, sgd_step)
 from reidlab.transforms import CROP, test_views
 
 # config keys that may differ between the runs of a group; all others must be equal. Recipe keys
@@ -58,7 +58,8 @@ def _union_model(runs: list[Run]) -> torch.nn.Module:
     group's step calls."""
     heads = [r.model.heads.cfg for r in runs]
     union = HeadsConfig(*(max(getattr(h, n) for h in heads) for n in ("num_identities", "num_attributes")),
-                        heads[0].attribute_head, max(h.num_poses for h in heads))
+                        heads[0].attribute_head, max(h.num_poses for h in heads),
+                        heads[0].reverse_pose)  # pose_reversal is a group key: one for every run
     base = runs[0].model
     model = MultiTaskSiamese(base.features.cfg, union)
     return model.to(runs[0].device, memory_format=torch.channels_last)
@@ -77,8 +78,6 @@ class RunGroup:
                              f"{', '.join(PER_RUN)}, their parameter shapes and their device")
         if runs[0].cfg.optimizer != "sgd":
             raise ValueError(f"a run group steps with SGD; run '{runs[0].cfg.optimizer}' runs alone")
-        if runs[0].cfg.pose_reversal:
-            raise ValueError("a run group has no gradient reversal (pose_reversal) yet: such runs train alone")
         self.runs, self.cfg, self.progress = runs, runs[0].cfg, progress
         self.device = runs[0].device
         self.graphs = self.device.type == "cuda" if graphs is None else graphs
@@ -95,7 +94,8 @@ class RunGroup:
     # --- one step of every run ----------------------------------------------------------------
     def _loss(self, params, per_run, x, keep, same, labels, weight):
         with forward_precision(self.cfg, self.device):
-            z, heads = functional_call(self.base, {**params, "features.centre_input": per_run["centre_input"]}, (x, keep))
+            z, heads = functional_call(self.base, {**params, "features.centre_input": per_run["centre_input"],
+                                                   "heads.pose_reversal": per_run["pose_reversal"]}, (x, keep))
         z, heads = losses_in_fp32(z, heads)
         if "identity" in heads:  # only the run's own persons: exp(-1e9) is exactly 0
             heads = {**heads, "identity": heads["identity"] + per_run["identity_mask"]}
@@ -124,6 +124,7 @@ class RunGroup:
         self.per_run = {
             "alpha": torch.stack([pad(r.loss.attribute_alpha) for r in self.runs]),
             "centre_input": torch.stack([r.model.features.centre_input for r in self.runs]),
+            "pose_reversal": torch.zeros(len(self.runs), device=self.device),  # this epoch's, per run
             "choice": self.choice,
             "identity_mask": torch.where(torch.arange(persons, device=self.device) < own[:, None], 0.0, -1e9),
         }
@@ -250,6 +251,7 @@ class RunGroup:
                 print(f"CUDA graph capture failed ({exc}); stepping eagerly", flush=True)
                 self.graphs = False
         self.lr.copy_(torch.tensor([learning_rate(r.cfg, epoch) for r in self.runs]))
+        self.per_run["pose_reversal"].copy_(torch.tensor([reversal_coefficient(r.cfg, epoch) for r in self.runs]))
         self.counter.zero_()
         self.sums.zero_()
         for _ in range(min(self.n // k, steps or self.n)):

@@ -43,6 +43,17 @@ def test_group_equals_runs_alone(tmp_path, extra):
     assert alone[0]["cmc_curve"] != alone[1]["cmc_curve"]
 
 
+def test_gradient_reversal_runs_group_as_alone(tmp_path):
+    # the reversal's coefficient follows each run's own schedule (here 4 epochs: 0, then rising)
+    configs = [RunConfig(**{**TINY, "epochs": 4, "fold": t, "seed": s, "pose_reversal": 0.5})
+               for t, s in ((0, 0), (1, 2))]
+    alone, grouped = _alone_and_grouped(tmp_path, configs)
+    for a, g in zip(alone, grouped):
+        _close(a, g)
+    plain = Run(RunConfig(**{**TINY, "epochs": 4}), tmp_path / "plain", progress=False).execute()
+    assert plain["history"]["epochs"][-1] != alone[0]["history"]["epochs"][-1]  # the reversal changed training
+
+
 def test_runs_of_different_sizes_share_a_group(tmp_path):
     """Datasets of different sizes (epochs of 12, 15 and 9 pairs; 12, 15 and 9 identities) in one
     group, with steps of 5 pairs and momentum: padding pairs weigh 0, a run whose epoch is over
