@@ -57,12 +57,36 @@ def _union_model(runs: list[Run]) -> torch.nn.Module:
     logits beyond its own persons are masked; attributes it lacks weigh 0): the template the
     group's step calls."""
     heads = [r.model.heads.cfg for r in runs]
+    if len({h.attribute_width for h in heads if h.num_attributes}) > 1:
+        raise ValueError("the runs of a group must share the logits per attribute (the rich set's 11, or 2)")
     union = HeadsConfig(*(max(getattr(h, n) for h in heads) for n in ("num_identities", "num_attributes")),
                         heads[0].attribute_head, max(h.num_poses for h in heads),
-                        heads[0].reverse_pose)  # pose_reversal is a group key: one for every run
+                        heads[0].reverse_pose,  # pose_reversal is a group key: one for every run
+                        _union_classes(heads))
     base = runs[0].model
     model = MultiTaskSiamese(base.features.cfg, union)
     return model.to(runs[0].device, memory_format=torch.channels_last)
+
+
+def _union_classes(heads: list[HeadsConfig]) -> tuple[int, ...]:
+    """Classes per attribute of the union head, where some run has multi-class attributes: per
+    column, the most any run has there (each run's own counts are its mask, ``_attribute_masks``)."""
+    if not any(h.attribute_classes for h in heads):
+        return ()
+    width = max(h.num_attributes for h in heads)
+    own = [tuple(h.attribute_classes) or (2,) * h.num_attributes for h in heads]
+    return tuple(max((c[j] for c in own if j < len(c)), default=2) for j in range(width))
+
+
+def _attribute_masks(runs: list[Run], union: HeadsConfig, device: torch.device) -> torch.Tensor:
+    """(R, A, W): 0 on each run's own classes of each attribute, -1e4 beyond (exp: 0); a column
+    a run lacks keeps 2 classes (its weight is 0)."""
+    masks = torch.zeros(len(runs), union.num_attributes, union.attribute_width, device=device)
+    for r, run in enumerate(runs):
+        classes = run.model.heads.cfg.attribute_classes or (2,) * run.model.heads.cfg.num_attributes
+        for j in range(union.num_attributes):
+            masks[r, j, classes[j] if j < len(classes) else 2:] = -1e4
+    return masks
 
 
 class RunGroup:
@@ -99,6 +123,8 @@ class RunGroup:
         z, heads = losses_in_fp32(z, heads)
         if "identity" in heads:  # only the run's own persons: exp(-1e9) is exactly 0
             heads = {**heads, "identity": heads["identity"] + per_run["identity_mask"]}
+        if "attribute_mask" in per_run:  # only each attribute's own classes (the rich set)
+            heads = {**heads, "attributes": heads["attributes"] + per_run["attribute_mask"]}
         out: dict = {}
         for k, loss in enumerate(self.losses.values()):  # each run's own loss weighs 1, the others 0
             terms = functional_call(loss, {"attribute_alpha": per_run["alpha"]}, (z, heads, same, labels, weight))
@@ -128,6 +154,8 @@ class RunGroup:
             "choice": self.choice,
             "identity_mask": torch.where(torch.arange(persons, device=self.device) < own[:, None], 0.0, -1e9),
         }
+        if self.base.heads.cfg.attribute_classes:
+            self.per_run["attribute_mask"] = _attribute_masks(self.runs, self.base.heads.cfg, self.device)
 
     def sync(self) -> None:
         """Copy the stacked weights (and momentum) back into each run's model and optimizer."""

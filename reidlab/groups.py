@@ -32,8 +32,6 @@ def trains_alone(cfg: RunConfig) -> str | None:
     """Why a run cannot join a batched group (it trains alone, eagerly, in its turn), or None."""
     if cfg.optimizer != "sgd":
         return "not SGD"
-    if cfg.attribute_set == "rich":  # a group's heads share one class count per attribute
-        return "multi-class attributes"
     return None
 
 

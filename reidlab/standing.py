@@ -76,8 +76,11 @@ def item_table(store: Path, book: Path, profile: str = "fast", real_data: bool =
     from reidlab.study import plan, trained_items
 
     claims = _claims(book)
+    beyond = book / "claims" / "beyond.csv"  # the claims of the part beyond the paper
+    if claims is not None and beyond.exists():
+        claims = pd.concat([claims, pd.read_csv(beyond)])
     rows = []
-    for item in trained_items():
+    for item in trained_items() + trained_items("beyond"):
         trainings = [r for r in plan(item, profile, real_data) if r.config.epochs]
         done = sum((store / r.identity / "metrics.json").exists() for r in trainings)
         status = "complete" if done == len(trainings) else "partial" if done else "not run yet"

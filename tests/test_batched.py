@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 import torch
 
@@ -52,6 +53,38 @@ def test_gradient_reversal_runs_group_as_alone(tmp_path):
         _close(a, g)
     plain = Run(RunConfig(**{**TINY, "epochs": 4}), tmp_path / "plain", progress=False).execute()
     assert plain["history"]["epochs"][-1] != alone[0]["history"]["epochs"][-1]  # the reversal changed training
+
+
+def _with_multiclass(monkeypatch):
+    """Synthetic data whose first attributes become multi-class ones (as the rich set's age and
+    colours), their number set by the dataset's size: runs of a group with different columns."""
+    import dataclasses
+
+    import reidlab.run
+    from reidlab.data import load_dataset
+
+    def load(name, root=None, **options):
+        data = load_dataset(name, root, **{k: v for k, v in options.items() if not k.startswith("attribute")})
+        binary = data.attributes
+        four, three = binary[:, 0] + binary[:, 1] + binary[:, 2], binary[:, 3] + binary[:, 4]
+        small = len(data.filenames) < 60  # a 4-class attribute; else a 3-class one, then that
+        columns, classes = ([four], [4]) if small else ([three, four], [3, 4])
+        labels = np.concatenate([binary[:, 5:], np.stack(columns, 1)], 1).astype(np.int8)
+        return dataclasses.replace(data, attributes=labels, attribute_names=[f"a{j}" for j in range(labels.shape[1])],
+                                   attribute_classes=[2] * (binary.shape[1] - 5) + classes)
+    monkeypatch.setattr(reidlab.run, "load_dataset", load)
+    monkeypatch.setattr(reidlab.run, "_SHARED", {})
+
+
+def test_multiclass_attribute_runs_group_as_alone(tmp_path, monkeypatch):
+    _with_multiclass(monkeypatch)
+    rich = {**TINY, "tasks": "V+I+A", "attribute_set": "rich", "attribute_floor": 0.05}
+    configs = [RunConfig(**{**rich, "synthetic_persons": n, "fold": t, "seed": s}) for n, t, s in ((24, 0, 0), (40, 1, 2))]
+    alone, grouped = _alone_and_grouped(tmp_path, configs)
+    assert [len(m["attribute_weights"]) for m in alone] == [11, 12]  # 10 binary + one or two multi-class
+    for a, g in zip(alone, grouped):
+        _close(a, g)
+        assert g["attributes"]["multiclass"] == a["attributes"]["multiclass"]
 
 
 def test_runs_of_different_sizes_share_a_group(tmp_path):
