@@ -94,7 +94,8 @@ def package_versions() -> dict[str, str]:
 def device_description(device: torch.device) -> str:
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
-    return f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, {os.cpu_count()} cores)"
+    threads = torch.get_num_threads()
+    return f"cpu ({platform.processor() or platform.machine()}, {threads} thread{'s' * (threads != 1)}, {os.cpu_count()} cores)"
 
 
 def provenance(device: torch.device, seeds: dict, wall_time_s: float, commit: str | None = None,

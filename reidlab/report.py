@@ -240,7 +240,9 @@ def profile_note(profile: str, real_data: bool, item: str | None = None, frame: 
         if real_data:
             data += " (" + ", ".join(sorted(set(frame.dataset) - {"average"})) + ")"
         lines.append(f"Data: {data}.")
-        lines.append("Devices: " + ", ".join(f"{d} ({plural(n, 'run')})" for d, n in frame.device.value_counts().items())
+        # records made before the singular was written say "1 threads" (a record is never edited)
+        devices = frame.device.str.replace(" 1 threads,", " 1 thread,", regex=False).value_counts()
+        lines.append("Devices: " + ", ".join(f"{d} ({plural(n, 'run')})" for d, n in devices.items())
                      + ".")
     elif item in ANALYSIS_ITEMS:  # an analysis of one trained network (fold 0, as the paper's figures)
         source, variant = ANALYSIS_ITEMS[item]
