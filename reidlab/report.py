@@ -276,8 +276,25 @@ def dataset_table(data_root: str | None) -> pd.DataFrame:
         rows.append({"dataset": name, "images": s["images"], "persons": s["persons"],
                      "cameras": s["cameras"] or "–",  # 0: the files do not say
                      "attributes": s["attributes"], "pose": "yes" if s["has_pose"] else "–",
-                     "release": s["layout"], "paper": spec.source or "–"})
+                     "release": s["layout"], "paper": citation(spec.source) if spec.source else "–"})
     return pd.DataFrame(rows).set_index("dataset")
+
+
+def citation(key: str, bib: Path = Path(__file__).resolve().parents[1] / "references.bib") -> str:
+    """A key of references.bib as the References page lists it: ``"gray2007"`` -> ``"Gray et al.
+    2007"`` (the key itself where the file or the entry is missing: a package install has no bib)."""
+    import re
+
+    entry = re.search(r"@\w+\{" + re.escape(key) + r",(.*?)\n\}", bib.read_text(), re.S) if bib.exists() else None
+    if entry is None:
+        return key
+    field = lambda name: re.search(name + r"\s*=\s*\{(.*?)\}\s*,?\s*$", entry.group(1), re.M)  # noqa: E731
+    authors, year = field("author"), field("year")
+    if authors is None or year is None:
+        return key
+    names = [a.split(",")[0].strip() for a in authors.group(1).split(" and ")]
+    who = names[0] if len(names) == 1 else f"{names[0]} and {names[1]}" if len(names) == 2 else f"{names[0]} et al."
+    return f"{who} {year.group(1)}"
 
 
 def attribute_table(frame: pd.DataFrame) -> pd.DataFrame:

@@ -14,7 +14,7 @@ def contact_sheet(data: ReidDataset, path: str | Path, persons: int = 16, per_pe
                   seed: int = 0) -> Path:
     """Save a grid of ``persons`` random persons (rows of ``per_person`` images, cameras in order).
 
-    Each tile is captioned with person id and camera (``c?`` where unknown).
+    Each tile is captioned with person id and cameras (the id alone for a set without camera labels).
     """
     rng = np.random.default_rng(seed)
     pids = rng.choice(np.unique(data.pids), size=min(persons, data.num_persons), replace=False)
@@ -30,8 +30,9 @@ def contact_sheet(data: ReidDataset, path: str | Path, persons: int = 16, per_pe
         x0, y0 = (k % cols) * tile_w, (k // cols) * (h + cap)
         for j, i in enumerate(idx):
             sheet.paste(Image.fromarray(data.images[i]), (x0 + j * w, y0 + cap))
+        known = data.camids[idx] != UNKNOWN  # sets without camera labels: the person id alone
         cams = ",".join("?" if c == UNKNOWN else str(c) for c in data.camids[idx])
-        draw.text((x0 + 1, y0), f"{pid} c{cams}", fill="black")
+        draw.text((x0 + 1, y0), f"{pid} cam {cams}" if known.any() else f"id {pid}", fill="black")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.stem + ".tmp.png")

@@ -325,3 +325,15 @@ def test_table1_says_which_attributes_the_head_never_predicts():
     assert "(entropy 0.17-0.47 bits of 1)" in said and said.endswith("shows 0.00 for Sandals, V-Neck.")
     table.loc["Logo", ("reproduced", "precision")] = table.loc["V-Neck", ("reproduced", "recall")] = 0.5
     assert never_predicted(table).startswith("Every attribute is predicted present")
+
+
+def test_a_citation_reads_as_the_references_page_lists_it(tmp_path):
+    from reidlab.report import citation
+
+    bib = tmp_path / "r.bib"
+    bib.write_text("@article{one2001,\n  author = {Solo, Han},\n  year = {2001}\n}\n\n"
+                   "@inproceedings{two2002,\n  author    = {Ana, B. and Cruz, D.},\n  title = {T},\n  year      = {2002},\n}\n\n"
+                   "@misc{three2003,\n  author = {Xu, A. and Yi, B. and Zo, C.},\n  year = {2003}\n}\n")
+    assert [citation(k, bib) for k in ("one2001", "two2002", "three2003")] == [
+        "Solo 2001", "Ana and Cruz 2002", "Xu et al. 2003"]
+    assert citation("missing", bib) == "missing" and citation("one2001", tmp_path / "none.bib") == "one2001"
