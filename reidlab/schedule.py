@@ -97,9 +97,10 @@ def run_items(items: list[str], profile: str = "smoke", data_root: str | None = 
         print(f"  rehearsal: {rehearse(list(work.values()), data_root, max(batch, 1))} group(s), nothing stored")
         return plans
     record = profile_record(profile, real)  # profile.json, written as each run starts
+    kept = weights_kept(profile, real)
 
     def after_group() -> None:  # the weights to keep, then the finished runs sent on
-        _keep_used_weights(plans, store)
+        _keep_used_weights(plans, store, kept)
         if shipper is not None:
             shipper.ship()
 
@@ -125,13 +126,20 @@ def run_items(items: list[str], profile: str = "smoke", data_root: str | None = 
     return plans
 
 
-def _keep_used_weights(plans: dict[str, list[PlannedRun]], store: Path) -> None:
+def weights_kept(profile: str, real: bool) -> set[str]:
+    """The runs of the items that keep all their weights (``PaperItem.keep_weights``: the headline's,
+    the pose probe's), whichever item's queue trains them."""
+    return {r.identity for item, declared in ITEMS.items() if declared.keep_weights
+            for r in plan(item, profile, real)}
+
+
+def _keep_used_weights(plans: dict[str, list[PlannedRun]], store: Path, kept: set[str] = frozenset()) -> None:
     """Keep (commit) the final weights of the networks other runs use: the analyses' runs, and
     every run named as ``pretrained`` (pre-training, evaluation runs), so none is trained twice;
-    and of the items that keep all theirs (the headline's, ``PaperItem.keep_weights``)."""
+    and of the runs in ``kept`` (``weights_kept``)."""
     for runs in plans.values():
         for run in runs:
-            if ((run.item, run.variant) in ANALYSIS_ITEMS.values() and run.fold == 0) or ITEMS[run.item].keep_weights:
+            if ((run.item, run.variant) in ANALYSIS_ITEMS.values() and run.fold == 0) or run.identity in kept:
                 keep_weights(store / run.identity)
             if referenced(run.config):
                 keep_weights(store / referenced(run.config))

@@ -222,3 +222,14 @@ def test_a_dev_partition_of_the_fine_tuning_rate_trains_its_viper_network_first(
 
     run_items(["finetune-rate"], "smoke", None, tmp_path, progress=False, folds=[0], variants=["caviar: fast rate"])
     assert (tmp_path / pretrain_runs("smoke", False)[0].identity / "metrics.json").exists()
+
+
+def test_a_run_an_item_keeps_the_weights_of_keeps_them_whichever_queue_trains_it(tmp_path):
+    # Fig. 5's V+I+A is the pose probe's baseline (item pose-reversal keeps its weights); V+I is no one's
+    from reidlab.schedule import run_items, weights_kept
+
+    runs = {r.variant: r.identity for r in plan("fig5", "smoke") if r.variant in ("VIPeR V+I+A", "VIPeR V+I")}
+    assert runs["VIPeR V+I+A"] in weights_kept("smoke", False) and runs["VIPeR V+I"] not in weights_kept("smoke", False)
+    run_items(["fig5"], "smoke", None, tmp_path, progress=False, variants=list(runs))
+    assert (tmp_path / runs["VIPeR V+I+A"] / "weights.pt").is_file()
+    assert not (tmp_path / runs["VIPeR V+I"] / "weights.pt").exists()
