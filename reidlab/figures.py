@@ -76,14 +76,12 @@ def panels(variants: list[str], most: int = MAX_PER_PANEL) -> list[tuple[str, li
 
 
 def _grid(count: int, width: float = 6.4, height: float = 3.6):
+    """Panels one under another: a figure one panel wide is shown at its own size in the book's
+    text column and at half of it on a phone (two side by side would halve both)."""
     import matplotlib.pyplot as plt
 
-    cols = min(count, 2)
-    rows = -(-count // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows + 0.5), squeeze=False)
-    for ax in axes.ravel()[count:]:
-        ax.axis("off")
-    return fig, axes.ravel()[:count]
+    fig, axes = plt.subplots(count, 1, figsize=(width, height * count + 0.5), squeeze=False)
+    return fig, axes.ravel()
 
 
 def _style_legend(ax, entries: list[tuple[str, dict]]) -> None:
@@ -95,7 +93,7 @@ def _style_legend(ax, entries: list[tuple[str, dict]]) -> None:
     for label, style in entries if len(entries) > 1 else []:
         handles.append(Line2D([], [], color="0.3", **style))
         labels.append(label)
-    ax.legend(handles, labels, fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0,
+    ax.legend(handles, labels, fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0,
               frameon=False)
 
 
