@@ -49,7 +49,10 @@ EVAL_CROPS = 1 << 14  # crops per batched evaluation forward over a group (~8 GB
 
 def group_key(config: dict) -> str:
     """Runs with equal keys can share a group (their parameter shapes are checked too)."""
-    return json.dumps({k: v for k, v in config.items() if k not in PER_RUN}, sort_keys=True)
+    key = {k: v for k, v in config.items() if k not in PER_RUN}
+    if config.get("attribute_set") == "rich":  # 11 logits per attribute: never beside 2-logit heads
+        key["multi-class attributes"] = True
+    return json.dumps(key, sort_keys=True)
 
 
 def _union_model(runs: list[Run]) -> torch.nn.Module:

@@ -229,6 +229,8 @@ LEGACY: dict = {"momentum_style": "torch", "crop_offset_min": 0, "pairing": "cro
 FIXES: list[tuple[str, Callable[["RunConfig"], bool]]] = [
     ("pooled PETA: pairs by each person's own cameras (issue 10, B1)",
      lambda c: "peta-reid" in (c.dataset, c.test_dataset)),
+    ("pooled PETA with attribute_set 'layne': Layne's 15, no longer PETA's 105 (issue 33)",
+     lambda c: c.dataset == "peta-reid" and c.attribute_set == "layne"),
 ]
 
 

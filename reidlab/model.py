@@ -108,7 +108,7 @@ class ReverseGradient(torch.autograd.Function):
     (Ganin & Lempitsky 2015, the paper's ref. [16]): the head behind it learns its task while the
     features before it learn to defeat it."""
 
-    generate_vmap_rule = True  # works under torch.func's vmap/grad (batched groups do not use it yet)
+    generate_vmap_rule = True  # works under torch.func's vmap/grad (batched groups: a coefficient per run)
 
     @staticmethod
     def forward(x: torch.Tensor, coefficient: torch.Tensor) -> torch.Tensor:

@@ -609,21 +609,22 @@ def _some(values: pd.Series, noun: str, most: int = 3) -> str:
 
 def pose_probe_table(frame: pd.DataFrame, store: Path, data_root: str | None, variants: Sequence[str]) -> pd.DataFrame:
     """Per variant: the pose probe's test accuracy over the stored runs with weights (mean ± sd,
-    percent), chance beside it, and how many runs it rests on (``probe.pose_probe``)."""
+    percent), chance beside it, and the folds it rests on (``probe.pose_probe``; runs stored
+    before their item kept weights have none, so the folds of two rows may differ)."""
     from reidlab.probe import pose_probe
     from reidlab.run import final_weights
 
-    probes = {v: [] for v in variants}
+    probes: dict[str, dict[int, object]] = {v: {} for v in variants}
     for row in frame.itertuples():
         if row.variant in probes and final_weights(store / row.run) is not None:
-            probes[row.variant].append(pose_probe(store / row.run, data_root))
+            probes[row.variant][row.fold] = pose_probe(store / row.run, data_root)
     rows = {}
     for variant, found in probes.items():
-        accuracy = pd.Series([p.accuracy for p in found], dtype=float)
+        accuracy = pd.Series([p.accuracy for p in found.values()], dtype=float)
         rows[variant] = {"probe accuracy (%)": _mean_sd(accuracy.mean(), accuracy.std()) if found
                          else "no stored weights",
-                         "chance (%)": f"{np.mean([p.chance for p in found]):.1f}" if found else "-",
-                         "runs": len(found)}
+                         "chance (%)": f"{np.mean([p.chance for p in found.values()]):.1f}" if found else "-",
+                         "folds": ", ".join(map(str, sorted(found))) or "-"}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("variant")
 
 

@@ -97,7 +97,7 @@ def run_items(items: list[str], profile: str = "smoke", data_root: str | None = 
         print(f"  rehearsal: {rehearse(list(work.values()), data_root, max(batch, 1))} group(s), nothing stored")
         return plans
     record = profile_record(profile, real)  # profile.json, written as each run starts
-    kept = weights_kept(profile, real)
+    kept = weights_kept(profile, real, overrides)
 
     def after_group() -> None:  # the weights to keep, then the finished runs sent on
         _keep_used_weights(plans, store, kept)
@@ -126,11 +126,11 @@ def run_items(items: list[str], profile: str = "smoke", data_root: str | None = 
     return plans
 
 
-def weights_kept(profile: str, real: bool) -> set[str]:
+def weights_kept(profile: str, real: bool, overrides: dict | None = None) -> set[str]:
     """The runs of the items that keep all their weights (``PaperItem.keep_weights``: the headline's,
     the pose probe's), whichever item's queue trains them."""
     return {r.identity for item, declared in ITEMS.items() if declared.keep_weights
-            for r in plan(item, profile, real)}
+            for r in plan(item, profile, real, overrides)}
 
 
 def _keep_used_weights(plans: dict[str, list[PlannedRun]], store: Path, kept: set[str] = frozenset()) -> None:

@@ -211,7 +211,8 @@ BEYOND_ITEMS = {
         "before it learns to hide it. *c* is chosen on three VIPeR **dev partitions** among "
         + ", ".join(f"{c:g}" for c in REVERSAL_CANDIDATES) + " (first table: the highest mean rank-1; the "
         "rule and the claims below were declared before any of these runs), then the 10 test folds run. "
-        "A linear pose probe on the frozen features (last table: accuracy against chance) tells a reversal "
+        "A linear pose probe on the frozen features (last table: accuracy against chance, on the folds whose "
+        "weights are stored: the baselines' runs stored before this item kept none) tells a reversal "
         "that removed pose from one that did not, so that a null result can be read.",
         {"V+I+A": {**VIPER, "tasks": "V+I+A"}, "V+I+A+P": {**VIPER},
          "V+I+A+P reversed": {**VIPER, "pose_reversal": CHOSEN["pose_reversal"]}},
@@ -231,7 +232,9 @@ BEYOND_ITEMS = {
         "The rich set comes from PETA's own labels (`attribute_set: rich`): its multi-class attributes, "
         "age (5 classes) and the colour of footwear, hair, lower and upper body (11 each), as one softmax "
         "task each, and its binary attributes whose rarer value covers at least a floor of the images "
-        "(personalFemale left out: the complement of personalMale); entropy weighting as the paper's. The "
+        "(personalFemale left out: the complement of personalMale), counted over all the dataset's labelled "
+        "images (label frequencies only, so that every fold learns the same set; next table); entropy "
+        "weighting as the paper's. The "
         "floor is chosen on three VIPeR **dev partitions** among "
         + ", ".join(f"{f:g}" for f in FLOOR_CANDIDATES) + " (first table: the highest mean rank-1; the rule "
         "and the claims below were declared before any of these runs). Then the test folds: VIPeR with the "
