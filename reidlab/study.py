@@ -202,7 +202,7 @@ BEYOND_ITEMS = {
                                      for f in FLOOR_CANDIDATES}},
         folds=DEV_FOLDS, dev=True, page=(), part="beyond"),
     "pose-reversal": PaperItem(
-        "Beyond the paper: pose invariance by gradient reversal",
+        "Pose invariance by gradient reversal (Sec. VI's first conjecture)",
         "The paper found its pose head to hurt (Fig. 5: V+I+A beats V+I+A+P) and ends with a conjecture "
         "it did not test (quoted below). Here the pose head sits behind a gradient reversal layer (Ganin & "
         "Lempitsky 2015, the paper's ref. [16]): the identity going forward; going back, the gradient negated "
@@ -226,7 +226,7 @@ BEYOND_ITEMS = {
                 Claim("Reversed pose beats no pose head (V+I+A)", "V+I+A+P reversed", "V+I+A",
                       paper="conjectured, not tested"))),
     "rich-attributes": PaperItem(
-        "Beyond the paper: a richer attribute set",
+        "A richer attribute set (Sec. VI's second conjecture)",
         "The paper's VIPeR network learns Layne et al.'s 15 attributes, a set it calls unbalanced (Table I: "
         "few positives for most) and its conjecture (quoted below) asks for a more diverse and balanced one. "
         "The rich set comes from PETA's own labels (`attribute_set: rich`): its multi-class attributes, "
