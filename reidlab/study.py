@@ -361,7 +361,7 @@ ITEMS: dict[str, PaperItem] = {
         "Table IV: VIPeR CMC", "The full method (softmax attribute heads) and the multi-label variant "
         "(all attributes predicted jointly by a regression loss, as the paper says; `attribute_head: "
         "multilabel` is the binary cross-entropy alternative), 10 folds, against the paper's numbers. "
-        "Where they disagree, the page Fidelity measures the likely causes. The last table is the headline, "
+        "Where they disagree, the page Fidelity measures the likely causes.\n\nThe last table is the headline, "
         "pre-registered (issue 28) after two seed sets were known: the ten seed-0 folds first (31.0 rank-1, "
         "below the paper's 33.6 beyond the noise), then seed = fold, declared after them (32.2). The headline is "
         "the per-fold mean of those and a third set, seed = 100 + fold, declared before any of its runs, and "
@@ -428,15 +428,16 @@ ITEMS: dict[str, PaperItem] = {
         "Each claim the paper makes (abstract, Sec. V, conclusion), decided from the stored runs "
         "(`reidlab.verdicts`): the paper's effect (from its table, else its words) beside the reproduced one, "
         "the paired difference of rank-1 over the folds both sides have, with its 95% t interval, n and the p "
-        "of a paired t-test. *A beats B* holds when the interval lies above 0 and is contradicted when it lies "
-        "below. *A matches B* and *A reaches* the paper's number are equivalence claims: they hold only when two "
-        "one-sided t-tests at 5% put the difference within the margin (column *equivalence*: the 90% interval "
-        "inside +-margin, and the larger one-sided p), and are contradicted (A lower or higher) when the 95% "
-        "interval excludes 0 without that, so no claim holds on a failed test alone. The margin of every such "
-        f"claim is {MARGIN:g} rank-1 points, {MARGIN_WHY}, declared before their runs. "
-        "Otherwise a claim is *inconclusive*, with the folds that would decide it; *pending* where a side has "
-        "no stored run yet. This page only reads the runs of the other chapters. The last table holds the "
-        "claims of the part *Beyond the paper*: the paper's own conjectures, stated before their runs.",
+        "of a paired t-test.\n\n"
+        "- *A beats B* holds when the interval lies above 0, and is contradicted when it lies below.\n"
+        "- *A matches B* and *A reaches* the paper's number hold only when two one-sided t-tests at 5% put the "
+        f"difference within the margin, +-{MARGIN:g} rank-1 points: {MARGIN_WHY}, declared before their runs "
+        "(column *equivalence*: the 90% interval and the larger one-sided p). They are contradicted (A lower or "
+        "higher) when the 95% interval excludes 0 without that: no claim holds on a failed test alone.\n"
+        "- Otherwise a claim is *inconclusive*, with the folds that would decide it; *pending* where a side has "
+        "no stored run yet.\n\n"
+        "This page only reads the runs of the other chapters. The last table holds the claims of the part "
+        "*Beyond the paper*: the paper's own conjectures, stated before their runs.",
         page=("claims",), files=("table.csv", "beyond.csv")),
     "datasets": PaperItem(
         "Datasets",
