@@ -67,18 +67,15 @@ def probe(train_x: torch.Tensor, train_y: np.ndarray, test_x: torch.Tensor, test
 
 def pose_probe(run_dir: Path, data_root: str | None) -> Probe:
     """The pose probe of a finished run with stored weights, on its own split (the CPU)."""
-    from reidlab.config import RunConfig
     from reidlab.data.record import POSE_ANGLES
     from reidlab.evaluate import eval_rows, extract_features
-    from reidlab.run import Run
+    from reidlab.run import load_finished
 
-    cfg = RunConfig.load(run_dir / "config.yaml")
-    run = Run(RunConfig.from_dict({**cfg.to_dict(), "device": "cpu"}), run_dir, data_root, progress=False)
+    run = load_finished(run_dir, data_root)
+    cfg = run.cfg
     if run.test_data is not run.train_data or run.train_data.poses is None:
         raise ConfigError(f"{run_dir.name}: the pose probe needs a run on one dataset with pose labels (VIPeR), "
                           f"not {cfg.dataset}" + (f" -> {cfg.test_dataset}" if cfg.test_dataset else ""))
-    if not run.evaluation_only:
-        run.load_final()
     poses = run.train_data.poses
     train = run.train_rows[poses[run.train_rows] != UNKNOWN]
     test = np.unique(eval_rows(run.eval_set))

@@ -446,3 +446,13 @@ class Run:
             path.write_text(text)
         if self.profile_record:  # a run cut off still says the profile it ran at
             write_profile(self.run_dir, self.profile_record)
+
+
+def load_finished(run_dir: Path, data_root: str | None) -> "Run":
+    """A finished run as the analyses read it (``verify``, ``probe``): its stored config on the CPU,
+    its final weights loaded (an evaluation run's network: its pretrained run's, loaded already)."""
+    cfg = RunConfig.load(run_dir / "config.yaml")
+    run = Run(RunConfig.from_dict({**cfg.to_dict(), "device": "cpu"}), run_dir, data_root, progress=False)
+    if not run.evaluation_only:
+        run.load_final()
+    return run

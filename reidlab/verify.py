@@ -55,18 +55,14 @@ def verifiable(store: Path) -> list[str]:
 
 def verify(run_dir: Path, data_root: str | None) -> Check:
     """Evaluate ``run_dir``'s final weights again on its split with its test settings."""
-    from reidlab.config import RunConfig
     from reidlab.evaluate import evaluate
-    from reidlab.run import Run
+    from reidlab.run import load_finished
 
     if not (run_dir / "metrics.json").exists():
         raise ConfigError(f"{run_dir} has no metrics.json: only a finished run can be verified")
-    cfg = RunConfig.load(run_dir / "config.yaml")
-    run = Run(RunConfig.from_dict({**cfg.to_dict(), "device": "cpu"}), run_dir, data_root, progress=False)
-    if not run.evaluation_only:  # an evaluation's network is its pretrained run's, loaded already
-        run.load_final()
+    run = load_finished(run_dir, data_root)
     run.model.eval()
-    result = evaluate(run.model.features, *run.ranked("test"), cfg.test_views, cfg.distance).summary()
+    result = evaluate(run.model.features, *run.ranked("test"), run.cfg.test_views, run.cfg.distance).summary()
     metrics = read_json(run_dir / "metrics.json")
     pick = lambda m: {**{f"rank{r}": m["cmc"][r] for r in RANKS if r in m["cmc"]}, "mAP": m["mAP"]}  # noqa: E731
     return Check(run_dir.name, pick(metrics), pick(result))
