@@ -27,7 +27,7 @@ from torch.func import functional_call, grad, vmap
 
 from reidlab.evaluate import RankingResult, eval_rows, rank_features
 from reidlab.lifecycle import execute
-from reidlab.model import HeadsConfig, MultiTaskSiamese
+from reidlab.model import HeadsConfig, MultiTaskSiamese, class_mask
 from reidlab.run import Run, curve_point
 from reidlab.train import (check_finite, dampening, epoch_batch, forward_precision, learning_rate,
                            losses_in_fp32, reversal_coefficient, sgd_step)
@@ -84,12 +84,9 @@ def _union_classes(heads: list[HeadsConfig]) -> tuple[int, ...]:
 def _attribute_masks(runs: list[Run], union: HeadsConfig, device: torch.device) -> torch.Tensor:
     """(R, A, W): 0 on each run's own classes of each attribute, -1e4 beyond (exp: 0); a column
     a run lacks keeps 2 classes (its weight is 0)."""
-    masks = torch.zeros(len(runs), union.num_attributes, union.attribute_width, device=device)
-    for r, run in enumerate(runs):
-        classes = run.model.heads.cfg.attribute_classes or (2,) * run.model.heads.cfg.num_attributes
-        for j in range(union.num_attributes):
-            masks[r, j, classes[j] if j < len(classes) else 2:] = -1e4
-    return masks
+    padded = [(tuple(h.attribute_classes) or (2,) * h.num_attributes) + (2,) * (union.num_attributes - h.num_attributes)
+              for h in (run.model.heads.cfg for run in runs)]
+    return torch.stack([class_mask(classes, union.attribute_width) for classes in padded]).to(device)
 
 
 class RunGroup:

@@ -103,6 +103,11 @@ class HeadsConfig:
         return max(self.attribute_classes, default=2)
 
 
+def class_mask(classes: tuple[int, ...], width: int) -> torch.Tensor:
+    """(A, width): 0 on each attribute's own classes, -1e4 beyond them (softmax: exactly 0)."""
+    return torch.tensor([[0.0] * k + [-1e4] * (width - k) for k in classes])
+
+
 class ReverseGradient(torch.autograd.Function):
     """The identity forward; backward, the gradient negated and scaled by ``coefficient``
     (Ganin & Lempitsky 2015, the paper's ref. [16]): the head behind it learns its task while the
@@ -138,9 +143,7 @@ class TaskHeads(nn.Module):
         self.pose = linear(cfg.num_poses)
         self.cfg = cfg
         # attributes with fewer classes than the widest: their extra logits pushed to exp(-1e4) = 0
-        width = cfg.attribute_width
-        mask = None if len(set(cfg.attribute_classes)) < 2 else torch.tensor(
-            [[0.0] * k + [-1e4] * (width - k) for k in cfg.attribute_classes])
+        mask = class_mask(cfg.attribute_classes, cfg.attribute_width) if len(set(cfg.attribute_classes)) > 1 else None
         self.register_buffer("attribute_mask", mask, persistent=False)
         # the reversal's coefficient now (set each epoch by the trainer: ``train.reversal_coefficient``)
         self.register_buffer("pose_reversal", torch.tensor(0.0), persistent=False)

@@ -300,22 +300,24 @@ def epoch_pairs(page: Page) -> None:
     from reidlab.cost import pairs_table
 
     page.save(pairs_table(page.data_root), "pairs_per_epoch.csv")  # fold 0's training split
-    epochs = page.runs("epoch-pairs")
-    variants = list(ITEMS["epoch-pairs"].variants)
-    page.save(report.mean_sd_table(epochs, ["rank1", "rank10", "mAP"], variants), "epoch_pairs.csv")
-    print(report.better_beyond_noise(epochs, *variants))  # the rule the default follows
+    epochs, _ = _dev_table(page, "epoch-pairs", "epoch_pairs.csv")
+    print(report.better_beyond_noise(epochs, *ITEMS["epoch-pairs"].variants))  # the rule the default follows
 
 
 def finetune_rate(page: Page) -> None:
     """Table V's fine-tuning rate, chosen on the dev partitions (item "finetune-rate")."""
-    runs = page.runs("finetune-rate")
-    page.save(report.mean_sd_table(runs, ["rank1", "rank10", "mAP"], list(ITEMS["finetune-rate"].variants)),
-              "finetune_rate.csv")
-    declared = len(ITEMS["finetune-rate"].variants) * item_folds("finetune-rate", page.profile)
+    runs, declared = _dev_table(page, "finetune-rate", "finetune_rate.csv")
     if len(runs) < declared:  # the declared rule decides on every (dataset, partition) pair, not before
         print(f"{len(runs)} of {declared} dev runs stored: undecided; the rule decides when all are.")
     else:
         print(report.better_beyond_noise(report.pooled_over_datasets(runs), "fast rate", "paper's rate"))
+
+
+def _dev_table(page: Page, item: str, name: str) -> tuple[pd.DataFrame, int]:
+    """A dev item's runs, their mean ± sd per variant (saved as ``name``) and how many it declares."""
+    runs = page.runs(item)
+    page.save(report.mean_sd_table(runs, ["rank1", "rank10", "mAP"], list(ITEMS[item].variants)), name)
+    return runs, len(ITEMS[item].variants) * item_folds(item, page.profile)
 
 
 def initialisation(page: Page) -> None:
@@ -385,13 +387,12 @@ def fidelity_test_folds(page: Page) -> None:
 def dev_choice(page: Page) -> None:
     """The item's knob on the dev partitions, the rule's pick and the choice committed (``study.CHOSEN``)."""
     dev, knob = DEV_CHOICE[page.item]
-    runs, variants = page.runs(dev), ITEMS[dev].variants
-    page.save(report.mean_sd_table(runs, ["rank1", "rank10", "mAP"], list(variants)), "dev.csv")
+    (runs, declared), variants = _dev_table(page, dev, "dev.csv"), ITEMS[dev].variants
     candidates = [v for v, values in variants.items() if knob in values]
     best = report.best_on_dev(runs, candidates, item_folds(dev, page.profile))
     chosen = CHOSEN[knob]
     if best is None:
-        print(f"{len(runs)} of {len(variants) * item_folds(dev, page.profile)} dev runs stored: the rule has not "
+        print(f"{len(runs)} of {declared} dev runs stored: the rule has not "
               f"chosen {knob} yet, and the variants that take it wait.")
         return
     pick = variants[best][knob]
