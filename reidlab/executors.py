@@ -23,7 +23,7 @@ from tqdm import tqdm
 from reidlab import batched
 from reidlab.config import RunConfig
 from reidlab.groups import keyed, next_group, trains_alone
-from reidlab.lifecycle import OutOfTime
+from reidlab.lifecycle import OutOfTime, RunBusy
 from reidlab.run import Run
 from reidlab.train import TrainingDiverged
 
@@ -39,7 +39,8 @@ def run_work(work: Work, data_root, jobs: int, progress: bool, label: str,
     """Trains (or evaluates) ``work``: ``jobs`` processes, batched groups of up to ``batch``
     runs, or tasks of a Ray cluster (``executor``); ``record`` is the profile each run writes
     (``profile.json``) as it starts; ``after_each`` follows each finished run or group (at once:
-    a study stopped later keeps the weights its finished runs give others)."""
+    a study stopped later keeps the weights its finished runs give others). A run that another
+    process trains now (two studies over one store) is skipped with a line; that process stores it."""
     # finished runs, and runs that diverged (a finding, kept in diverged.json), are not run again
     work = [(c, d) for c, d in work if not (d / "metrics.json").exists() and not (d / "diverged.json").exists()]
     if not work:
@@ -81,7 +82,10 @@ def train_one(args: tuple[dict, str, str | None, int, dict | None]) -> str:
     threads, profile record)."""
     values, run_dir, data_root, threads, record = args
     torch.set_num_threads(threads)
-    Run(RunConfig.from_dict(values), run_dir, data_root, progress=False, profile_record=record).execute()
+    try:
+        Run(RunConfig.from_dict(values), run_dir, data_root, progress=False, profile_record=record).execute()
+    except RunBusy as exc:  # two studies over one store: the other one stores it
+        print(f"  {Path(run_dir).name}: skipped: {str(exc).split(';')[0]}", flush=True)
     return run_dir
 
 

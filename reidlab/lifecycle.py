@@ -29,6 +29,10 @@ class OutOfTime(ReidlabError):
     """The deadline came before the last epoch: every run is checkpointed; running again resumes."""
 
 
+class RunBusy(ConfigError):
+    """Another process trains this run now (``run_lock``): a study skips it, that process stores it."""
+
+
 class Trainer(Protocol):
     runs: list[Run]
     label: str  # the progress bar's
@@ -133,7 +137,7 @@ def run_lock(run_dir: Path):
     except BlockingIOError:
         holder = os.read(fd, 32).decode().strip() or "?"
         os.close(fd)
-        raise ConfigError(f"{run_dir} is being trained by process {holder}; wait for it to finish, or "
+        raise RunBusy(f"{run_dir} is being trained by process {holder}; wait for it to finish, or "
                           "stop it (then this command resumes the run)") from None
     os.ftruncate(fd, 0)
     os.write(fd, str(os.getpid()).encode())

@@ -612,3 +612,17 @@ def test_the_reversal_coefficient_follows_ganins_schedule_by_hand():
     with pytest.raises(ConfigError, match="pose_reversal"):
         RunConfig(**{**TINY, "pose_reversal": -1.0}).validate()
     assert RunConfig(**TINY).identity() == RunConfig(**{**TINY, "pose_reversal": 0.0}).identity()
+
+
+def test_a_study_skips_a_run_another_process_trains(tmp_path, capsys):
+    from reidlab.executors import run_work
+    from reidlab.lifecycle import run_lock
+
+    held, other = tmp_path / "held", tmp_path / "other"
+    work = [(RunConfig(**{**TINY, "epochs": 1}), held), (RunConfig(**{**TINY, "epochs": 1, "seed": 1}), other)]
+    with run_lock(held):  # another study trains it now
+        run_work(work, None, 1, False, "x")
+    assert "held: skipped: " in capsys.readouterr().out
+    assert not (held / "metrics.json").exists() and (other / "metrics.json").exists()
+    run_work(work, None, 1, False, "x")  # the other study gone: only the held run trains now
+    assert (held / "metrics.json").exists()
