@@ -6,7 +6,7 @@ STAMP := $(ENV_DIR)/.reidlab-installed
 # torch 2.14.1 + torchvision 0.29.1 are a matching pair on PyPI (the CUDA build also runs on CPU).
 TORCH := torch==2.14.1 torchvision==0.29.1
 
-.PHONY: install study book test book-check bench gpu-study gpu-rehearse
+.PHONY: install study book test book-check bench cpu-study gpu-study gpu-rehearse
 install: $(STAMP)
 
 $(PY):
@@ -41,6 +41,10 @@ bench: install
 	$(PY) benchmarks/schedules.py --runs 2 --epochs 1
 	$(PY) benchmarks/conv_forms.py --runs 2 --pairs 2
 	$(PY) benchmarks/study_command.py
+
+cpu-study: install  ## the CPU's share of the real study at the fast profile, both cores: the items of scripts/cpu_queue (what the GPU queue leaves)
+	@test -n "$$REIDLAB_DATA_ROOT" || { echo "set REIDLAB_DATA_ROOT to the folder holding PETA/ and CUHK01/" >&2; exit 2; }
+	OMP_NUM_THREADS=1 $(PY) -m reidlab study $$(cat scripts/cpu_queue) --profile fast --jobs 2
 
 gpu-rehearse:  ## after scripts/gpu_prepare.sh, before the call: one step of every group it would form, on this CPU, from what it carries; nothing stored
 	REHEARSE=1 scripts/gpu_study.sh
