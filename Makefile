@@ -42,9 +42,9 @@ bench: install
 	$(PY) benchmarks/conv_forms.py --runs 2 --pairs 2
 	$(PY) benchmarks/study_command.py
 
-cpu-study: install  ## the CPU's share of the real study at the fast profile, both cores: the items of scripts/cpu_queue (what the GPU queue leaves)
+cpu-study: install  ## the CPU's share of the real study at the fast profile, both cores: scripts/cpu_queue (what the GPU queue leaves), a study per line
 	@test -n "$$REIDLAB_DATA_ROOT" || { echo "set REIDLAB_DATA_ROOT to the folder holding PETA/ and CUHK01/" >&2; exit 2; }
-	OMP_NUM_THREADS=1 $(PY) -m reidlab study $$(cat scripts/cpu_queue) --profile fast --jobs 2
+	while read -r args; do OMP_NUM_THREADS=1 $(PY) -m reidlab study $$args --profile fast --jobs 2 || exit; done < scripts/cpu_queue
 
 gpu-rehearse:  ## after scripts/gpu_prepare.sh, before the call: one step of every group it would form, on this CPU, from what it carries; nothing stored
 	REHEARSE=1 scripts/gpu_study.sh

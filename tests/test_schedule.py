@@ -234,3 +234,18 @@ def test_a_run_an_item_keeps_the_weights_of_keeps_them_whichever_queue_trains_it
     run_items(["fig5"], "smoke", None, tmp_path, progress=False, variants=list(runs))
     assert (tmp_path / runs["VIPeR V+I+A"] / "weights.pt").is_file()
     assert not (tmp_path / runs["VIPeR V+I"] / "weights.pt").exists()
+
+
+def test_every_item_that_trains_is_in_one_queue():
+    """scripts/gpu_queue (a GPU call) and scripts/cpu_queue (make cpu-study, a study per line)
+    between them hold every item that trains, none twice: nothing declared is left untrained."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "scripts"
+    gpu = (root / "gpu_queue").read_text().split()
+    cpu = [w for line in (root / "cpu_queue").read_text().splitlines() for w in line.split()
+           if not w.startswith("-") and not w.isdigit()]
+    assert not set(gpu) & set(cpu)
+    trains = {i for i in trained_items() + trained_items("beyond") if any(r.config.epochs for r in plan(i, "fast", True))}
+    assert trains <= set(gpu) | set(cpu), sorted(trains - set(gpu) - set(cpu))
+    assert set(gpu) | set(cpu) <= set(trained_items()) | set(trained_items("beyond"))
