@@ -30,6 +30,7 @@ CHOICES: dict[str, tuple] = {
     "momentum_style": ("torch", "lua"),
     "pairing": ("cross-camera", "authors"),
     "test_views": ("none", "centre", "flip", "ten-crop"),  # none = centre crop only
+    "gallery": ("one-image", "all-images"),
     "curve_views": ("none", "centre", "flip", "ten-crop"),
     "distance": ("mean-pairwise", "mean-feature"),
     "device": ("auto", "cpu", "cuda"),
@@ -93,6 +94,9 @@ class RunConfig:
                                          # "@store/<identity>": a run of the same store
     # evaluation
     test_views: str = "ten-crop"
+    # sets without camera pairs: one drawn image per test person is the gallery (Sec. V-E2), or
+    # "all-images", that image queries all the person's others (a deviation: item table6-gallery)
+    gallery: str = "one-image"
     distance: str = "mean-pairwise"
     curve_every: int = 10                # train/test rank-1 every N epochs (Fig. 4); 0 = never
     curve_views: str = "centre"          # cheaper views for the per-epoch curves
@@ -132,6 +136,10 @@ class RunConfig:
         if self.test_persons is not None and not self.test_dataset:
             raise ConfigError(f"config key 'test_persons' = {self.test_persons}: cross-dataset runs only "
                               "(set test_dataset), or null")
+        if self.gallery != "one-image" and self._two_camera_test():
+            raise ConfigError(f"config key 'gallery' = {self.gallery!r} needs a test set without camera pairs "
+                              f"(i-LIDS, CAVIAR, 3DPeS, pooled PETA); '{self.test_dataset or self.dataset}' "
+                              "queries camera A against camera B: use 'one-image'")
         if self.epochs < 1 and not (self.epochs == 0 and self.pretrained):
             raise ConfigError(f"config key 'epochs' must be >= 1, not {self.epochs} (0 epochs: an "
                               "evaluation of a pretrained network, which needs 'pretrained')")
@@ -167,6 +175,13 @@ class RunConfig:
         the keys added after the store began left out while they hold their ``LEGACY`` value (the
         behaviour before they existed), so the runs stored earlier keep their identities."""
         return {k: v for k, v in self.to_dict().items() if k != "device" and not (k in LEGACY and v == LEGACY[k])}
+
+    def _two_camera_test(self) -> bool:
+        from reidlab.data.splits import DEFAULT_PROTOCOL
+
+        if self.test_dataset:
+            return DEFAULT_PROTOCOL.get(self.test_dataset) == "two-camera"
+        return (self.protocol or DEFAULT_PROTOCOL.get(self.dataset)) == "two-camera"
 
     def identity(self) -> str:
         """Short hash of the canonical form (under the key names the store began with). The
@@ -221,7 +236,7 @@ def with_current_names(values: dict) -> dict:
 # keys added after the store began: the value that reproduces the behaviour before they existed
 LEGACY: dict = {"momentum_style": "torch", "crop_offset_min": 0, "pairing": "cross-camera", "padding": None,
                 "test_persons": None, "epoch_pairs": "per-person", "precision": "fp32", "pose_reversal": 0.0,
-                "attribute_floor": None}
+                "attribute_floor": None, "gallery": "one-image"}
 
 # Fixes that changed what some configs compute, oldest first: (what, which configs). A config's
 # code version is the number of fixes that touch it; it is part of its identity (from 1 on), so

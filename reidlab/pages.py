@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from reidlab import figures, report
+from reidlab.paper import table6_beside_table7
 from reidlab.schedule import run_item
 from reidlab.store import READS, book_out_for, store_for
 from reidlab.study import CHOSEN, DEV_CHOICE, FLOOR_CANDIDATES, ITEMS, item_folds, trained_items
@@ -143,6 +144,13 @@ def averaged_cmc_figure(page: Page) -> None:
                 figures.caption(page.item, averages, "The Average rows: mean CMC over the 12 ordered dataset "
                                 "pairs and the stored folds (lines), and the paper's (circles); every pair is in "
                                 "the table.", sorted(averages.variant.unique())), averages)
+
+
+def gallery_check(page: Page) -> None:
+    """Table VI's gap, examined: the paper against itself (Tables VI and VII), then VIPeR's
+    networks under either gallery (item "table6-gallery")."""
+    page.save(table6_beside_table7(), "paper_vi_vii.csv")
+    page.save(report.cmc_table(page.runs("table6-gallery"), "table6-gallery"), "gallery.csv")
 
 
 def seed_sets(page: Page) -> None:

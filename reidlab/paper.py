@@ -67,6 +67,28 @@ def table6() -> pd.DataFrame:
     return _wide(paper_table("table6_cross_dataset_weighting"), label)
 
 
+GALLERIES = {"one-image": "one image", "all-images": "all images"}  # config value -> variant label
+
+
+def table6_gallery() -> pd.DataFrame:
+    """Table VI's rows of the pairs item ``table6-gallery`` tests, under either gallery: the
+    paper says nothing of its gallery there, so both stand beside the same numbers."""
+    t = table6()
+    t = t[t.index.str.startswith("viper->")]  # the pairs whose test sets have several images per person
+    return pd.concat([t.rename(index=lambda v: f"{v}, {g}") for g in GALLERIES.values()])
+
+
+def table6_beside_table7() -> pd.DataFrame:
+    """The paper against itself: rank-1 of Table VI (entropy; half of the test set's persons)
+    beside Table VII's (p test persons) for the pairs both tables report."""
+    t6, t7 = table6(), paper_table("table7_cross_dataset")
+    t7 = t7[t7.method == "Ours"]
+    rows = {f"{NAMES[r.train]}->{NAMES[r.test]} (Table VII p={r.test_persons})":
+            [t6.loc[f"{NAMES[r.train]}->{NAMES[r.test]} entropy", "rank1"], r.cmc1_pct]
+            for r in t7.itertuples() if f"{NAMES[r.train]}->{NAMES[r.test]} entropy" in t6.index}
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["Table VI rank-1", "Table VII rank-1"]).rename_axis("pair")
+
+
 def table7() -> pd.DataFrame:
     t = paper_table("table7_cross_dataset")
     t = t[t.method == "Ours"]  # the others are the paper's comparisons

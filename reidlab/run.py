@@ -76,9 +76,11 @@ def training_split(cfg: RunConfig, data_root) -> tuple[ReidDataset, ReidDataset,
     train = load_data(cfg, cfg.dataset, data_root)
     test = load_data(cfg, cfg.test_dataset, data_root) if cfg.test_dataset else train
     if cfg.test_dataset:
-        return train, test, cross_dataset(train, test, cfg.split_seed, cfg.fold, test_persons=cfg.test_persons)
+        return train, test, cross_dataset(train, test, cfg.split_seed, cfg.fold, test_persons=cfg.test_persons,
+                                          gallery=cfg.gallery)
     protocol = cfg.protocol or DEFAULT_PROTOCOL.get(cfg.dataset, "one-gallery-image")
-    return train, test, make_splits(train, protocol, cfg.split_seed, folds=cfg.fold + 1)[cfg.fold]
+    options = {} if cfg.gallery == "one-image" else {"gallery": cfg.gallery}  # two-camera sets refuse it
+    return train, test, make_splits(train, protocol, cfg.split_seed, folds=cfg.fold + 1, **options)[cfg.fold]
 
 
 def _atomic_save(obj, path: Path) -> None:

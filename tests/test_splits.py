@@ -71,6 +71,26 @@ def test_cross_dataset_cuhk01(data_root, viper):
         cross_dataset(viper, cuhk, seed=0, fold=0, test_persons=972)
 
 
+@pytest.mark.parametrize("name", ["ilids", "caviar"])
+def test_all_images_gallery_swaps_the_drawn_image(data_root, viper, name):
+    """Table VI's gallery hypothesis (item table6-gallery): the same test persons and the same
+    drawn image, which now queries all the person's other images."""
+    data = load_dataset(name, data_root)
+    for one, every in ((make_splits(data, folds=2)[1], make_splits(data, folds=2, gallery="all-images")[1]),
+                       (cross_dataset(viper, data, 0, 3), cross_dataset(viper, data, 0, 3, gallery="all-images"))):
+        a, b = _check_disjoint(one, viper, data), _check_disjoint(every, viper, data)
+        assert one.train_pids == every.train_pids and set(a.query) | set(a.gallery) == set(b.query) | set(b.gallery)
+        test_pids = data.pids[np.concatenate([b.query, b.gallery])]
+        several = [p for p in np.unique(test_pids) if (test_pids == p).sum() > 1]
+        assert several and len(b.query) == len(np.unique(data.pids[b.query])) == len(several)  # one query each
+        assert set(b.query) <= set(a.gallery)  # the drawn image, in its other role
+        assert every.options["gallery"] == "all-images" and "gallery" not in one.options  # older splits read alike
+    with pytest.raises(ConfigError, match="camera A against camera B"):
+        cross_dataset(data, viper, 0, 0, gallery="all-images")
+    with pytest.raises(ConfigError, match="gallery must be one of"):
+        make_splits(data, folds=1, gallery="every")
+
+
 def test_json_round_trip_has_no_absolute_paths(viper, tmp_path):
     splits = make_splits(viper, seed=1, folds=2)
     save_splits(splits, tmp_path / "s.json")

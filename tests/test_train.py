@@ -501,7 +501,8 @@ def test_a_run_name_cannot_leave_out(tmp_path, capsys):
 @pytest.mark.parametrize("override, key", [("widths=[0]", "widths"), ("checkpoint_every=0", "checkpoint_every"),
                                            ("fold=-1", "fold"), ("lr_start=-1.0", "lr_start"),
                                            ("synthetic_persons=1", "synthetic_persons"),
-                                           ("curve_every=-2", "curve_every")])
+                                           ("curve_every=-2", "curve_every"), ("gallery=every", "gallery"),
+                                           ("gallery=all-images", "gallery")])  # a two-camera test set
 def test_bad_values_are_refused_before_any_work(tmp_path, override, key):
     with pytest.raises(ConfigError, match=f"'{key}'"):
         Run(apply_overrides(RunConfig(**TINY), [override]), tmp_path / "r", progress=False)

@@ -14,6 +14,9 @@ PRID's 549 distractors). ``reverse=True`` swaps the cameras.
 ``one-gallery-image`` (i-LIDS, CAVIAR, 3DPeS, pooled PETA; Sec. V-E2): persons split in half
 (train gets the smaller half when the count is odd). Per test person one random image is the
 gallery; all their other images are queries (a person with a single image is gallery only).
+``gallery="all-images"`` (a named deviation, not the paper's Sec. V-E2): the same drawn image is
+instead the person's one query, and all their other images are the gallery, same-camera neighbours
+included; it tests what Table VI's numbers may have measured (item ``table6-gallery``).
 
 ``cross-dataset`` (Sec. V-F): train on every image of dataset A; test on a random
 ``test_fraction`` of B's persons (or ``test_persons`` of them: Table VII's counts), evaluated as B's own protocol would: for two-camera sets, the
@@ -34,6 +37,7 @@ from reidlab.data.record import UNKNOWN, ReidDataset
 from reidlab.errors import ConfigError
 
 PROTOCOLS = ("two-camera", "one-gallery-image", "cross-dataset")
+GALLERIES = ("one-image", "all-images")  # per test person of a set without camera pairs
 DEFAULT_PROTOCOL = {
     "viper": "two-camera", "viper-official": "two-camera", "synthetic": "two-camera",
     "cuhk01": "two-camera", "prid": "two-camera", "prid-official": "two-camera",
@@ -109,18 +113,34 @@ def _camera_query_gallery(data: ReidDataset, persons: np.ndarray, distractors: n
     return names[q].tolist(), names[g].tolist()
 
 
-def _one_gallery_image(data: ReidDataset, persons: np.ndarray, rng: np.random.Generator):
+def _one_gallery_image(data: ReidDataset, persons: np.ndarray, rng: np.random.Generator,
+                       gallery_images: str = "one-image"):
+    """Per person one drawn image and the rest: the drawn one is the gallery ("one-image"), or
+    the query of all the rest ("all-images"; a person with one image is gallery only either way)."""
     query, gallery = [], []
     for pid in persons:
         rows = np.flatnonzero(data.pids == pid)
         pick = rng.integers(len(rows))
-        gallery.append(data.filenames[rows[pick]])
-        query += [data.filenames[r] for r in np.delete(rows, pick)]
+        drawn, rest = [data.filenames[rows[pick]]], [data.filenames[r] for r in np.delete(rows, pick)]
+        if gallery_images == "all-images" and rest:
+            drawn, rest = rest, drawn
+        gallery += drawn
+        query += rest
     return query, gallery
 
 
+def _gallery_option(gallery: str, data: ReidDataset, two_cameras: bool) -> dict:
+    if gallery not in GALLERIES:
+        raise ConfigError(f"gallery must be one of {', '.join(GALLERIES)}, not '{gallery}'")
+    if two_cameras and gallery != "one-image":
+        raise ConfigError(f"gallery '{gallery}' needs a test set without camera pairs; '{data.name}' "
+                          "queries camera A against camera B, one image of each person")
+    return {} if gallery == "one-image" else {"gallery": gallery}  # splits saved before it read the same
+
+
 def two_camera(data: ReidDataset, seed: int, fold: int, n_train: int | None = None,
-               reverse: bool = False) -> Split:
+               reverse: bool = False, gallery: str = "one-image") -> Split:
+    _gallery_option(gallery, data, two_cameras=True)
     paired, distractors = _camera_persons(data)
     train, test = _halve(paired, _rng(seed, fold), n_train)
     query, gallery = _camera_query_gallery(data, test, distractors, reverse)
@@ -128,32 +148,36 @@ def two_camera(data: ReidDataset, seed: int, fold: int, n_train: int | None = No
                  {"n_train": n_train, "reverse": reverse})
 
 
-def one_gallery_image(data: ReidDataset, seed: int, fold: int, n_train: int | None = None) -> Split:
+def one_gallery_image(data: ReidDataset, seed: int, fold: int, n_train: int | None = None,
+                      gallery: str = "one-image") -> Split:
+    option = _gallery_option(gallery, data, two_cameras=False)
     rng = _rng(seed, fold)
     train, test = _halve(data.pids, rng, n_train)
-    query, gallery = _one_gallery_image(data, test, rng)
+    query, gallery_names = _one_gallery_image(data, test, rng, gallery)
     return Split("one-gallery-image", data.name, seed, fold, data.name, train.tolist(), query,
-                 gallery, {"n_train": n_train})
+                 gallery_names, {"n_train": n_train, **option})
 
 
 def cross_dataset(train_data: ReidDataset, test_data: ReidDataset, seed: int, fold: int,
-                  test_fraction: float = 0.5, reverse: bool = False, test_persons: int | None = None) -> Split:
+                  test_fraction: float = 0.5, reverse: bool = False, test_persons: int | None = None,
+                  gallery: str = "one-image") -> Split:
     if not 0 < test_fraction <= 1:
         raise ConfigError(f"test_fraction must be in (0, 1], not {test_fraction}")
     rng = _rng(seed, fold)
     two_cameras = DEFAULT_PROTOCOL.get(test_data.name) == "two-camera"
     persons, distractors = (_camera_persons(test_data) if two_cameras
                             else (np.unique(test_data.pids), np.array([], dtype=np.int64)))
+    option = _gallery_option(gallery, test_data, two_cameras)
     size = test_persons or max(1, round(test_fraction * len(persons)))
     if size > len(persons):
         raise ConfigError(f"test_persons = {size}, but {test_data.name} has {len(persons)} "
                           f"{'persons seen by both cameras' if two_cameras else 'persons'}")
     test = np.sort(rng.choice(persons, size=size, replace=False))
-    query, gallery = (_camera_query_gallery(test_data, test, distractors, reverse) if two_cameras
-                      else _one_gallery_image(test_data, test, rng))
+    query, gallery_names = (_camera_query_gallery(test_data, test, distractors, reverse) if two_cameras
+                            else _one_gallery_image(test_data, test, rng, gallery))
     return Split("cross-dataset", test_data.name, seed, fold, train_data.name,
-                 np.unique(train_data.pids).tolist(), query, gallery,
-                 {"test_fraction": test_fraction, "reverse": reverse, "test_persons": test_persons})
+                 np.unique(train_data.pids).tolist(), query, gallery_names,
+                 {"test_fraction": test_fraction, "reverse": reverse, "test_persons": test_persons, **option})
 
 
 def make_splits(data: ReidDataset, protocol: str | None = None, seed: int = 0, folds: int = 10,
