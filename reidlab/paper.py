@@ -86,7 +86,8 @@ def table6_beside_table7() -> pd.DataFrame:
     rows = {f"{NAMES[r.train]}->{NAMES[r.test]} (Table VII p={r.test_persons})":
             [t6.loc[f"{NAMES[r.train]}->{NAMES[r.test]} entropy", "rank1"], r.cmc1_pct]
             for r in t7.itertuples() if f"{NAMES[r.train]}->{NAMES[r.test]} entropy" in t6.index}
-    return pd.DataFrame.from_dict(rows, orient="index", columns=["Table VI rank-1", "Table VII rank-1"]).rename_axis("pair")
+    columns = ["Table VI rank-1", "Table VII rank-1"]
+    return pd.DataFrame.from_dict(rows, orient="index", columns=columns).rename_axis("pair")
 
 
 def table7() -> pd.DataFrame:

@@ -157,7 +157,8 @@ def claims(profile: str, real_data: bool, store: Path = STORE, items: list[str] 
         ci = "" if effect.n < 2 else f" [{effect.low:+.1f}, {effect.high:+.1f}]"
         decided = verdict(effect, claim.kind, claim.margin, None if claim.kind == "reaches" else f"{claim.b}")
         if claim.a.endswith(POOLED) and effect.n < item_folds(item, profile):  # decided on all its folds
-            decided = f"pending (pre-registered on {item_folds(item, profile)} folds; {effect.n} have every set)"
+            have = "has" if effect.n == 1 else "have"
+            decided = f"pending (pre-registered on {item_folds(item, profile)} folds; {effect.n} {have} every set)"
         rows.append({**row, "reproduced": f"{effect.mean:+.1f}{ci}", "n": effect.n,
                      "p": "-" if np.isnan(effect.p) else f"{effect.p:.3f}",
                      "equivalence": _equivalence(effect, claim),
