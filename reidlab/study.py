@@ -147,6 +147,8 @@ class PaperItem:
 
 
 VIPER, PETA = {"dataset": "viper"}, {"dataset": "peta-reid", "tasks": "V+I+A"}
+# the paper's learning rate (at any pairs per step): fine-tuning's alternative to the fast schedule's
+PAPERS_RATE, PAPERS_RATE_LABEL = {"lr_start": RunConfig.lr_start, "lr_end": RunConfig.lr_end}, "paper's rate"
 # The check of the fast schedule was made with recipe "reidlab-v1" (before the fidelity study), and stays so.
 V1 = {**VIPER, **RECIPES["reidlab-v1"]}
 SEED0 = {"seed": 0}  # runs made before the per-fold initialisation, and still what they measure
@@ -388,9 +390,15 @@ ITEMS: dict[str, PaperItem] = {
         "sentence under it), before any fold of Table V beyond fold 0 ran: the paper's rate was not better beyond "
         "the noise, so the fine-tuned rows keep the fast rate, as the paper's words have it. At that rate "
         "fine-tuning also collapsed on some dev partitions (the last table's spread), so a fine-tuned row's folds "
-        "may include such collapses: they are reported as they are, never re-run.",
-        {f"{d} {p}": {"dataset": d, "tasks": "V+I+A", **({"pretrained": "@viper"} if p == "VIPeR" else {})}
-         for d in ("ilids", "caviar", "3dpes") for p in ("VIPeR", "none")},
+        "may include such collapses: they are reported as they are, never re-run. They did: on test folds 0-2 "
+        "CAVIAR's fine-tuned row collapsed on all three and i-LIDS's on one. So the rows *VIPeR, paper's rate* "
+        "(declared after those folds, before any run of their own) measure the deviation itself: the same "
+        "fine-tuning at the paper's rate (lr 1e-3 -> 1e-5, still 8 pairs per step), on the same folds and "
+        "networks. The claims stay on the declared rows, at the fast rate; both are shown.",
+        {**{f"{d} {p}": {"dataset": d, "tasks": "V+I+A", **({"pretrained": "@viper"} if p == "VIPeR" else {})}
+            for d in ("ilids", "caviar", "3dpes") for p in ("VIPeR", "none")},
+         **{f"{d} VIPeR, {PAPERS_RATE_LABEL}": {"dataset": d, "tasks": "V+I+A", "pretrained": "@viper", **PAPERS_RATE}
+            for d in ("ilids", "caviar", "3dpes")}},
         page=(*CMC, "finetune_rate"), files=("table.csv", "cmc.png", "finetune_rate.csv"), paper=paper.table5,
         claims=tuple(Claim(f"VIPeR pre-training helps {name} (Table V; 'approximately a 6% improvement')",
                            f"{d} VIPeR", f"{d} none") for d, name in (("ilids", "i-LIDS"), ("caviar", "CAVIAR"),
@@ -543,8 +551,7 @@ ITEMS: dict[str, PaperItem] = {
         "scratch keep the fast rate either way.",
         {f"{d}: {rate}": {"dataset": d, "tasks": "V+I+A", "pretrained": "@viper", **values}
          for d in ("caviar", "ilids", "3dpes")
-         for rate, values in (("fast rate", {}), ("paper's rate", {"lr_start": RunConfig.lr_start,
-                                                                     "lr_end": RunConfig.lr_end}))},
+         for rate, values in (("fast rate", {}), (PAPERS_RATE_LABEL, PAPERS_RATE))},
         folds=DEV_FOLDS, dev=True, page=()),
     "fidelity": PaperItem(
         "Fidelity: the authors' recipe, detail by detail",
