@@ -56,11 +56,14 @@ def table4() -> pd.DataFrame:
     return _long(t[t.method.isin(["Ours", "Ours Multi-Label"])], lambda r: r.method)
 
 
+PAPERS_RATE_LABEL = "paper's rate"  # Table V's rows fine-tuned at the paper's learning rate (``study.PAPERS_RATE``)
+
+
 def table5() -> pd.DataFrame:
     """Table V; its pre-trained rows also stand beside the study's rows fine-tuned at the paper's rate."""
     t = _wide(paper_table("table5_small_datasets"), lambda r: f"{NAMES[r.dataset]} {r.pretrain}")
     pretrained = t[t.index.str.endswith(" VIPeR")]
-    return pd.concat([t, pretrained.rename(index=lambda v: f"{v}, paper's rate")])
+    return pd.concat([t, pretrained.rename(index=lambda v: f"{v}, {PAPERS_RATE_LABEL}")])
 
 
 def table6() -> pd.DataFrame:

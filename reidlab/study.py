@@ -148,7 +148,7 @@ class PaperItem:
 
 VIPER, PETA = {"dataset": "viper"}, {"dataset": "peta-reid", "tasks": "V+I+A"}
 # the paper's learning rate (at any pairs per step): fine-tuning's alternative to the fast schedule's
-PAPERS_RATE, PAPERS_RATE_LABEL = {"lr_start": RunConfig.lr_start, "lr_end": RunConfig.lr_end}, "paper's rate"
+PAPERS_RATE, PAPERS_RATE_LABEL = {"lr_start": RunConfig.lr_start, "lr_end": RunConfig.lr_end}, paper.PAPERS_RATE_LABEL
 # The check of the fast schedule was made with recipe "reidlab-v1" (before the fidelity study), and stays so.
 V1 = {**VIPER, **RECIPES["reidlab-v1"]}
 SEED0 = {"seed": 0}  # runs made before the per-fold initialisation, and still what they measure
