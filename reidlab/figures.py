@@ -176,6 +176,22 @@ def plot_relative_auc(rel: pd.Series):
     return ax.figure
 
 
+def plot_rank1_bars(table: pd.DataFrame, xlabel: str = "rank-1 (%)"):
+    """Horizontal bars: a group per row of ``table`` and a bar per column, both top to bottom in
+    the table's order (a missing number leaves a gap); columns named "paper..." in greys, the
+    columns' legend beside the axes."""
+    ours = iter(f"C{k}" for k in range(10))
+    greys = iter(("0.3", "0.55", "0.75", "0.9"))
+    colours = [next(greys) if c.startswith("paper") else next(ours) for c in table.columns]
+    ax = table.iloc[::-1, ::-1].plot.barh(figsize=(6.4, 0.9 * len(table) + 1), width=0.8, color=colours[::-1])
+    ax.set(xlabel=xlabel, ylabel="", xlim=(0, 100))
+    ax.grid(axis="x", alpha=0.3)
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles[::-1], labels[::-1], fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False)
+    ax.figure.tight_layout()
+    return ax.figure
+
+
 def plot_occlusion(image: np.ndarray, heatmap: np.ndarray):
     """Fig. 9: an example test image beside the region-importance heat map (red = important)."""
     import matplotlib.pyplot as plt

@@ -149,10 +149,16 @@ def averaged_cmc_figure(page: Page) -> None:
 def gallery_check(page: Page) -> None:
     """Table VI's gap, examined: the paper against itself (Tables VI and VII), then VIPeR's
     networks under either gallery (item "table6-gallery")."""
-    page.save(table6_beside_table7(), "paper_vi_vii.csv")
+    beside = page.save(table6_beside_table7(), "paper_vi_vii.csv")
     runs = page.runs("table6-gallery")
     page.save(report.cmc_table(runs, "table6-gallery"), "gallery.csv")
     reproduced, theirs = runs.groupby("variant").rank1.mean(), table6_gallery().rank1
+    bars = report.gallery_bars(reproduced, theirs, beside)
+    page.figure(lambda: figures.plot_rank1_bars(bars), "gallery.png",
+                "**Figure.** Rank-1 of VIPeR's networks on three sets with several images per person: ours with "
+                "one gallery image per test person and with all of a person's other images (mean over the stored "
+                "folds), beside the paper's Table VI and, for the same pair, its Table VII (its own test count).",
+                runs)
     for gallery in GALLERIES.values():
         pairs = [v for v in reproduced.index if v.endswith(f", {gallery}")]
         if pairs:

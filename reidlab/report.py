@@ -209,6 +209,24 @@ def cmc_table(frame: pd.DataFrame, item: str) -> pd.DataFrame:
     return mean_sd_table(frame, columns, rows)
 
 
+def gallery_bars(reproduced: pd.Series, table6: pd.Series, beside: pd.DataFrame) -> pd.DataFrame:
+    """Per pair and weighting of item ``table6-gallery`` with a stored run: rank-1 ours under each
+    gallery (``reproduced``, by variant), the paper's Table VI (``table6``, by variant) and its
+    Table VII for the same pair (``beside``: ``paper.table6_beside_table7``, its first row of the pair)."""
+    from reidlab.paper import GALLERIES
+
+    rows = {}
+    for variant in ITEMS["table6-gallery"].variants:
+        pair, gallery = variant.rsplit(", ", 1)
+        if gallery != GALLERIES["one-image"] or not any(f"{pair}, {g}" in reproduced for g in GALLERIES.values()):
+            continue
+        table7 = beside[beside.index.str.startswith(f"{pair.split()[0]} (")]["Table VII rank-1"]
+        rows[pair] = {**{f"ours, {g}": reproduced.get(f"{pair}, {g}", np.nan) for g in GALLERIES.values()},
+                      "paper, Table VI": table6[variant],
+                      "paper, Table VII": table7.iloc[0] if len(table7) else np.nan}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
 def plural(n: int, noun: str) -> str:
     """``"1 run"``, ``"2 runs"``."""
     return f"{n} {noun}" + ("" if n == 1 else "s")

@@ -337,3 +337,16 @@ def test_a_citation_reads_as_the_references_page_lists_it(tmp_path):
     assert [citation(k, bib) for k in ("one2001", "two2002", "three2003")] == [
         "Solo 2001", "Ana and Cruz 2002", "Xu et al. 2003"]
     assert citation("missing", bib) == "missing" and citation("one2001", tmp_path / "none.bib") == "one2001"
+
+
+def test_gallery_bars_sets_each_pair_beside_both_paper_tables():
+    from reidlab.paper import table6_beside_table7, table6_gallery
+    from reidlab.report import gallery_bars
+
+    ours = pd.Series({"viper->3dpes entropy, one image": 25.0, "viper->3dpes entropy, all images": 40.0,
+                      "viper->caviar none, all images": 50.0})
+    bars = gallery_bars(ours, table6_gallery().rank1, table6_beside_table7())
+    assert list(bars.index) == ["viper->3dpes entropy", "viper->caviar none"]  # stored pairs only, declared order
+    assert bars.loc["viper->3dpes entropy"].tolist() == [25.0, 40.0, 36.6, 26.0]  # the paper's Tables VI and VII
+    assert np.isnan(bars.loc["viper->caviar none", "ours, one image"])
+    assert bars.loc["viper->caviar none", "paper, Table VI"] == 80.6
