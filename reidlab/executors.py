@@ -9,8 +9,10 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import signal
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -62,11 +64,39 @@ def run_work(work: Work, data_root, jobs: int, progress: bool, label: str,
             train_one(a)
             finished()
     else:
-        # forkserver, as for groups: a process forked after torch's OpenMP threads ran can hang
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("forkserver")) as pool:
+        with worker_pool(jobs) as pool:
             for _ in pool.map(train_one, args):
                 finished()
     bar.close()
+
+
+def worker_pool(jobs: int) -> ProcessPoolExecutor:
+    """``jobs`` worker processes, each ended with the process that started it (``end_with_parent``);
+    forkserver, as for groups: a process forked after torch's OpenMP threads ran can hang."""
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("forkserver"),
+                               initializer=end_with_parent)
+
+
+def end_with_parent() -> None:
+    """In a worker process: end it (SIGTERM) once the process that asked for it ends, however that
+    ends. A forkserver's worker is the server's child, and the server lives while any worker does,
+    so without this a study killed outright (SIGKILL) leaves its runs training on as orphans. The
+    parent's sentinel (``multiprocessing.parent_process``) says when; each run keeps its last
+    checkpoint, as at any stop."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
+
+
+def _ended_with_parent(target: Callable, *args) -> None:
+    end_with_parent()
+    target(*args)
 
 
 def threads_per_job(jobs: int) -> int:
@@ -139,7 +169,7 @@ def _in_own_process(target: Callable, *args) -> int:
     context = multiprocessing.get_context(GROUP_CONTEXT)
     if GROUP_CONTEXT == "forkserver":
         context.set_forkserver_preload(["torch", "reidlab.executors"])
-    process = context.Process(target=target, args=args)
+    process = context.Process(target=_ended_with_parent, args=(target, *args))
     process.start()
     process.join()
     return process.exitcode

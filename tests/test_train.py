@@ -1,7 +1,13 @@
 """Training at a tiny size: it learns, it is deterministic, resume equals an uninterrupted run."""
 
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -627,3 +633,36 @@ def test_a_study_skips_a_run_another_process_trains(tmp_path, capsys):
     assert not (held / "metrics.json").exists() and (other / "metrics.json").exists()
     run_work(work, None, 1, False, "x")  # the other study gone: only the held run trains now
     assert (held / "metrics.json").exists()
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads a process's state in /proc")
+def test_a_study_killed_outright_leaves_no_worker_training():
+    """A study's pool (``executors.worker_pool``): SIGKILL the process that holds it, and its busy
+    worker ends too, instead of training on as an orphan."""
+    script = ("import os, sys, time\n"
+              "from reidlab.executors import worker_pool\n"
+              "pool = worker_pool(1)\n"
+              "print(pool.submit(os.getpid).result(), flush=True)\n"
+              "pool.submit(time.sleep, 600)\n"
+              "time.sleep(600)\n")
+    study = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                             stderr=subprocess.DEVNULL)  # its resource tracker warns of what the kill left
+    worker = int(study.stdout.readline())
+    time.sleep(1)  # the worker is busy with the long task
+    study.kill()
+    study.wait()
+    deadline = time.time() + 30
+    while time.time() < deadline and _alive(worker):
+        time.sleep(0.2)
+    alive = _alive(worker)
+    if alive:
+        os.kill(worker, signal.SIGKILL)
+    assert not alive, "the worker outlived its study"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")  # a zombie has ended; only its parent has not collected it
