@@ -179,15 +179,16 @@ def plot_relative_auc(rel: pd.Series):
 def plot_rank1_bars(table: pd.DataFrame, xlabel: str = "rank-1 (%)"):
     """Horizontal bars: a group per row of ``table`` and a bar per column, both top to bottom in
     the table's order (a missing number leaves a gap); columns named "paper..." in greys, the
-    columns' legend beside the axes."""
+    columns' legend under the axes."""
     ours = iter(f"C{k}" for k in range(10))
     greys = iter(("0.3", "0.55", "0.75", "0.9"))
     colours = [next(greys) if c.startswith("paper") else next(ours) for c in table.columns]
-    ax = table.iloc[::-1, ::-1].plot.barh(figsize=(6.4, 0.9 * len(table) + 1), width=0.8, color=colours[::-1])
+    ax = table.iloc[::-1, ::-1].plot.barh(figsize=(6.4, 0.9 * len(table) + 1.6), width=0.8, color=colours[::-1])
     ax.set(xlabel=xlabel, ylabel="", xlim=(0, 100))
     ax.grid(axis="x", alpha=0.3)
     handles, labels = ax.get_legend_handles_labels()
-    ax.legend(handles[::-1], labels[::-1], fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False)
+    ax.legend(handles[::-1], labels[::-1], fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2,
+              frameon=False)  # under the axes: the bars keep the figure's width on a phone
     ax.figure.tight_layout()
     return ax.figure
 
