@@ -21,6 +21,7 @@ from reidlab.paper import GALLERIES, table6_beside_table7, table6_gallery
 from reidlab.schedule import run_item
 from reidlab.store import READS, book_out_for, store_for
 from reidlab.study import CHOSEN, DEV_CHOICE, FLOOR_CANDIDATES, ITEMS, item_folds, trained_items
+from reidlab.study import claims as declared_claims
 
 
 @dataclass
@@ -78,9 +79,10 @@ class Page:
 
         row = summary(self.profile, self.data_root, self.store, items=[self.item]).loc[self.item]
         data = " --data-root DIR" if self.real else ""
-        lead = "No run of this item is stored" if self.frame.empty else "The runs this figure compares are not stored"
+        lead = ("No run of this item is stored" if self.frame.empty
+                else "The runs this figure needs are not all stored")  # e.g. an average over all pairs
         return (f"{lead} at profile {self.profile} yet, so no figure: `reidlab study "
-                f"{self.item} --profile {self.profile}{data}` trains its {row.pending} pending runs (about "
+                f"{self.item} --profile {self.profile}{data}` trains its {report.plural(row.pending, 'pending training')} (about "
                 f"{row['CPU hours']:g} CPU hours on 2 cores, or {row['GPU minutes']:g} GPU minutes).")
 
     def save(self, table: pd.DataFrame, name: str, shown: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -162,9 +164,10 @@ def gallery_check(page: Page) -> None:
     for gallery in GALLERIES.values():
         pairs = [v for v in reproduced.index if v.endswith(f", {gallery}")]
         if pairs:
-            gap = (reproduced[pairs] - theirs[pairs]).abs().mean()
-            print(f"{gallery}: rank-1 differs from Table VI's by {gap:.1f} points on average "
-                  f"({report.plural(len(pairs), 'variant')} stored)")
+            signed = reproduced[pairs] - theirs[pairs]
+            each = ", ".join(f"{v.rsplit(', ', 1)[0]} {d:+.1f}" for v, d in signed.items())
+            print(report.wrapped(f"{gallery}: rank-1 minus Table VI's: {each}; mean absolute difference "
+                                 f"{signed.abs().mean():.1f} points ({report.plural(len(pairs), 'variant')} stored)"))
 
 
 def seed_sets(page: Page) -> None:
@@ -291,6 +294,8 @@ def _claims(page: Page, items: list[str], name: str) -> pd.DataFrame:
     table.to_csv(page.out / name)
     print(verdicts.tally(table))
     display(table.drop(columns="item").style.hide(axis="index"))  # the claim names its figure or table
+    for text, caveat in ((c.text, c.caveat) for item, c in declared_claims() if item in items and c.caveat):
+        print(report.wrapped(f"* {text}: {caveat}"))
     return table
 
 
@@ -324,6 +329,13 @@ def epoch_pairs(page: Page) -> None:
     page.save(pairs_table(page.data_root), "pairs_per_epoch.csv")  # fold 0's training split
     epochs, _ = _dev_table(page, "epoch-pairs", "epoch_pairs.csv")
     print(report.better_beyond_noise(epochs, *ITEMS["epoch-pairs"].variants))  # the rule the default follows
+
+
+def fine_tuning_folds(page: Page) -> None:
+    """Table V fold by fold: from scratch and fine-tuned at either rate, on the same folds."""
+    table = report.fine_tuning_by_fold(page.frame)
+    page.save(table, "folds.csv", table.astype(object).where(table.notna(), "–"))
+    print(report.fine_tuning_summary(table))
 
 
 def finetune_rate(page: Page) -> None:

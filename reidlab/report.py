@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from reidlab.paper import FOLD_SD_RANK1, paper_table
+from reidlab.paper import FOLD_SD_RANK1, PAPERS_RATE_LABEL, paper_table
 from reidlab.store import READS, STORE, stored
 from reidlab.study import ANALYSIS_ITEMS, FAST_SCHEDULE, HEADLINE, ITEMS, POOLED, PROFILES, SEED_SETS, item_folds, plan
 
@@ -227,6 +227,41 @@ def gallery_bars(reproduced: pd.Series, table6: pd.Series, beside: pd.DataFrame)
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
+FINE_TUNING = {"scratch": "{d} none", "fast": "{d} VIPeR", "paper's": "{d} VIPeR, " + PAPERS_RATE_LABEL}
+
+
+def fine_tuning_by_fold(frame: pd.DataFrame, datasets: Sequence[str] = ("ilids", "caviar", "3dpes")) -> pd.DataFrame:
+    """Table V fold by fold: rank-1 from scratch and fine-tuned from VIPeR at the fast rate and at
+    the paper's (columns ``FINE_TUNING``), on the folds each has, and "Δ": each fine-tuned column
+    minus from scratch. Same fold, same split, same VIPeR network: a collapse shows as itself,
+    beside the other rate."""
+    parts = {}
+    for d in datasets:
+        t = pd.DataFrame({name: frame[frame.variant == v.format(d=d)].set_index("fold").rank1
+                          for name, v in FINE_TUNING.items()}).sort_index()
+        for rate in list(FINE_TUNING)[1:]:
+            t[f"Δ {rate}"] = t[rate] - t["scratch"]
+        parts[d] = t
+    return pd.concat(parts, names=["dataset", "fold"]).round(1)
+
+
+def fine_tuning_summary(table: pd.DataFrame) -> str:
+    """Per dataset, on the folds with all three rows: fine-tuned minus from scratch at either rate,
+    beside the paper's difference (Table V)."""
+    paper = paper_frame("table5").rank1
+    lines = ["Δ: rank-1 fine-tuned from VIPeR minus from scratch, on the same fold."]
+    for d, t in table.groupby(level="dataset", sort=False):
+        full = t.dropna(subset=list(FINE_TUNING))
+        theirs = paper[f"{d} VIPeR"] - paper[f"{d} none"]
+        if full.empty:
+            lines.append(f"{d}: no fold has all three rows yet (paper: {theirs:+.1f})")
+            continue
+        fast, slow = (full[f"Δ {rate}"].mean() for rate in list(FINE_TUNING)[1:])
+        lines.append(f"{d}, {plural(len(full), 'fold')} with all three rows: Δ {fast:+.1f} at the fast rate, "
+                     f"{slow:+.1f} at the {PAPERS_RATE_LABEL} (paper: {theirs:+.1f})")
+    return wrapped(*lines)
+
+
 def plural(n: int, noun: str) -> str:
     """``"1 run"``, ``"2 runs"``."""
     return f"{n} {noun}" + ("" if n == 1 else "s")
@@ -269,6 +304,11 @@ def profile_note(profile: str, real_data: bool, item: str | None = None, frame: 
                      f"{ITEMS[source].title.split(':')[0]} \"{variant}\", fold 0.")
     else:
         lines.append(f"Data: {data}.")
+    return wrapped(*lines)
+
+
+def wrapped(*lines: str) -> str:
+    """Each line wrapped to the book's text column (``NOTE_WIDTH``), continued indented."""
     return "\n".join(textwrap.fill(line, NOTE_WIDTH, subsequent_indent="  ", break_on_hyphens=False) for line in lines)
 
 

@@ -119,6 +119,7 @@ class Claim:
     paper: str = ""
     margin: float = MARGIN
     margin_why: str = MARGIN_WHY
+    caveat: str = ""  # what a reader should know of the runs the verdict rests on (a note under the claims)
 
     def __post_init__(self):
         if self.kind not in ("beats", "matches", "reaches") or (self.kind == "reaches" and not isinstance(self.b, float)):
@@ -149,6 +150,10 @@ class PaperItem:
 VIPER, PETA = {"dataset": "viper"}, {"dataset": "peta-reid", "tasks": "V+I+A"}
 # the paper's learning rate (at any pairs per step): fine-tuning's alternative to the fast schedule's
 PAPERS_RATE, PAPERS_RATE_LABEL = {"lr_start": RunConfig.lr_start, "lr_end": RunConfig.lr_end}, paper.PAPERS_RATE_LABEL
+# Table V's claims rest on its declared rows, fine-tuned at the fast rate (lr x8)
+FINE_TUNING_CAVEAT = (f"decided on the rows fine-tuned at the fast rate (lr x8), where fine-tuning collapsed on "
+                      f"some test folds; Table V's page shows each fold beside the same fine-tuning at the "
+                      f"{PAPERS_RATE_LABEL} (rows 'VIPeR, {PAPERS_RATE_LABEL}')")
 # The check of the fast schedule was made with recipe "reidlab-v1" (before the fidelity study), and stays so.
 V1 = {**VIPER, **RECIPES["reidlab-v1"]}
 SEED0 = {"seed": 0}  # runs made before the per-fold initialisation, and still what they measure
@@ -387,21 +392,27 @@ ITEMS: dict[str, PaperItem] = {
         "rate it settles), so its CAVIAR row measures that, not pre-training: "
         "results/diagnostics/caviar-finetune-lr/. Which rate fine-tuning takes at the fast schedule was chosen "
         "on dev partitions (item `finetune-rate`, its rule declared before its runs; last table and the rule's "
-        "sentence under it), before any fold of Table V beyond fold 0 ran: the paper's rate was not better beyond "
-        "the noise, so the fine-tuned rows keep the fast rate, as the paper's words have it. At that rate "
+        "sentence under it), before any fold of Table V beyond fold 0 ran. The rule: the paper's rate replaces the "
+        "fast one only if it beats it in both mean rank-1 and mAP by more than the *fold noise* (the standard "
+        "deviation over partitions, pooled over both rates and centred per dataset). It did not, so the "
+        "fine-tuned rows keep the fast rate, as the paper keeps every hyperparameter of its other experiments "
+        "('All the hyperparameters, such as the learning rate and number of epochs, remained identical', "
+        "Sec. V-E3). At that rate "
         "fine-tuning also collapsed on some dev partitions (the last table's spread), so a fine-tuned row's folds "
         "may include such collapses: they are reported as they are, never re-run. They did: on test folds 0-2 "
         "CAVIAR's fine-tuned row collapsed on all three and i-LIDS's on one. So the rows *VIPeR, paper's rate* "
         "(declared after those folds, before any run of their own) measure the deviation itself: the same "
         "fine-tuning at the paper's rate (lr 1e-3 -> 1e-5, still 8 pairs per step), on the same folds and "
-        "networks. The claims stay on the declared rows, at the fast rate; both are shown.",
+        "networks. The claims stay on the declared rows, at the fast rate; both are shown, and fold by fold "
+        "beside the from-scratch row (the table after the figure).",
         {**{f"{d} {p}": {"dataset": d, "tasks": "V+I+A", **({"pretrained": "@viper"} if p == "VIPeR" else {})}
             for d in ("ilids", "caviar", "3dpes") for p in ("VIPeR", "none")},
          **{f"{d} VIPeR, {PAPERS_RATE_LABEL}": {"dataset": d, "tasks": "V+I+A", "pretrained": "@viper", **PAPERS_RATE}
             for d in ("ilids", "caviar", "3dpes")}},
-        page=(*CMC, "finetune_rate"), files=("table.csv", "cmc.png", "finetune_rate.csv"), paper=paper.table5,
+        page=(*CMC, "fine_tuning_folds", "finetune_rate"), files=("table.csv", "cmc.png", "folds.csv", "finetune_rate.csv"),
+        paper=paper.table5,
         claims=tuple(Claim(f"VIPeR pre-training helps {name} (Table V; 'approximately a 6% improvement')",
-                           f"{d} VIPeR", f"{d} none") for d, name in (("ilids", "i-LIDS"), ("caviar", "CAVIAR"),
+                           f"{d} VIPeR", f"{d} none", caveat=FINE_TUNING_CAVEAT) for d, name in (("ilids", "i-LIDS"), ("caviar", "CAVIAR"),
                                                                       ("3dpes", "3DPeS")))),
     "table6": PaperItem(
         "Table VI: cross-dataset by attribute weighting",

@@ -19,6 +19,6 @@ def test_a_page_without_runs_shows_no_figure_but_the_command_and_cost_that_make_
     assert "CPU hours on 2 cores" in said and (page.out / "cmc.png").is_file()  # the page's files stay complete
     with pytest.raises(AssertionError, match="table.csv was not produced"):  # close checks the page's files
         pages.close(page)
-    pages.cmc_table(page), pages.finetune_rate(page)
+    pages.cmc_table(page), pages.fine_tuning_folds(page), pages.finetune_rate(page)  # on no runs too
     pages.close(page)
     assert (page.out / "reads.json").is_file()

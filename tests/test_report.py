@@ -350,3 +350,27 @@ def test_gallery_bars_sets_each_pair_beside_both_paper_tables():
     assert bars.loc["viper->3dpes entropy"].tolist() == [25.0, 40.0, 36.6, 26.0]  # the paper's Tables VI and VII
     assert np.isnan(bars.loc["viper->caviar none", "ours, one image"])
     assert bars.loc["viper->caviar none", "paper, Table VI"] == 80.6
+
+
+def test_fine_tuning_by_fold_sets_each_rate_beside_from_scratch_on_the_same_fold():
+    from reidlab.report import fine_tuning_by_fold, fine_tuning_summary
+
+    runs = pd.DataFrame([("caviar none", 0, 33.0), ("caviar none", 1, 30.0), ("caviar VIPeR", 0, 8.2),
+                         ("caviar VIPeR", 1, 12.4), ("caviar VIPeR, paper's rate", 0, 22.0)],
+                        columns=["variant", "fold", "rank1"])
+    table = fine_tuning_by_fold(runs, ["caviar", "ilids"])
+    row = table.loc[("caviar", 0)]
+    assert row["Δ fast"] == -24.8 and row["Δ paper's"] == -11.0
+    assert np.isnan(table.loc[("caviar", 1), "paper's"])  # not run: a gap, not a zero
+    assert "ilids" not in table.index.get_level_values("dataset")  # no runs, no rows
+    summary = fine_tuning_summary(table)
+    assert "caviar, 1 fold with all three rows: Δ -24.8 at the fast rate" in summary.replace("\n  ", " ")
+    assert "-11.0 at the paper's rate (paper: +9.1)" in summary.replace("\n  ", " ")  # 38.2 - 29.1
+
+
+def test_table5_claims_carry_the_fine_tuning_caveat():
+    from reidlab.study import FINE_TUNING_CAVEAT, claims
+
+    table5 = [c for item, c in claims() if item == "table5"]
+    assert table5 and all(c.caveat == FINE_TUNING_CAVEAT for c in table5)
+    assert all(not c.caveat for item, c in claims() if item != "table5")
