@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from reidlab import figures, report
-from reidlab.paper import GALLERIES, table6_beside_table7, table6_gallery
+from reidlab.paper import GALLERIES, table6_beside_table7, table6_gallery, table7_others
 from reidlab.schedule import run_item
 from reidlab.store import READS, book_out_for, store_for
 from reidlab.study import CHOSEN, DEV_CHOICE, FLOOR_CANDIDATES, ITEMS, item_folds, trained_items
@@ -168,6 +168,13 @@ def gallery_check(page: Page) -> None:
             each = ", ".join(f"{v.rsplit(', ', 1)[0]} {d:+.1f}" for v, d in signed.items())
             print(report.wrapped(f"{gallery}: rank-1 minus Table VI's: {each}; mean absolute difference "
                                  f"{signed.abs().mean():.1f} points ({report.plural(len(pairs), 'variant')} stored)"))
+
+
+def other_methods(page: Page) -> None:
+    """Table VII's other methods, as the paper cites them (its claims compare with two of them)."""
+    table = table7_others()
+    print("The other methods of Table VII, as the paper cites them (it gives no rank 5 for them):")
+    page.save(table, "others.csv", table.astype(object).where(table.notna(), "–"))
 
 
 def seed_sets(page: Page) -> None:

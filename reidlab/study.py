@@ -460,7 +460,7 @@ ITEMS: dict[str, PaperItem] = {
                             ("cuhk01", "prid", "V+I", 100), ("cuhk01", "viper", "V+I", 316),
                             ("ilids", "viper", "V+I+A", 316), ("ilids", "prid", "V+I+A", 100),
                             ("prid", "viper", "V+I+A", 316))},
-        paper=paper.table7,
+        page=(*CMC, "other_methods"), files=("table.csv", "cmc.png", "others.csv"), paper=paper.table7,
         claims=(Claim("Cross-dataset CUHK01 -> VIPeR is comparable to DML's 16.2 (Table VII, abstract)",
                       "cuhk01->viper", 16.17, kind="matches", paper="16.0 against DML's 16.17"),
                 Claim("Cross-dataset i-LIDS -> VIPeR is comparable to IDML's 11.6 (Table VII)",

@@ -374,3 +374,14 @@ def test_table5_claims_carry_the_fine_tuning_caveat():
     table5 = [c for item, c in claims() if item == "table5"]
     assert table5 and all(c.caveat == FINE_TUNING_CAVEAT for c in table5)
     assert all(not c.caveat for item, c in claims() if item != "table5")
+
+
+def test_table7_others_are_the_papers_comparisons_its_claims_cite():
+    from reidlab.paper import table7_others
+    from reidlab.study import ITEMS
+
+    others = table7_others()
+    assert not any(v.endswith(" Ours") for v in others.index) and len(others) == 9
+    for claim in ITEMS["table7"].claims:  # each claim's number is a row of the table the page shows
+        assert (others.rank1 == claim.b).any()
+    assert others.loc["cuhk01->viper DML", "rank1"] == 16.17 and "rank5" not in others  # the paper gives no rank 5
