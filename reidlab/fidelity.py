@@ -84,9 +84,10 @@ def recipe_table(frame: pd.DataFrame) -> pd.DataFrame:
         row["vs v1: rank-1 / mAP"] = "-" if variant == V1 else _paired(frame, variant, V1)
         d_same = [e.get("distance_same", np.nan) for e in last]
         d_diff = [e.get("distance_different", np.nan) for e in last]
-        row["distance +/- pairs"] = f"{np.mean(d_same):.2f} / {np.mean(d_diff):.2f}"
+        row["last epoch: distance same / other person"] = f"{np.mean(d_same):.2f} / {np.mean(d_diff):.2f}"
         rows.append(row)
-    columns = ["variant", "partitions", "rank1", "rank10", "mAP", "vs v1: rank-1 / mAP", "distance +/- pairs"]
+    columns = ["variant", "partitions", "rank1", "rank10", "mAP", "vs v1: rank-1 / mAP",
+               "last epoch: distance same / other person"]
     return pd.DataFrame(rows, columns=columns).set_index("variant")
 
 

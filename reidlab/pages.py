@@ -106,6 +106,7 @@ def open_page(item: str, profile: str = "smoke", data_root: str | None = None, d
     page = Page(item, profile, data_root, Path(store) if store else store_for(profile, real), out, overrides,
                 jobs, execute_runs)
     pd.set_option("display.max_rows", 500)  # every row of a page's table, none elided
+    pd.set_option("display.max_colwidth", 120)  # a verdict or a note whole (an HTML cell wraps it)
     if ITEMS[item].variants:
         page.frame = page.runs()
     print(report.profile_note(profile, real, item, page.frame if ITEMS[item].variants else None))
@@ -183,8 +184,11 @@ def seed_sets(page: Page) -> None:
 
     page.save(report.seed_sets(page.profile, page.real, page.store), "seed_sets.csv")
     headline = verdicts.claims(page.profile, page.real, page.store, items=["replication"]).iloc[0]
-    print(f"{headline.claim}: {headline.reproduced} (n = {headline.n}); equivalence: {headline.equivalence}; "
-          f"{headline.verdict}")
+    print(report.wrapped(f"{headline.claim}: {headline.reproduced} (n = {headline.n}); equivalence: "
+                         f"{headline.equivalence}; {headline.verdict}",
+                         "On fold 0 the sets 'seed 0' and 'seed = fold' are one run (seed 0 = fold 0), so fold 0's "
+                         "pooled number counts it twice, as pre-registered: fold 0 has two initialisations, "
+                         "folds 1-9 three."))
 
 
 # --- Fig. 4: training curves -------------------------------------------------------------------------
@@ -291,8 +295,9 @@ def claims(page: Page) -> None:
     _claims(page, trained_items("beyond"), "beyond.csv")
 
 
-def _claims(page: Page, items: list[str], name: str) -> pd.DataFrame:
-    """The verdicts on the claims of ``items``, with their tally, saved as ``name``."""
+def _claims(page: Page, items: list[str], name: str, shown: list[str] | None = None) -> pd.DataFrame:
+    """The verdicts on the claims of ``items``, with their tally, saved as ``name`` (its ``shown``
+    columns displayed, default all)."""
     from IPython.display import display
 
     from reidlab import verdicts
@@ -300,7 +305,8 @@ def _claims(page: Page, items: list[str], name: str) -> pd.DataFrame:
     table = verdicts.claims(page.profile, page.real, page.store, items)
     table.to_csv(page.out / name)
     print(verdicts.tally(table))
-    display(table.drop(columns="item").style.hide(axis="index"))  # the claim names its figure or table
+    columns = shown or [c for c in table.columns if c != "item"]  # the claim names its figure or table
+    display(table[columns].style.hide(axis="index"))
     for text, caveat in ((c.text, c.caveat) for item, c in declared_claims() if item in items and c.caveat):
         print(report.wrapped(f"* {text}: {caveat}"))
     return table
@@ -444,8 +450,9 @@ def dev_choice(page: Page) -> None:
 
 
 def item_claims(page: Page) -> None:
-    """This item's claims, declared before its runs, and their verdicts."""
-    _claims(page, [page.item], "claims.csv")
+    """This item's claims, declared before its runs, and their verdicts (narrower than the claims
+    page: its test, p and equivalence columns are in claims.csv and on that page)."""
+    _claims(page, [page.item], "claims.csv", ["claim", "verdict", "reproduced", "n", "paper"])
 
 
 def pose_probes(page: Page) -> None:

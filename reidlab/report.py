@@ -295,8 +295,9 @@ def profile_note(profile: str, real_data: bool, item: str | None = None, frame: 
         lines.append(f"Data: {data}.")
         # records made before the singular was written say "1 threads" (a record is never edited)
         devices = frame.device.str.replace(" 1 threads,", " 1 thread,", regex=False).value_counts()
-        lines.append("Devices: " + ", ".join(f"{d} ({plural(n, 'run')})" for d, n in devices.items())
-                     + ".")
+        # the device a run finished on (a run begun on a GPU may end on the CPU: page Methods check)
+        lines.append("Finished on: " + ", ".join(f"{d} ({plural(n, 'run')})" for d, n in devices.items())
+                     + "; where each epoch ran: page Methods check.")
     elif item in ANALYSIS_ITEMS:  # an analysis of one trained network (fold 0, as the paper's figures)
         source, variant = ANALYSIS_ITEMS[item]
         dataset = ITEMS[source].variants[variant].get("dataset", "")

@@ -18,7 +18,7 @@ written into every result:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import permutations
 from typing import Callable
 
@@ -499,30 +499,31 @@ ITEMS: dict[str, PaperItem] = {
         "when, on at least 3 common folds, its mean rank-1 and mAP differ from the paper schedule's by no more "
         "than the fold-to-fold noise: the standard deviation over folds pooled over both schedules "
         "(`report.fold_noise`; column *noise*). Training times are per run; runs trained in a batched group "
-        "(`reidlab.batched`, on a GPU) share the group's time. The check was made with recipe v1; the "
+        "(`reidlab.batched`, on a GPU) share the group's time, and runs on different devices are not comparable "
+        "in time. The check was made with recipe v1 (per-image normalisation; page *Fidelity*).\n\nThe "
         "second table makes it again under the default recipe, on Table IV's own runs (*Ours* at the paper's "
         "and at the fast schedule, the folds both have). The third checks the training precision the same way: "
-        "bf16 autocast (for GPU throughput) against fp32 on Table IV's first 3 folds (item `precision`). "
+        "bf16 autocast (for GPU throughput) against fp32 on Table IV's first 3 folds (item `precision`).\n\n"
         "Below: what an epoch is. The paper presents "
         "\"all matching image pairs once\" and as many random mismatching pairs; the authors' code (and "
         "reidlab's default, `epoch_pairs: per-person`) one positive pair per person, of random images. "
         "The two are the same on VIPeR and PRID, and far apart on the multi-image sets (table: pairs per "
         "epoch on fold 0's training split). Both are measured on three i-LIDS dev partitions (item "
         "`epoch-pairs`; the fast schedule); the default changes only if *all pairs* is better there "
-        "by more than the partition-to-partition noise. Last: the initialisation. The paper varies it "
+        "by more than the partition-to-partition noise.\n\nThen the initialisation. The paper varies it "
         "across folds, and so does the study: test fold k trains from seed k (`study._initialisation`; "
         "the schedule checks above stay from seed 0, as they were made). The same fold trained from seed 0 "
         "and from seed = fold (Table IV *Ours* and Fig. 4 "
         "*verification only*, folds 1 on, fast schedule) shows how far the initialisation alone moves "
         "a fold's result: the spread of the paired differences (*rank-1 diff*) is sqrt(2) times one run's "
-        "(column *one run's SD*; set it beside the fold noise). Then where each stored run came from, by "
+        "(column *one run's SD*; set it beside the fold noise).\n\nThen where each stored run came from, by "
         "provenance class: *recorded at run time* (its commit is in this history and nothing in its record was "
         "entered by hand), *reconstructed by hand* (a note in its provenance.json says what was corrected or "
         "entered; shown) or *commit outside the history* (e.g. a branch that never landed; shown with its "
         "replay, the largest relative difference of its first epoch's losses retrained with main's code, "
         "`results/provenance/replay.csv`). The table after it lists the runs whose epochs trained on more than "
         "one device (e.g. Table IV *Ours* fold 0: epochs 1-334 on an H100, 335-600 on the CPU its record "
-        "names), each stretch with the commit that says so (`provenance_notes.json` beside the run). Last of "
+        "names), each stretch with the commit that says so (`provenance_notes.json` beside the run).\n\nLast of "
         "all, what the study still has to "
         "train at the profile the item pages use (`reidlab plan`): per item, its distinct trainings (a run "
         "two items share counts once), how many are stored, and the predicted time of the rest on a 2-core "
@@ -597,6 +598,17 @@ ITEMS: dict[str, PaperItem] = {
         folds=DEV_FOLDS, dev=True, page=()),
     **BEYOND_ITEMS,  # the book's last part
 }
+
+
+def _claims_shown(items: dict[str, PaperItem]) -> dict[str, PaperItem]:
+    """Every item page with claims ends with them and their verdicts (``pages.item_claims``): where
+    the reproduction disagrees with the paper, the page says so itself."""
+    return {name: it if not (it.claims and it.page) or "item_claims" in it.page
+            else replace(it, page=(*it.page, "item_claims"), files=(*it.files, "claims.csv"))
+            for name, it in items.items()}
+
+
+ITEMS = _claims_shown(ITEMS)
 # The book's first part, in order: item names and pages under book/ (the paper items follow).
 STUDY_PART = ["claims", "book/methods", "datasets", "schedules", "fidelity", "book/rerun", "book/gpu", "book/cluster",
               "book/references"]

@@ -31,7 +31,7 @@ def test_detail_and_recipe_tables():
     assert details.loc["momentum", "reidlab v1"] == "0" and details.loc["momentum", "default (v2)"] == "0"
     recipes = fidelity.recipe_table(FRAME)
     assert recipes.loc["reidlab v1", "rank1"] == "22.0 ± 2.8"
-    assert recipes.loc["authors", "distance +/- pairs"] == "1.00 / 3.00"
+    assert recipes.loc["authors", "last epoch: distance same / other person"] == "1.00 / 3.00"
     assert fidelity.best_variant(FRAME) == "authors"
 
 

@@ -20,5 +20,6 @@ def test_a_page_without_runs_shows_no_figure_but_the_command_and_cost_that_make_
     with pytest.raises(AssertionError, match="table.csv was not produced"):  # close checks the page's files
         pages.close(page)
     pages.cmc_table(page), pages.fine_tuning_folds(page), pages.finetune_rate(page)  # on no runs too
+    pages.item_claims(page)
     pages.close(page)
     assert (page.out / "reads.json").is_file()
