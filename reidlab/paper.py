@@ -57,13 +57,16 @@ def table4() -> pd.DataFrame:
 
 
 PAPERS_RATE_LABEL = "paper's rate"  # Table V's rows fine-tuned at the paper's learning rate (``study.PAPERS_RATE``)
+PAPERS_SCHEDULE_LABEL = "paper's schedule"  # Table V's rows at the paper's step (``study.PAPER_STEP``)
 
 
 def table5() -> pd.DataFrame:
-    """Table V; its pre-trained rows also stand beside the study's rows fine-tuned at the paper's rate."""
+    """Table V; its rows also stand beside the study's rows fine-tuned at the paper's rate, and
+    (both rows) at the paper's schedule."""
     t = _wide(paper_table("table5_small_datasets"), lambda r: f"{NAMES[r.dataset]} {r.pretrain}")
     pretrained = t[t.index.str.endswith(" VIPeR")]
-    return pd.concat([t, pretrained.rename(index=lambda v: f"{v}, {PAPERS_RATE_LABEL}")])
+    return pd.concat([t, pretrained.rename(index=lambda v: f"{v}, {PAPERS_RATE_LABEL}"),
+                      t.rename(index=lambda v: f"{v}, {PAPERS_SCHEDULE_LABEL}")])
 
 
 def table6() -> pd.DataFrame:

@@ -352,20 +352,22 @@ def test_gallery_bars_sets_each_pair_beside_both_paper_tables():
     assert bars.loc["viper->caviar none", "paper, Table VI"] == 80.6
 
 
-def test_fine_tuning_by_fold_sets_each_rate_beside_from_scratch_on_the_same_fold():
+def test_fine_tuning_by_fold_sets_each_schedule_beside_from_scratch_on_the_same_fold():
     from reidlab.report import fine_tuning_by_fold, fine_tuning_summary
 
     runs = pd.DataFrame([("caviar none", 0, 33.0), ("caviar none", 1, 30.0), ("caviar VIPeR", 0, 8.2),
-                         ("caviar VIPeR", 1, 12.4), ("caviar VIPeR, paper's rate", 0, 22.0)],
+                         ("caviar VIPeR", 1, 12.4), ("caviar VIPeR, paper's rate", 0, 22.0),
+                         ("caviar none, paper's schedule", 0, 31.0), ("caviar VIPeR, paper's schedule", 0, 36.5)],
                         columns=["variant", "fold", "rank1"])
     table = fine_tuning_by_fold(runs, ["caviar", "ilids"])
-    row = table.loc[("caviar", 0)]
-    assert row["Δ fast"] == -24.8 and row["Δ paper's"] == -11.0
-    assert np.isnan(table.loc[("caviar", 1), "paper's"])  # not run: a gap, not a zero
+    assert table.loc[("caviar", 0, "fast"), "Δ"] == -24.8
+    assert table.loc[("caviar", 0, "fast, paper's rate"), "Δ"] == -11.0  # beside the fast schedule's scratch
+    assert table.loc[("caviar", 0, "paper's schedule"), "Δ"] == 5.5
+    assert list(table.loc[("caviar", 1)].index) == ["fast"]  # no row for a schedule without a run on that fold
     assert "ilids" not in table.index.get_level_values("dataset")  # no runs, no rows
-    summary = fine_tuning_summary(table)
-    assert "caviar, 1 fold with all three rows: Δ -24.8 at the fast rate" in summary.replace("\n  ", " ")
-    assert "-11.0 at the paper's rate (paper: +9.1)" in summary.replace("\n  ", " ")  # 38.2 - 29.1
+    summary = fine_tuning_summary(table).replace("\n  ", " ")
+    assert "caviar: Δ fast -21.2 (2 folds); fast, paper's rate -11.0 (1 fold); paper's schedule +5.5 (1 fold)" in summary
+    assert "(paper: +9.1)" in summary  # 38.2 - 29.1
 
 
 def test_table5_claims_carry_the_fine_tuning_caveat():

@@ -8,8 +8,8 @@ from reidlab.config import RunConfig
 from reidlab.errors import ConfigError
 from reidlab.schedule import run_item
 from reidlab.store import stored
-from reidlab.study import (DEV_FOLDS, DEV_SPLIT_SEED, FAST_SCHEDULE, HEADLINE, ITEMS, PAPERS_RATE_LABEL, POOLED, PROFILES,
-                           item_folds, plan, pretrain_config, pretrain_runs, waits)
+from reidlab.study import (DEV_FOLDS, DEV_SPLIT_SEED, FAST_SCHEDULE, HEADLINE, ITEMS, PAPERS_RATE_LABEL,
+                           PAPERS_SCHEDULE_LABEL, POOLED, PROFILES, item_folds, plan, pretrain_config, pretrain_runs, waits)
 
 
 @pytest.mark.parametrize("item", list(ITEMS))
@@ -20,8 +20,9 @@ def test_every_item_plans_valid_configs(item):
         assert len(runs) == len(ready) * item_folds(item, profile)
         # at 2 epochs, 1/4 and 1/2 of the schedules' are both 1; seed 0 is seed = fold on fold 0
         shared = len(HEADLINE) if item == "replication" else 0
-        if "lr_start" not in PROFILES[profile].overrides:  # at the paper's rate the two rates are one
-            shared += sum(r.variant.endswith(PAPERS_RATE_LABEL) for r in runs)
+        if "lr_start" not in PROFILES[profile].overrides:  # at the paper's step, its rate's and its
+            # schedule's rows are the declared ones
+            shared += sum(r.variant.endswith((PAPERS_RATE_LABEL, PAPERS_SCHEDULE_LABEL)) for r in runs)
         if (item, profile) != ("schedules", "smoke"):
             assert len({r.identity for r in runs}) == len(runs) - shared  # distinct configs, distinct ids
     synthetic = plan(item, "smoke", real_data=False)
