@@ -51,6 +51,11 @@ def caption(item: str, frame: pd.DataFrame, what: str, variants: list[str] | Non
         theirs = paper.loc[v, "rank1"] if paper is not None and v in paper.index and "rank1" in paper else None
         parts.append(f"{v} {ours}" + (f", paper {theirs:.1f}" if theirs is not None and not np.isnan(theirs) else ""))
     shown = "; ".join(parts[:12]) + (f"; and {len(parts) - 12} more (see the table)" if len(parts) > 12 else "")
+    counts = {int(rank1.loc[v, "size"]) for v in variants if v in rank1.index}
+    if len(counts) > 1:  # a mean of 10 folds beside one of 1 is not a comparison
+        shown += (". These are means over different folds; the paired differences, on the folds both sides "
+                  "have, are the claims' (below)" if ITEMS[item].claims else
+                  ". These are means over different folds")
     says = ITEMS[item].paper_says
     return (f"**Figure.** {what} **Rank-1**: {shown}." + (f" **The paper**: {says}" if says else ""))
 

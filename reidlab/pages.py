@@ -286,13 +286,24 @@ def datasets(page: Page) -> None:
         figures.show_image(sheet, f"**{name}**: 16 random persons, two images each (person id, camera).")
 
 
+VERDICT_COLUMNS = ["claim", "verdict", "reproduced", "n", "paper"]  # what a page shows first
+TEST_COLUMNS = ["claim", "tested", "p", "equivalence"]  # how each verdict was reached
+
+
 def claims(page: Page) -> None:
-    """The paper's claims, then those of the part "Beyond the paper" (declared before their runs)."""
+    """The paper's claims, then those of the part "Beyond the paper" (declared before their runs):
+    each as its verdicts, then the tests behind them (two tables narrow enough for a phone)."""
     from IPython.display import Markdown, display
 
-    _claims(page, trained_items("paper"), "table.csv")
-    display(Markdown("**Beyond the paper**: the paper's own conjectures (Sec. VI), tested (issue 33)."))
-    _claims(page, trained_items("beyond"), "beyond.csv")
+    for items, name, lead in ((trained_items("paper"), "table.csv", None),
+                              (trained_items("beyond"), "beyond.csv", "**Beyond the paper**: the paper's own "
+                               "conjectures (Sec. VI), tested with claims declared before their runs.")):
+        if lead:
+            display(Markdown(lead))
+        table = _claims(page, items, name, VERDICT_COLUMNS)
+        display(Markdown("How each verdict was reached: the rule tested, the paired t-test's p and, for a "
+                         "*matches* or *reaches* claim, the equivalence test."))
+        display(table[TEST_COLUMNS].style.hide(axis="index"))
 
 
 def _claims(page: Page, items: list[str], name: str, shown: list[str] | None = None) -> pd.DataFrame:
@@ -306,9 +317,14 @@ def _claims(page: Page, items: list[str], name: str, shown: list[str] | None = N
     table.to_csv(page.out / name)
     print(verdicts.tally(table))
     columns = shown or [c for c in table.columns if c != "item"]  # the claim names its figure or table
-    display(table[columns].style.hide(axis="index"))
-    for text, caveat in ((c.text, c.caveat) for item, c in declared_claims() if item in items and c.caveat):
-        print(report.wrapped(f"* {text}: {caveat}"))
+    caveats = {c.text: c.caveat for item, c in declared_claims() if item in items and c.caveat}
+    marks = {caveat: "*" * (i + 1) for i, caveat in enumerate(dict.fromkeys(caveats.values()))}
+    shown_table = table.assign(verdict=[v + (f" ({marks[caveats[c]]} note)" if c in caveats else "")
+                                        for c, v in zip(table.claim, table.verdict)])
+    display(shown_table[columns].style.hide(axis="index"))
+    for caveat, mark in marks.items():  # each note once, under the table
+        named = "; ".join(c for c, said in caveats.items() if said == caveat)
+        print(report.wrapped(f"{mark} {named}: {caveat}."))
     return table
 
 
@@ -452,7 +468,7 @@ def dev_choice(page: Page) -> None:
 def item_claims(page: Page) -> None:
     """This item's claims, declared before its runs, and their verdicts (narrower than the claims
     page: its test, p and equivalence columns are in claims.csv and on that page)."""
-    _claims(page, [page.item], "claims.csv", ["claim", "verdict", "reproduced", "n", "paper"])
+    _claims(page, [page.item], "claims.csv", VERDICT_COLUMNS)
 
 
 def pose_probes(page: Page) -> None:

@@ -673,8 +673,9 @@ def _some(values: pd.Series, noun: str, most: int = 3) -> str:
 
 def pose_probe_table(frame: pd.DataFrame, store: Path, data_root: str | None, variants: Sequence[str]) -> pd.DataFrame:
     """Per variant: the pose probe's test accuracy over the stored runs with weights (mean ± sd,
-    percent), chance beside it, and the folds it rests on (``probe.pose_probe``; runs stored
-    before their item kept weights have none, so the folds of two rows may differ)."""
+    percent), the majority pose's share (chance) beside it, and the folds it rests on
+    (``probe.pose_probe``; runs stored before their item kept weights have none, so the folds of
+    two rows may differ)."""
     from reidlab.probe import pose_probe
     from reidlab.run import final_weights
 
@@ -687,8 +688,8 @@ def pose_probe_table(frame: pd.DataFrame, store: Path, data_root: str | None, va
         accuracy = pd.Series([p.accuracy for p in found.values()], dtype=float)
         rows[variant] = {"probe accuracy (%)": _mean_sd(accuracy.mean(), accuracy.std()) if found
                          else "no stored weights",
-                         "chance (%)": f"{np.mean([p.chance for p in found.values()]):.1f}" if found else "-",
-                         "folds": ", ".join(map(str, sorted(found))) or "-"}
+                         "majority pose (%)": f"{np.mean([p.chance for p in found.values()]):.1f}" if found else "-",
+                         "fold ids": ", ".join(map(str, sorted(found))) or "-"}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("variant")
 
 

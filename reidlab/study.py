@@ -219,8 +219,8 @@ BEYOND_ITEMS = {
         "before it learns to hide it. *c* is chosen on three VIPeR **dev partitions** among "
         + ", ".join(f"{c:g}" for c in REVERSAL_CANDIDATES) + " (first table: the highest mean rank-1; the "
         "rule and the claims below were declared before any of these runs), then the 10 test folds run. "
-        "A linear pose probe on the frozen features (last table: accuracy against chance, on the folds whose "
-        "weights are stored: the baselines' runs stored before this item kept none) tells a reversal "
+        "A linear pose probe on the frozen features (last table: accuracy against chance, the majority "
+        "pose's share, on the folds whose weights are stored: the baselines' runs stored before this item kept none) tells a reversal "
         "that removed pose from one that did not, so that a null result can be read.",
         {"V+I+A": {**VIPER, "tasks": "V+I+A"}, "V+I+A+P": {**VIPER},
          "V+I+A+P reversed": {**VIPER, "pose_reversal": CHOSEN["pose_reversal"]}},
@@ -298,7 +298,10 @@ ITEMS: dict[str, PaperItem] = {
                       paper="V+I+A is the best task set"))),
     "table1": PaperItem(
         "Table I: attribute and pose classification on VIPeR",
-        "Accuracy, precision, recall of each attribute head and the entropy of its training labels.",
+        "Accuracy, precision, recall of each attribute head and the entropy of its training labels. VIPeR's "
+        "attributes here are mapped from PETA's labels, not Layne et al.'s (page *Methods*: four of the 15 are "
+        "approximations), so an attribute's balance, and with it the entropy and the accuracy a head can reach "
+        "by always answering 'no', can differ from the paper's.",
         {"multi-task": {**VIPER}}, page=("attributes",), files=("table.csv",)),
     "fig6": PaperItem(
         "Fig. 6: one attribute at a time",
@@ -499,7 +502,9 @@ ITEMS: dict[str, PaperItem] = {
         "{cite}`baltieri2011` and PRID 2011 {cite}`hirzer2011` from PETA's release {cite}`deng2014`, which "
         "adds attribute labels (VIPeR's 15 attributes of {cite:t}`layne2012` are derived from them), and "
         "CUHK01 {cite}`li2012` from its own. The table counts what reidlab reads (*release*: PETA's or the "
-        "dataset's own layout; *paper*: its key in the References). Each is used under its authors' release "
+        "dataset's own layout; *paper*: the dataset's publication, in the References; *cameras* \u2013: a set "
+        "without camera pairs, where each person's images are one pool). PETA's i-LIDS holds 120 persons, where the "
+        "paper's Table VII tests on 119. Each is used under its authors' release "
         "terms, for research; obtain it from them. Splits are seeded and saved with the results (`results/data/`).",
         page=("datasets",), files=("table.csv",)),
     "schedules": PaperItem(

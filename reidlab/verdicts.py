@@ -160,7 +160,7 @@ def claims(profile: str, real_data: bool, store: Path = STORE, items: list[str] 
             have = "has" if effect.n == 1 else "have"
             decided = f"pending (pre-registered on {item_folds(item, profile)} folds; {effect.n} {have} every set)"
         rows.append({**row, "reproduced": f"{effect.mean:+.1f}{ci}", "n": effect.n,
-                     "p": "-" if np.isnan(effect.p) else f"{effect.p:.3f}",
+                     "p": "-" if np.isnan(effect.p) else "< 0.001" if effect.p < 0.001 else f"{effect.p:.3f}",
                      "equivalence": _equivalence(effect, claim),
                      "verdict": decided if real_data
                      else "no verdict: synthetic data"})

@@ -38,6 +38,15 @@ def test_caption_gives_rank1_beside_the_paper_and_marks_missing_variants():
     assert "Ours 31.0 (3 folds), paper 33.6" in text
     assert "Ours Multi-Label not run yet, paper 33.1" in text
     assert "approaches ~33%" in figures.caption("fig4", _frame([]).reindex(columns=["variant", "rank1"]), "x")
+    assert "different folds" not in text  # one variant stored: nothing to compare
+
+
+def test_a_caption_says_when_its_means_are_over_different_folds():
+    uneven = pd.concat([_frame(["VIPeR V"], folds=3), _frame(["VIPeR V+I"], folds=1)])
+    text = figures.caption("fig5", uneven, "Mean CMC.")
+    assert "VIPeR V 31.0 (3 folds)" in text and "VIPeR V+I 30.0 (1 fold)" in text
+    assert "means over different folds; the paired differences" in text  # fig5 has claims below
+    assert "different folds" not in figures.caption("fig5", _frame(["VIPeR V", "VIPeR V+I"]), "Mean CMC.")
 
 
 def test_the_paper_points_of_a_variant_not_run_are_drawn_and_only_drawn_styles_are_named():
