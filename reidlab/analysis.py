@@ -6,7 +6,8 @@ rectangle for all images of an iteration; rank-1 ``c_r``). Pixel p's importance 
 ``sum over regions r containing p of (1 - c_r / b)``. Rectangles are zeroed in the network's
 input space (normalised YUV, so zero is the image's mean colour) on the 64x64 image before the
 test views are cut; their sides are uniform in ``[min_size, max_size]`` pixels (the paper gives
-no sizes) and their positions uniform over the image.
+no sizes) and their positions uniform over the image. The sum favours the centre, which more
+rectangles cover (``coverage_map``); ``mean_importance_map`` divides it out.
 
 Activation images (Fig. 10): for final-layer neuron n with activation x_{n,i} on image i,
 w_{n,i} = softmax_i(x_{n,i}); the positive image is sum_i w_{n,i} I_i and the negative image the
@@ -44,6 +45,20 @@ def importance_map(regions: np.ndarray, rank1: np.ndarray, baseline: float, size
     for (top, left, h, w), c in zip(regions, rank1):
         heat[top:top + h, left:left + w] += 1.0 - c / baseline
     return heat
+
+
+def coverage_map(regions: np.ndarray, size: int) -> np.ndarray:
+    """``(size, size)``: how many regions cover each pixel. Random rectangles kept inside the image
+    cover its centre far more often than its border, so the paper's sum (``importance_map``) peaks
+    at the centre even for a network that cares for every pixel alike: its map divided by this one
+    (the mean loss of the occlusions covering a pixel) is free of that."""
+    return importance_map(regions, np.zeros(len(regions)), 1.0, size)
+
+
+def mean_importance_map(occlusion: "Occlusion") -> np.ndarray:
+    """Per pixel, the mean ``1 - rank1_r / baseline`` over the regions covering it (nan: none)."""
+    coverage = coverage_map(occlusion.regions, occlusion.heatmap.shape[0])
+    return np.divide(occlusion.heatmap, coverage, out=np.full_like(coverage, np.nan), where=coverage > 0)
 
 
 @dataclass

@@ -198,18 +198,23 @@ def plot_rank1_bars(table: pd.DataFrame, xlabel: str = "rank-1 (%)"):
     return ax.figure
 
 
-def plot_occlusion(image: np.ndarray, heatmap: np.ndarray):
-    """Fig. 9: an example test image beside the region-importance heat map (red = important)."""
+def plot_occlusion(image: np.ndarray, heatmap: np.ndarray, mean_map: np.ndarray | None = None):
+    """Fig. 9: an example test image beside the region-importance heat map (red = important), and
+    (``mean_map``) the same per covering occlusion, free of the sum's pull to the centre."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(1, 2, figsize=(5, 4))
+    maps = [("region importance\n(the paper's sum)", heatmap)]
+    if mean_map is not None:
+        maps.append(("per covering\nocclusion (mean)", mean_map))
+    fig, ax = plt.subplots(1, 1 + len(maps), figsize=(2.6 * (1 + len(maps)), 4))
     ax[0].imshow(image)
-    ax[0].set_title("a test image")
-    im = ax[1].imshow(heatmap, cmap="jet")
-    ax[1].set_title("region importance")
+    ax[0].set_title("a test image", fontsize=9)
+    for a, (title, values) in zip(ax[1:], maps):
+        im = a.imshow(values, cmap="jet")
+        a.set_title(title, fontsize=9)
+        fig.colorbar(im, ax=a, fraction=0.05)
     for a in ax:
         a.axis("off")
-    fig.colorbar(im, ax=ax[1], fraction=0.05)
     return fig
 
 

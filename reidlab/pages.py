@@ -124,6 +124,8 @@ def close(page: Page) -> None:
 
 def cmc_table(page: Page) -> None:
     page.save(report.cmc_table(page.frame, page.item), "table.csv")  # "not run yet" where none is stored
+    for line in report.same_networks(page.item, page.profile, page.real):  # the paper's own spread
+        print(report.wrapped(line))
 
 
 def cmc_figure(page: Page) -> None:
@@ -239,7 +241,7 @@ def _trained(page: Page):
 
 def occlusion(page: Page) -> None:
     """Region importance by random occlusions (drawn from the analysed run's seed)."""
-    from reidlab.analysis import occlusion_importance
+    from reidlab.analysis import mean_importance_map, occlusion_importance
     from reidlab.study import OCCLUSION_ITERATIONS
 
     run = _trained(page)
@@ -249,10 +251,13 @@ def occlusion(page: Page) -> None:
         print(f"baseline rank-1 {occ.baseline_rank1:.1f}%, {len(occ.rank1)} occlusions, "
               f"rank-1 under occlusion {occ.rank1.mean():.1f}% on average")
     fig = figures.unavailable_figure() if run is None else figures.plot_occlusion(
-        run.test_data.images[run.eval_set.query[0]], occ.heatmap)
+        run.test_data.images[run.eval_set.query[0]], occ.heatmap, mean_importance_map(occ))
     figures.show(fig, page.out / "heatmap.png", figures.analysis_caption(
         page.item, "Region importance: per pixel, the summed rank-1 loss of the random occlusions covering it "
-        "(red: important), for Table IV's network (*Ours*, fold 0), beside a test image."))
+        "(red: important), for Table IV's network (*Ours*, fold 0), beside a test image; right, the same "
+        "divided by how many occlusions cover the pixel. Rectangles kept inside the image cover its centre "
+        "far more often than its border, so the paper's sum peaks at the centre even for a network that "
+        "weighs every pixel alike; the mean per covering occlusion does not."))
 
 
 def activations(page: Page) -> None:

@@ -324,6 +324,35 @@ def paper_frame(item: str) -> pd.DataFrame | None:
     return source() if source else None
 
 
+def same_networks(item: str, profile: str, real_data: bool) -> list[str]:
+    """A line per variant of ``item`` that trains the same network as variants of other item pages
+    (the same runs: a training is stored once), with the rank-1 the paper reports for it in each
+    table that gives one: the paper's own spread for one configuration."""
+    def on_a_page(it: str) -> bool:
+        return bool(ITEMS[it].page) and not ITEMS[it].dev and ITEMS[it].part == "paper"
+
+    def paper_rank1(it: str, variant: str) -> str:
+        paper = paper_frame(it)
+        number = paper.rank1.get(variant) if paper is not None and "rank1" in paper else None
+        return "" if number is None or not np.isfinite(number) else f"{number:g}"
+
+    networks: dict[str, list[tuple[str, str]]] = {}
+    for it in filter(on_a_page, ITEMS):
+        for run in plan(it, profile, real_data):
+            if run.fold == 0:
+                networks.setdefault(run.identity, []).append((it, run.variant))
+    lines = []
+    for run in (r for r in plan(item, profile, real_data) if r.fold == 0):
+        others = [(it, v) for it, v in networks.get(run.identity, []) if it != item]
+        if others:
+            said = [f"{ITEMS[it].title.split(':')[0]} '{v}'" + (f" (paper {n})" if (n := paper_rank1(it, v)) else "")
+                    for it, v in others]
+            here = paper_rank1(item, run.variant)
+            lines.append(f"'{run.variant}' is the same network, the same runs, as {', '.join(said)}"
+                         + (f"; the paper's rank-1 for it here: {here}." if here else "."))
+    return lines
+
+
 # the datasets the study trains and tests on (page "Datasets")
 STUDY_DATASETS = ("viper", "ilids", "caviar", "3dpes", "prid", "cuhk01")
 

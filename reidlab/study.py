@@ -305,8 +305,11 @@ ITEMS: dict[str, PaperItem] = {
         {"multi-task": {**VIPER}}, page=("attributes",), files=("table.csv",)),
     "fig6": PaperItem(
         "Fig. 6: one attribute at a time",
-        "CMC area under the curve when training with verification and a single attribute, relative to "
-        "verification alone.",
+        "CMC area under the curve (the mean of the CMC curve over all ranks: 1 = every query right at rank 1, "
+        "about 0.5 = random) when training with verification and a single attribute, relative to verification "
+        "alone. The paper says 're-identification and a single attribute' against a system 'trained only to "
+        "perform re-identification'; it is read here as verification with and without one attribute (V+A "
+        "against V, as in Fig. 5), not with identification as well, an interpretation.",
         {"none": {**VIPER, "tasks": "V"},
          **{a: {**VIPER, "tasks": "V+A", "attribute_weighting": "given",
                 "attribute_weights": [float(b == a) for b in LAYNE_ATTRIBUTES]} for a in LAYNE_ATTRIBUTES}},

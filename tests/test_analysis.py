@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from reidlab.analysis import activation_images, importance_map, occlusion_importance, random_regions
+from reidlab.analysis import (Occlusion, activation_images, coverage_map, importance_map, mean_importance_map,
+                              occlusion_importance, random_regions)
 from reidlab.data.record import ReidDataset
 from reidlab.data.splits import EvalSet
 
@@ -17,6 +18,23 @@ def test_importance_map_by_hand():
     a, b = 1 - 10 / 40, 1 - 30 / 40
     want = np.array([[a, a, 0], [a, a + b, b], [0, b, b]])
     np.testing.assert_allclose(heat, want)
+
+
+def test_the_mean_per_covering_occlusion_divides_out_coverage_by_hand():
+    regions = np.array([[0, 0, 2, 2], [1, 1, 2, 2]])
+    np.testing.assert_array_equal(coverage_map(regions, 3), [[1, 1, 0], [1, 2, 1], [0, 1, 1]])
+    heat = importance_map(regions, np.array([10.0, 30.0]), baseline=40.0, size=3)
+    mean = mean_importance_map(Occlusion(heat, 40.0, regions, np.array([10.0, 30.0])))
+    a, b = 1 - 10 / 40, 1 - 30 / 40
+    np.testing.assert_allclose(mean, [[a, a, np.nan], [a, (a + b) / 2, b], [np.nan, b, b]])
+
+
+def test_random_rectangles_cover_the_centre_most_so_a_uniform_loss_sums_to_a_centre_peak():
+    regions = random_regions(1000, 64, 8, 32, seed=0)
+    coverage = coverage_map(regions, 64)
+    assert coverage[32, 32] > 5 * coverage[32, 0] > 5 * coverage[0, 0]  # the sum's pull to the centre
+    uniform = Occlusion(importance_map(regions, np.full(1000, 20.0), 40.0, 64), 40.0, regions, np.full(1000, 20.0))
+    np.testing.assert_allclose(mean_importance_map(uniform)[coverage > 0], 0.5)  # flat once divided
 
 
 def test_random_regions_stay_inside():

@@ -387,3 +387,13 @@ def test_table7_others_are_the_papers_comparisons_its_claims_cite():
     for claim in ITEMS["table7"].claims:  # each claim's number is a row of the table the page shows
         assert (others.rank1 == claim.b).any()
     assert others.loc["cuhk01->viper DML", "rank1"] == 16.17 and "rank5" not in others  # the paper gives no rank 5
+
+
+def test_a_page_names_the_other_pages_that_show_the_same_network_with_the_papers_numbers():
+    from reidlab.report import same_networks
+
+    lines = same_networks("table2", "fast", real_data=True)
+    default = next(line for line in lines if line.startswith("'VIPeR entropy'"))
+    assert "Table IV 'Ours' (paper 33.6)" in default and "Table III '16/64/64 f128' (paper 31)" in default
+    assert default.endswith("the paper's rank-1 for it here: 29.8.")  # the paper's own spread: 29.8 / 31 / 33.6
+    assert not any(line.startswith("'VIPeR none'") for line in lines)  # a network of this page alone
