@@ -176,7 +176,8 @@ def gallery_check(page: Page) -> None:
 def other_methods(page: Page) -> None:
     """Table VII's other methods, as the paper cites them (its claims compare with two of them)."""
     table = table7_others()
-    print("The other methods of Table VII, as the paper cites them (it gives no rank 5 for them):")
+    print("The other methods of Table VII, as the paper cites them (it gives no rank 5 for them; "
+          "DTRSVM: Ma et al. 2015, in the References; IDML and DML: both from the paper's ref. [61]):")
     page.save(table, "others.csv", table.astype(object).where(table.notna(), "–"))
 
 

@@ -212,8 +212,8 @@ BEYOND_ITEMS = {
     "pose-reversal": PaperItem(
         "Pose invariance by gradient reversal (Sec. VI's first conjecture)",
         "The paper found its pose head to hurt (Fig. 5: V+I+A beats V+I+A+P) and ends with a conjecture "
-        "it did not test (quoted below). Here the pose head sits behind a gradient reversal layer (Ganin & "
-        "Lempitsky 2015, the paper's ref. [16]): the identity going forward; going back, the gradient negated "
+        "it did not test (quoted below; the paper's reproduced pose result so far: Fig. 5's claims). Here the pose "
+        "head sits behind a gradient reversal layer ({cite:t}`ganin2015`, the paper's ref. [16]): the identity going forward; going back, the gradient negated "
         "and scaled by a coefficient that rises from 0 to *c* along Ganin & Lempitsky's schedule, "
         "c (2 / (1 + exp(-10 p)) - 1) at training progress p. The pose head still learns pose; the network "
         "before it learns to hide it. *c* is chosen on three VIPeR **dev partitions** among "
