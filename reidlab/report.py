@@ -293,7 +293,7 @@ def profile_note(profile: str, real_data: bool, item: str | None = None, frame: 
             else:  # many variants: how many have how many folds
                 folds += "; stored: " + ", ".join(f"{plural(k, 'variant')} {n}/{declared}"
                                                   for n, k in done.value_counts().sort_index(ascending=False).items())
-        lines.append(folds + ".")
+        lines.append(folds + "; a number below is the mean ± standard deviation over the stored folds.")
     if frame is not None and len(frame):
         if real_data:
             data += " (" + ", ".join(sorted(set(frame.dataset) - {"average"})) + ")"

@@ -143,7 +143,7 @@ def test_every_page_says_how_many_folds_are_stored_of_those_declared():
     note = profile_note("fast", True, "table4", frame)
     assert max(map(len, note.splitlines())) <= 64  # read without scrolling
     flat = " ".join(note.split())
-    assert "10 test folds per variant declared; stored: Ours 3/10, Ours Multi-Label 0/10." in flat
+    assert "10 test folds per variant declared; stored: Ours 3/10, Ours Multi-Label 0/10;" in flat
     assert "Data: real data (viper). Finished on: cpu (2 runs), NVIDIA H100 (1 run);" in flat
     assert flat.startswith("Profile fast: deviations") and "10 fold" not in flat.split("Folds:")[0]  # said once
     assert "SYNTHETIC" in profile_note("smoke", False, "fig4")
