@@ -178,7 +178,7 @@ def other_methods(page: Page) -> None:
     table = table7_others()
     print("The other methods of Table VII, as the paper cites them (it gives no rank 5 for them; "
           "DTRSVM: Ma et al. 2015, in the References; IDML and DML: both from the paper's ref. [61]):")
-    page.save(table, "others.csv", table.astype(object).where(table.notna(), "–"))
+    page.save(table, "others.csv", report.dashes(table))
 
 
 def seed_sets(page: Page) -> None:
@@ -369,7 +369,7 @@ def epoch_pairs(page: Page) -> None:
 def fine_tuning_folds(page: Page) -> None:
     """Table V fold by fold: from scratch and fine-tuned at either rate, on the same folds."""
     table = report.fine_tuning_by_fold(page.frame)
-    page.save(table, "folds.csv", table.astype(object).where(table.notna(), "–"))
+    page.save(table, "folds.csv", report.dashes(table))
     print(report.fine_tuning_summary(table))
 
 

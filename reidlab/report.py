@@ -158,7 +158,7 @@ def beside_paper(reproduced: pd.DataFrame, paper: pd.DataFrame, ranks=RANKS,
     table = pd.DataFrame.from_dict(rows, orient="index", columns=["folds"] + [_column(c) for c in columns],
                                    dtype=object)  # a fold count stays an integer beside the paper's "–"
     table.index = pd.MultiIndex.from_tuples(table.index, names=["variant", ""])
-    return _dashes(table)
+    return dashes(table)
 
 
 def mean_sd_table(frame: pd.DataFrame, columns: list[str], variants: list[str] | None = None) -> pd.DataFrame:
@@ -189,7 +189,7 @@ def _column(name: str) -> str:
 NOT_RUN_ROW = "not run yet"
 
 
-def _dashes(table: pd.DataFrame) -> pd.DataFrame:
+def dashes(table: pd.DataFrame) -> pd.DataFrame:
     """Missing numbers as "–" (not NaN)."""
     return table.astype(object).where(table.notna(), "–")
 
