@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from reidlab import figures, report
-from reidlab.paper import GALLERIES, table6_beside_table7, table6_gallery, table7_others
+from reidlab.paper import GALLERIES, table2_gallery, table6_beside_table7, table6_gallery, table7_others
 from reidlab.schedule import run_item
 from reidlab.store import READS, book_out_for, store_for
 from reidlab.study import CHOSEN, DEV_CHOICE, FLOOR_CANDIDATES, ITEMS, item_folds, trained_items
@@ -171,6 +171,19 @@ def gallery_check(page: Page) -> None:
             each = ", ".join(f"{v.rsplit(', ', 1)[0]} {d:+.1f}" for v, d in signed.items())
             print(report.wrapped(f"{gallery}: rank-1 minus Table VI's: {each}; mean absolute difference "
                                  f"{signed.abs().mean():.1f} points ({report.plural(len(pairs), 'variant')} stored)"))
+
+
+def peta_gallery(page: Page) -> None:
+    """Table II's PETA gap, examined: PETA networks of item "table2-gallery" under either gallery."""
+    runs = page.runs("table2-gallery")
+    print(report.wrapped("PETA's gallery, checked (item `table2-gallery`): " + ITEMS["table2-gallery"].text
+                         .removeprefix("Shown on the page of Table II. ")))
+    page.save(report.cmc_table(runs, "table2-gallery"), "gallery.csv")
+    ours, theirs = runs.groupby("variant")[["rank1", "rank50"]].mean(), table2_gallery()
+    for variant, row in ours.iterrows():
+        print(report.wrapped(f"{variant}: rank-1 {row.rank1 - theirs.rank1[variant]:+.1f} and rank-50 "
+                             f"{row.rank50 - theirs.rank50[variant]:+.1f} against the paper's PETA entropy row "
+                             f"({report.plural(runs.variant.eq(variant).sum(), 'fold')})"))
 
 
 def other_methods(page: Page) -> None:

@@ -79,12 +79,21 @@ def table6() -> pd.DataFrame:
 GALLERIES = {"one-image": "one image", "all-images": "all images"}  # config value -> variant label
 
 
-def table6_gallery() -> pd.DataFrame:
-    """Table VI's rows of the pairs item ``table6-gallery`` tests, under either gallery: the
-    paper says nothing of its gallery there, so both stand beside the same numbers."""
-    t = table6()
-    t = t[t.index.str.startswith("viper->")]  # the pairs whose test sets have several images per person
+def _under_galleries(t: pd.DataFrame) -> pd.DataFrame:
+    """The paper's rows ``t`` once per gallery label: it says nothing of its gallery, so both of
+    ours stand beside the same numbers."""
     return pd.concat([t.rename(index=lambda v: f"{v}, {g}") for g in GALLERIES.values()])
+
+
+def table2_gallery() -> pd.DataFrame:
+    """Table II's PETA entropy row, for item ``table2-gallery``."""
+    return _under_galleries(table2().loc[["PETA entropy"]])
+
+
+def table6_gallery() -> pd.DataFrame:
+    """Table VI's rows of the pairs item ``table6-gallery`` tests."""
+    t = table6()
+    return _under_galleries(t[t.index.str.startswith("viper->")])  # the pairs whose test sets have several images per person
 
 
 def table6_beside_table7() -> pd.DataFrame:
