@@ -38,7 +38,7 @@ def fit_linear(x: torch.Tensor, y: torch.Tensor, classes: int) -> torch.nn.Linea
     """Softmax regression on ``x`` ``(N, D)`` (standardise it first) by full-batch L-BFGS:
     deterministic, so a probe's number depends on the features only."""
     torch.manual_seed(0)
-    linear = torch.nn.Linear(x.shape[1], classes)
+    linear = torch.nn.Linear(x.shape[1], classes, dtype=x.dtype)
     torch.nn.init.zeros_(linear.weight), torch.nn.init.zeros_(linear.bias)
     optimiser = torch.optim.LBFGS(linear.parameters(), max_iter=STEPS, line_search_fn="strong_wolfe")
 
@@ -55,7 +55,9 @@ def fit_linear(x: torch.Tensor, y: torch.Tensor, classes: int) -> torch.nn.Linea
 def probe(train_x: torch.Tensor, train_y: np.ndarray, test_x: torch.Tensor, test_y: np.ndarray,
           classes: int) -> Probe:
     """Fit on the training features, score on the test features (standardised by the training
-    features' statistics)."""
+    features' statistics). In float64: features extracted with other thread counts differ in their
+    last float32 bits, and the fit must not turn that into a different test image's prediction."""
+    train_x, test_x = train_x.double(), test_x.double()
     mean, std = train_x.mean(0), train_x.std(0).clamp_min(1e-6)
     linear = fit_linear((train_x - mean) / std, torch.as_tensor(train_y), classes)
     with torch.no_grad():
