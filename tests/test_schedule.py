@@ -239,12 +239,13 @@ def test_a_run_an_item_keeps_the_weights_of_keeps_them_whichever_queue_trains_it
 def test_every_item_that_trains_is_in_one_queue():
     """scripts/gpu_queue (a GPU call) and scripts/cpu_queue (make cpu-study, a study per line)
     between them hold every item that trains, none twice: nothing declared is left untrained."""
+    import itertools
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1] / "scripts"
     gpu = (root / "gpu_queue").read_text().split()
-    cpu = [w for line in (root / "cpu_queue").read_text().splitlines() for w in line.split()
-           if not w.startswith("-") and not w.isdigit()]
+    cpu = [w for line in (root / "cpu_queue").read_text().splitlines()  # a line: items, then options
+           for w in itertools.takewhile(lambda w: not w.startswith("-"), line.split())]
     assert not set(gpu) & set(cpu)
     trains = {i for i in trained_items() + trained_items("beyond") if any(r.config.epochs for r in plan(i, "fast", True))}
     assert trains <= set(gpu) | set(cpu), sorted(trains - set(gpu) - set(cpu))
