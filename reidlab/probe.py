@@ -56,7 +56,8 @@ def probe(train_x: torch.Tensor, train_y: np.ndarray, test_x: torch.Tensor, test
           classes: int) -> Probe:
     """Fit on the training features, score on the test features (standardised by the training
     features' statistics). In float64: features extracted with other thread counts differ in their
-    last float32 bits, and the fit must not turn that into a different test image's prediction."""
+    last float32 bits, and the fit's own rounding should add nothing to that (a test image on a
+    decision boundary may still flip)."""
     train_x, test_x = train_x.double(), test_x.double()
     mean, std = train_x.mean(0), train_x.std(0).clamp_min(1e-6)
     linear = fit_linear((train_x - mean) / std, torch.as_tensor(train_y), classes)
