@@ -312,6 +312,15 @@ def test_seed_sets_show_each_set_and_its_equivalence_with_the_paper(tmp_path, mo
     assert table.loc["Ours, seed 0", "CMC 1 - 33.6: equivalence"] == "-1.0, 90% [-2.7, +0.7] in +-3.2?: holds"
     assert table.loc["Ours, 3 seed sets", "CMC 1"] == "not run yet"  # the other sets are not stored
 
+    def three_sets(item, profile, real, store, overrides=None):  # every set on folds 0-1: the headline waits
+        runs = pd.concat([frame(item, profile, real, store).assign(variant=f"Ours, {s}") for s in report.SEED_SETS])
+        return runs[runs.fold < 2]
+
+    monkeypatch.setattr(report, "runs_frame", three_sets)
+    table = report.seed_sets("fast", True, tmp_path)
+    assert table.loc["Ours, 3 seed sets", "folds"] == "2/10"
+    assert table.loc["Ours, 3 seed sets", "CMC 1 - 33.6: equivalence"] == "pending (pre-registered on 10 folds)"
+
 
 def test_table1_says_which_attributes_the_head_never_predicts():
     from reidlab.report import never_predicted
