@@ -20,7 +20,7 @@ from reidlab import figures, report
 from reidlab.paper import GALLERIES, table2_gallery, table6_beside_table7, table6_gallery, table7_others
 from reidlab.schedule import run_item
 from reidlab.store import READS, book_out_for, store_for
-from reidlab.study import (ALL_IMAGES, CHOSEN, DEV_CHOICE, FLOOR_CANDIDATES, ITEMS, ONE_IMAGE,
+from reidlab.study import (CHOSEN, DEV_CHOICE, FLOOR_CANDIDATES, ITEMS,
                            PETA_GALLERY_HYPOTHESIS, item_folds, trained_items)
 from reidlab.study import claims as declared_claims
 
@@ -179,16 +179,7 @@ def peta_gallery(page: Page) -> None:
     runs = page.runs("table2-gallery")
     print(report.wrapped(f"PETA's gallery, checked (item `table2-gallery`). {PETA_GALLERY_HYPOTHESIS}"))
     page.save(report.cmc_table(runs, "table2-gallery"), "gallery.csv")
-    theirs = table2_gallery()
-    for variant, found in runs.groupby("variant", sort=False):
-        print(report.wrapped(f"{variant}: rank-1 {found.rank1.mean() - theirs.rank1[variant]:+.1f} and rank-50 "
-                             f"{found.rank50.mean() - theirs.rank50[variant]:+.1f} against the paper's PETA entropy "
-                             f"row ({report.plural(len(found), 'fold')})"))
-    paired = runs.pivot(index="fold", columns="variant", values="rank1").dropna()
-    if len(paired.columns) == 2:
-        gain = paired[f"PETA entropy, {ALL_IMAGES}"] - paired[f"PETA entropy, {ONE_IMAGE}"]
-        print(report.wrapped(f"All images minus one image, the same networks: rank-1 {gain.mean():+.1f} "
-                             f"({report.plural(len(gain), 'fold')} with both)"))
+    print(report.wrapped(report.gallery_hypothesis(runs, table2_gallery(), ITEMS["table2-gallery"].folds)))
 
 
 def other_methods(page: Page) -> None:

@@ -18,7 +18,9 @@ import yaml
 
 from reidlab.paper import FOLD_SD_RANK1, PAPERS_RATE_LABEL, PAPERS_SCHEDULE_LABEL, paper_table
 from reidlab.store import READS, STORE, stored
-from reidlab.study import ANALYSIS_ITEMS, FAST_SCHEDULE, HEADLINE, ITEMS, POOLED, PROFILES, SEED_SETS, item_folds, plan
+from reidlab.study import (ALL_IMAGES, ANALYSIS_ITEMS, FAST_SCHEDULE, HEADLINE, ITEMS, MARGIN, ONE_IMAGE, POOLED,
+                           PROFILES, SEED_SETS, item_folds, plan)
+from reidlab.verdicts import interval, paired_effect, verdict, waiting_for_folds
 
 RANKS = (1, 5, 10, 20, 50)
 
@@ -103,14 +105,11 @@ def seed_sets(profile: str, real_data: bool, store: Path = STORE) -> pd.DataFram
     table["finished on"] = [devices.get(v, "-") for v in rows]
     ours = paper_frame("table4").loc["Ours", "rank1"]
     table["paper CMC 1"] = [f"{ours:.1f} ± {FOLD_SD_RANK1:.1f}" if v.startswith("Ours") else "–" for v in rows]
-    declared = item_folds("replication", profile)
 
     def equivalence(v: str) -> str:  # the headline's verdict waits for its pre-registered folds, as its claim does
         if not v.startswith("Ours"):
             return "–"
-        if v.endswith(POOLED) and stored_folds.get(v, 0) < declared:
-            return f"pending (pre-registered on {declared} folds)"
-        return _against(frame, v, ours)
+        return waiting_for_folds(v, stored_folds.get(v, 0), "replication", profile) or _against(frame, v, ours)
     table[f"CMC 1 - {ours:g}: equivalence"] = [equivalence(v) for v in rows]
     first = ["folds", "CMC 1", f"CMC 1 - {ours:g}: equivalence"]  # the verdict beside its number, not cut off
     return table[first + [c for c in table.columns if c not in first]].rename_axis("network, seed set")
@@ -119,14 +118,11 @@ def seed_sets(profile: str, real_data: bool, store: Path = STORE) -> pd.DataFram
 def _against(frame: pd.DataFrame, variant: str, number: float) -> str:
     """A set's rank-1 against the paper's number by the claims' equivalence rule (``verdicts``):
     the difference, its 90% (TOST) interval and the verdict; for each set alone, beside the headline's."""
-    from reidlab.study import MARGIN
-    from reidlab.verdicts import interval, paired_effect, verdict
-
     effect = paired_effect(frame[frame.variant == variant].set_index("fold").rank1, number)
     if effect is None:
         return NOT_RUN_ROW
-    if effect.n < 2:
-        return f"{effect.mean:+.1f} (1 fold)"
+    if not effect.sd > 0:  # one fold, or folds that tie: no interval to judge by
+        return f"{effect.mean:+.1f} ({effect.n} fold{'s' if effect.n > 1 else ''}, no spread)"
     low, high = interval(effect, 0.90)
     return f"{effect.mean:+.1f}, 90% [{low:+.1f}, {high:+.1f}] in +-{MARGIN:g}?: {verdict(effect, 'reaches', MARGIN)}"
 
@@ -215,6 +211,26 @@ def cmc_table(frame: pd.DataFrame, item: str) -> pd.DataFrame:
     if paper is not None:
         return beside_paper(summary, paper, variants=rows)
     return mean_sd_table(frame, columns, rows)
+
+
+def gallery_hypothesis(runs: pd.DataFrame, theirs: pd.DataFrame, folds: int) -> str:
+    """Table II's PETA gallery hypothesis by its declared criterion (``study.PETA_GALLERY_HYPOTHESIS``):
+    with all images, rank-1 and rank-50 within ``MARGIN`` of the paper's; with one image, rank-1 not;
+    mean differences over the ``folds`` declared folds that have both galleries."""
+    one, every = f"PETA entropy, {ONE_IMAGE}", f"PETA entropy, {ALL_IMAGES}"
+    paired = runs.pivot_table(index="fold", columns="variant", values=["rank1", "rank50"]).dropna()
+    if len(paired) < folds or {one, every} - set(paired.columns.get_level_values(1)):
+        return f"The criterion is decided on {folds} folds with both galleries; {len(paired)} stored."
+    paired = paired.head(folds)
+    off = {(k, v): paired[k, v].mean() - theirs.loc[v, k] for k in ("rank1", "rank50") for v in (one, every)}
+    supported = abs(off["rank1", every]) < MARGIN and abs(off["rank50", every]) < MARGIN \
+        and not abs(off["rank1", one]) < MARGIN
+    gain = (paired["rank1", every] - paired["rank1", one]).mean()
+    return (f"Against the paper's PETA entropy row, over {folds} folds: with all images rank-1 "
+            f"{off['rank1', every]:+.1f} and rank-50 {off['rank50', every]:+.1f}; with one image rank-1 "
+            f"{off['rank1', one]:+.1f} (within {MARGIN:g} counts as near). The hypothesis is "
+            f"{'supported' if supported else 'not supported'}. All images minus one image, the same networks: "
+            f"rank-1 {gain:+.1f}.")
 
 
 def gallery_bars(reproduced: pd.Series, table6: pd.Series, beside: pd.DataFrame) -> pd.DataFrame:

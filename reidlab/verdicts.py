@@ -12,7 +12,10 @@ minus B, or A minus the number), with a 95% t interval and the two-sided p of a 
   claim is *contradicted* (A lower / higher than B or the paper). An interval that straddles 0
   but leaves the margin shows nothing either way: no claim holds on a failed rejection.
 * Otherwise *inconclusive*, with the folds that would decide it if the effect and its spread
-  stayed as measured; *pending* where a side has no stored run.
+  stayed as measured; also where the folds' differences are all equal (rank-1 moves in steps of
+  100/316 on VIPeR, so two folds can tie): a zero spread is no evidence of a small one, and its
+  zero-width interval would decide anything. *Pending* where a side has no stored run, and for
+  the pre-registered headline (``POOLED``) until every declared fold is stored.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ def paired_effect(a: pd.Series, b: pd.Series | float) -> Effect | None:
         return Effect(mean, math.nan, math.nan, 1, math.nan, math.nan)
     sd = float(d.std(ddof=1))
     half = stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)
-    p = float(stats.ttest_1samp(d, 0.0).pvalue) if sd > 0 else (0.0 if mean else 1.0)
+    p = float(stats.ttest_1samp(d, 0.0).pvalue) if sd > 0 else math.nan  # no spread: no test
     return Effect(mean, mean - half, mean + half, n, p, sd)
 
 
@@ -62,10 +65,8 @@ def interval(effect: Effect, level: float) -> tuple[float, float]:
 
 def equivalence_p(effect: Effect, margin: float) -> float:
     """The p of two one-sided t-tests (TOST) of |difference| < ``margin``: the larger of the two."""
-    if effect.n < 2:
+    if not effect.sd > 0:  # one fold, or no spread: nothing to test with
         return math.nan
-    if not effect.sd > 0:  # no spread: the mean alone decides
-        return 0.0 if abs(effect.mean) < margin else 1.0
     se = effect.sd / math.sqrt(effect.n)
     below = stats.t.sf((effect.mean + margin) / se, effect.n - 1)  # H0: difference <= -margin
     above = stats.t.cdf((effect.mean - margin) / se, effect.n - 1)  # H0: difference >= +margin
@@ -89,6 +90,8 @@ def verdict(effect: Effect, kind: str = "beats", margin: float = MARGIN, than: s
     says on which side A lies (``than``: B's name; default "the paper" or "B")."""
     if effect.n < 2:
         return "inconclusive (1 fold: no spread to judge by)"
+    if not effect.sd > 0:
+        return f"inconclusive ({effect.n} folds, all the same difference: no spread to judge by)"
     if kind == "beats":
         if effect.low > 0:
             return "holds"
@@ -106,6 +109,15 @@ def verdict(effect: Effect, kind: str = "beats", margin: float = MARGIN, than: s
     options = [n for n in (folds_to_decide(effect, margin, 1.645) if abs(effect.mean) < margin else None,
                            folds_to_decide(effect)) if n]
     return f"inconclusive (about {min(options)} folds would decide it)" if options else "inconclusive"
+
+
+def waiting_for_folds(variant: str, folds: int, item: str, profile: str) -> str | None:
+    """The verdict of the pre-registered headline (``POOLED``) while fewer than its declared folds
+    have every seed set: it is decided on all of them, once (issue 28); None for anything else."""
+    declared = item_folds(item, profile)
+    if not variant.endswith(POOLED) or not 0 < folds < declared:
+        return None
+    return f"pending (pre-registered on {declared} folds; {folds} {'has' if folds == 1 else 'have'} every set)"
 
 
 def paper_effect(item: str, claim) -> str:
@@ -156,9 +168,7 @@ def claims(profile: str, real_data: bool, store: Path = STORE, items: list[str] 
             continue
         ci = "" if effect.n < 2 else f" [{effect.low:+.1f}, {effect.high:+.1f}]"
         decided = verdict(effect, claim.kind, claim.margin, None if claim.kind == "reaches" else f"{claim.b}")
-        if claim.a.endswith(POOLED) and effect.n < item_folds(item, profile):  # decided on all its folds
-            have = "has" if effect.n == 1 else "have"
-            decided = f"pending (pre-registered on {item_folds(item, profile)} folds; {effect.n} {have} every set)"
+        decided = waiting_for_folds(claim.a, effect.n, item, profile) or decided
         rows.append({**row, "reproduced": f"{effect.mean:+.1f}{ci}", "n": effect.n,
                      "p": "-" if np.isnan(effect.p) else "< 0.001" if effect.p < 0.001 else f"{effect.p:.3f}",
                      "equivalence": _equivalence(effect, claim),
@@ -173,7 +183,7 @@ COLUMNS = ["claim", "item", "verdict", "reproduced", "n", "paper", "tested", "p"
 
 def _equivalence(effect: Effect, claim) -> str:
     """A matches/reaches claim's test: the 90% interval against +-margin, and the TOST p."""
-    if claim.kind == "beats" or effect.n < 2:
+    if claim.kind == "beats" or not effect.sd > 0:
         return "-"
     low, high = interval(effect, 0.90)
     return f"[{low:+.1f}, {high:+.1f}] in +-{claim.margin:g}? p {equivalence_p(effect, claim.margin):.3f}"

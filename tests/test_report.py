@@ -319,7 +319,13 @@ def test_seed_sets_show_each_set_and_its_equivalence_with_the_paper(tmp_path, mo
     monkeypatch.setattr(report, "runs_frame", three_sets)
     table = report.seed_sets("fast", True, tmp_path)
     assert table.loc["Ours, 3 seed sets", "folds"] == "2/10"
-    assert table.loc["Ours, 3 seed sets", "CMC 1 - 33.6: equivalence"] == "pending (pre-registered on 10 folds)"
+    # each set alone is judged on the folds it has: d = -1, -2: mean -1.5, sd 0.707, se 0.5; t(0.95, 1) = 6.314:
+    # 90% [-4.66, +1.66], not inside +-3.2; (1.645 x 0.707 / 1.7)^2 < 1 and (1.96 x 0.707 / 1.5)^2 < 1: 3 folds
+    assert table.loc["Ours, seed 0", "CMC 1 - 33.6: equivalence"] == \
+        "-1.5, 90% [-4.7, +1.7] in +-3.2?: inconclusive (about 3 folds would decide it)"
+    # the pooled headline is decided on the 10 pre-registered folds only
+    assert table.loc["Ours, 3 seed sets", "CMC 1 - 33.6: equivalence"] == \
+        "pending (pre-registered on 10 folds; 2 have every set)"
 
 
 def test_table1_says_which_attributes_the_head_never_predicts():
@@ -406,3 +412,25 @@ def test_a_page_names_the_other_pages_that_show_the_same_network_with_the_papers
     assert "Table IV 'Ours' (paper 33.6)" in default and "Table III '16/64/64 f128' (paper 31)" in default
     assert default.endswith("the paper's rank-1 for it here: 29.8.")  # the paper's own spread: 29.8 / 31 / 33.6
     assert not any(line.startswith("'VIPeR none'") for line in lines)  # a network of this page alone
+
+
+def test_peta_gallery_hypothesis_by_its_declared_criterion():
+    from reidlab.paper import table2_gallery
+    from reidlab.report import gallery_hypothesis
+    from reidlab.study import ALL_IMAGES, ONE_IMAGE
+
+    def runs(one, every, folds=3):  # rank-1 and rank-50 per fold, for one image and for all images
+        rows = [{"variant": f"PETA entropy, {g}", "fold": f, "rank1": r1, "rank50": r50}
+                for g, values in ((ONE_IMAGE, one), (ALL_IMAGES, every)) for f, (r1, r50) in enumerate(values[:folds])]
+        return pd.DataFrame(rows)
+
+    theirs = table2_gallery()  # 50.1 / 97.0
+    one, every = [(31.0, 95.0), (32.0, 96.0), (33.0, 97.0)], [(48.0, 96.0), (49.0, 97.0), (50.0, 98.0)]
+    # all images: rank-1 49 - 50.1 = -1.1, rank-50 97 - 97 = 0 (both within 3.2); one image: 32 - 50.1 = -18.1
+    text = gallery_hypothesis(runs(one, every), theirs, 3)
+    assert "rank-1 -1.1 and rank-50 +0.0; with one image rank-1 -18.1" in text
+    assert "is supported" in text and "rank-1 +17.0." in text
+    far = [(44.0, 96.0), (45.0, 97.0), (46.0, 98.0)]  # all images rank-1 45 - 50.1 = -5.1: outside the margin
+    assert "is not supported" in gallery_hypothesis(runs(one, far), theirs, 3)
+    assert gallery_hypothesis(runs(one, every, folds=2), theirs, 3) == \
+        "The criterion is decided on 3 folds with both galleries; 2 stored."

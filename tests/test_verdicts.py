@@ -1,5 +1,6 @@
 """Verdicts on the paper's claims: paired statistics recomputed by hand on tiny inputs."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -71,9 +72,13 @@ def test_matches_rule_by_hand():
     # d = 0, 2: mean 1, sd sqrt(2); (1.96 * 1.414 / 1)^2 = 7.7
     assert verdict(paired_effect(pd.Series([30.0, 31.0]), pd.Series([30.0, 29.0])), "beats") \
         == "inconclusive (about 8 folds would decide it)"
-    # an exact zero with no spread is equivalent: TOST p 0
+    # folds that tie (rank-1 moves in steps of 100/316 on VIPeR) have no spread: a zero-width interval
+    # would make 0.0 "hold" and 1.0 "beat"; neither is evidence, whatever the mean
     flat = paired_effect(pd.Series([30.0, 30.0, 30.0]), pd.Series([30.0] * 3))
-    assert verdict(flat, "matches") == "holds" and equivalence_p(flat, 3.2) == 0.0
+    assert verdict(flat, "matches") == "inconclusive (3 folds, all the same difference: no spread to judge by)"
+    assert np.isnan(equivalence_p(flat, 3.2)) and np.isnan(flat.p)
+    tied = paired_effect(pd.Series([31.0, 32.0]), pd.Series([30.0, 31.0]))
+    assert tied.sd == 0 and verdict(tied, "beats").startswith("inconclusive (2 folds")
 
 
 def test_every_claim_of_the_manifest_gets_a_row(tmp_path):
