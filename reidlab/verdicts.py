@@ -166,7 +166,7 @@ def claims(profile: str, real_data: bool, store: Path = STORE, items: list[str] 
         if effect is None:
             rows.append({**row, "reproduced": "not run yet", "n": 0, "p": "-", "equivalence": "-", "verdict": "pending"})
             continue
-        ci = "" if effect.n < 2 else f" [{effect.low:+.1f}, {effect.high:+.1f}]"
+        ci = "" if not effect.sd > 0 else f" [{effect.low:+.1f}, {effect.high:+.1f}]"  # no zero-width interval
         decided = verdict(effect, claim.kind, claim.margin, None if claim.kind == "reaches" else f"{claim.b}")
         decided = waiting_for_folds(claim.a, effect.n, item, profile) or decided
         rows.append({**row, "reproduced": f"{effect.mean:+.1f}{ci}", "n": effect.n,
