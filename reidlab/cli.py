@@ -181,7 +181,7 @@ def cmd_plan(args: argparse.Namespace) -> None:
     """Per item: trainings, stored / pending, pending images, predicted CPU and GPU time."""
     import pandas as pd
 
-    from reidlab.cost import rounds_summary, summary
+    from reidlab.cost import queue_note, rate, rounds_summary, summary, with_queue_hours
     from reidlab.store import store_for
     from reidlab.study import PROFILES, ROUNDS
 
@@ -193,9 +193,11 @@ def cmd_plan(args: argparse.Namespace) -> None:
         data = str(root) if root else None
         if args.round:
             print(f"round {args.round}: folds {', '.join(map(str, ROUNDS[args.round]))}")
-        print(summary(args.profile, data, store, args.items or None, ROUNDS.get(args.round)))
+        print(with_queue_hours(summary(args.profile, data, store, args.items or None, ROUNDS.get(args.round)), store, data))
         print("\nthe queue by round (reidlab study --round N):")
-        print(rounds_summary(args.profile, data, store, args.items or None))
+        print(with_queue_hours(rounds_summary(args.profile, data, store, args.items or None), store, data))
+    print(f"\nCPU hours: one run alone on 2 cores at the benchmark's rate ({rate('CPU', 8)} images/s at 8 pairs/step, "
+          f"{rate('CPU', 1)} at 1); {queue_note(store, data)}")
 
 
 def cmd_replay(args: argparse.Namespace) -> None:

@@ -8,6 +8,9 @@ fold; ``study.plan``) are counted apart: they take seconds.
 Trained images per run = epochs x pairs per epoch x 2, the pairs counted by the run's own pair
 sampler on its split (``epoch_pairs``). The rates are read from the benchmark tables committed in
 ``results/benchmarks`` (``RATE_SOURCES``), so a new measurement changes the plan with no code.
+The CPU queue as it actually runs (two 1-thread processes, beside whatever else the machine does)
+is slower than the benchmark's one run alone: ``queue_factor`` measures how much from the store's
+own CPU trainings, and ``reidlab plan`` prints the queue hours beside the benchmark's.
 """
 
 from __future__ import annotations
@@ -16,13 +19,15 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from reidlab.config import RunConfig
+from reidlab.config import RunConfig, load_yaml
 from reidlab.data.splits import DEFAULT_PROTOCOL
 from reidlab.errors import ConfigError
 from reidlab.run import training_split
-from reidlab.store import STORE, referenced, stored
+from reidlab.provenance import cpu_model, read_json
+from reidlab.store import STORE, finished_runs, referenced, stored
 from reidlab.study import ITEMS, ROUNDS, item_folds, plan, pretrain_runs, trained_items
 from reidlab.train import PairSampler
 
@@ -83,6 +88,57 @@ def epoch_pairs(cfg: RunConfig, data_root: str | None) -> int:
 def trained_images(cfg: RunConfig, data_root: str | None) -> int:
     """Images a run trains on: epochs x pairs per epoch x 2."""
     return cfg.epochs * epoch_pairs(cfg, data_root) * 2
+
+
+QUEUES = 2  # the CPU queue: two 1-thread studies side by side on the 2 cores (``make cpu-study``)
+MIN_CALIBRATION_RUNS = 5
+
+
+@lru_cache(maxsize=None)
+def queue_factor(store: Path, data_root: str | None) -> tuple[float, int] | None:
+    """(factor, runs): how much longer the CPU queue takes on this machine's CPU model than
+    ``CPU hours`` says. The median, over the stored trainings this CPU model ran wholly at 1 thread
+    (provenance ``cpu_model``, recorded since 2026-12-05), of the machine time each took in the queue
+    (``train_time_s`` / ``QUEUES``: two train at once) over what the benchmark rate predicts for
+    it (one run alone on 2 cores; ``rate``). None under ``MIN_CALIBRATION_RUNS`` such runs: on
+    another machine the plan keeps the benchmark's hours only. A store of real data counts real runs;
+    a resumed run counts under the model that finished it."""
+    ratios, here = [], cpu_model()
+    for name in finished_runs(store):
+        run_dir = store / name
+        prov, metrics = read_json(run_dir / "provenance.json"), read_json(run_dir / "metrics.json")
+        devices = [prov.get("device", "")] + [s.get("device", "") for s in prov.get("segments", ())]
+        if (prov.get("cpu_model") != here or "batched" in metrics
+                or not all(d.startswith("cpu") and " 1 thread" in d for d in devices)):
+            continue
+        cfg = RunConfig.from_stored(load_yaml((run_dir / "config.yaml").read_text()))
+        if not cfg.epochs or (cfg.dataset == "synthetic") != (data_root is None):
+            continue
+        images = trained_images(cfg, data_root)
+        ratios.append(metrics["train_time_s"] / QUEUES / (images / rate("CPU", cfg.pairs_per_step)))
+    return (round(float(np.median(ratios)), 2), len(ratios)) if len(ratios) >= MIN_CALIBRATION_RUNS else None
+
+
+def with_queue_hours(table: pd.DataFrame, store: Path, data_root: str | None) -> pd.DataFrame:
+    """``table`` (``summary``, ``rounds_summary``) with its CPU hours as this CPU model's queue takes
+    them beside them (``queue_factor``), where the store can calibrate them."""
+    calibration = queue_factor(store, data_root)
+    if calibration is None:
+        return table
+    table = table.copy()
+    table.insert(table.columns.get_loc("CPU hours") + 1, "queue hours", (table["CPU hours"] * calibration[0]).round(1))
+    return table
+
+
+def queue_note(store: Path, data_root: str | None) -> str:
+    """What ``queue hours`` means here, or why the plan has none (``queue_factor``)."""
+    calibration = queue_factor(store, data_root)
+    if calibration is None:
+        return (f"no queue hours: fewer than {MIN_CALIBRATION_RUNS} stored trainings ran on this CPU model "
+                f"({cpu_model()}) at 1 thread to calibrate them")
+    factor, runs = calibration
+    return (f"queue hours: the CPU hours x {factor:g}, the median slowdown of the {runs} stored trainings this CPU "
+            f"model ({cpu_model()}) ran in the queue ({QUEUES} one-thread studies side by side)")
 
 
 def pairs_table(data_root: str | None) -> pd.DataFrame:

@@ -250,3 +250,37 @@ def test_every_item_that_trains_is_in_one_queue():
     trains = {i for i in trained_items() + trained_items("beyond") if any(r.config.epochs for r in plan(i, "fast", True))}
     assert trains <= set(gpu) | set(cpu), sorted(trains - set(gpu) - set(cpu))
     assert set(gpu) | set(cpu) <= set(trained_items()) | set(trained_items("beyond"))
+
+
+def _stored_run(store, cfg, train_time_s: float, model: str, device: str = "cpu (x86_64, 1 thread, 2 cores)"):
+    """A finished run as the store holds one: what ``queue_factor`` reads."""
+    import json
+
+    import yaml
+
+    run_dir = store / f"{cfg.identity()}-{train_time_s}-{model}-{device[-14:-7]}"
+    run_dir.mkdir()
+    (run_dir / "config.yaml").write_text(yaml.safe_dump(cfg.to_dict()))
+    (run_dir / "metrics.json").write_text(json.dumps({"train_time_s": train_time_s}))
+    (run_dir / "provenance.json").write_text(json.dumps({"device": device, "cpu_model": model}))
+
+
+def test_the_queue_hours_are_the_cpu_hours_slowed_as_this_cpu_model_ran_the_queue(tmp_path):
+    from reidlab.cost import MIN_CALIBRATION_RUNS, queue_factor, with_queue_hours
+    from reidlab.provenance import cpu_model
+
+    cfg = RunConfig(dataset="synthetic", synthetic_persons=40, epochs=3)
+    alone = trained_images(cfg, None) / rate("CPU", cfg.pairs_per_step)  # benchmark seconds, 2 cores
+    # two runs at once: machine time = train_time / 2; slowdowns 1, 2, 3, 4 (and 10, below)
+    for slowdown in (1, 2, 3, 4):
+        _stored_run(tmp_path, cfg, 2 * slowdown * alone, cpu_model())
+    _stored_run(tmp_path, cfg, 2 * 50 * alone, "another CPU")  # not this model: left out
+    _stored_run(tmp_path, cfg, 2 * 50 * alone, cpu_model(), "cpu (x86_64, 2 threads, 2 cores)")  # not the queue's
+    assert MIN_CALIBRATION_RUNS == 5 and queue_factor(tmp_path, None) is None  # 4 runs: too few
+    assert "queue hours" not in with_queue_hours(summary("smoke", None, tmp_path, ["table4"]), tmp_path, None)
+    _stored_run(tmp_path, cfg, 2 * 10 * alone, cpu_model())
+    queue_factor.cache_clear()
+    assert queue_factor(tmp_path, None) == (3.0, 5)  # median of 1, 2, 3, 4, 10
+    table = with_queue_hours(summary("smoke", None, tmp_path, ["table4"]), tmp_path, None)
+    assert table.loc["table4", "queue hours"] == round(table.loc["table4", "CPU hours"] * 3.0, 1)
+    queue_factor.cache_clear()
