@@ -8,6 +8,7 @@ number from ``reidlab/paper_tables`` (``reidlab.paper``).
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,7 +18,7 @@ import pandas as pd
 import yaml
 
 from reidlab.paper import FOLD_SD_RANK1, PAPERS_RATE_LABEL, PAPERS_SCHEDULE_LABEL, paper_table
-from reidlab.store import READS, STORE, stored
+from reidlab.store import READS, STORE, referenced, stored
 from reidlab.study import (ALL_IMAGES, ANALYSIS_ITEMS, FAST_SCHEDULE, HEADLINE, ITEMS, MARGIN, ONE_IMAGE, POOLED,
                            PROFILES, SEED_SETS, item_folds, plan)
 from reidlab.verdicts import interval, paired_effect, verdict, waiting_for_folds
@@ -28,7 +29,8 @@ RANKS = (1, 5, 10, 20, 50)
 def runs_frame(item: str, profile: str, real_data: bool, store: Path = STORE,
                overrides: dict | None = None) -> pd.DataFrame:
     """One row per stored run of ``item``: variant, fold, CMC at ``RANKS``, mAP, CMC AUC, the
-    full CMC curve, the metrics dict (for item-specific tables) and the device it trained on."""
+    full CMC curve, the metrics dict (for item-specific tables), the device it trained on and its
+    ``network``: the training its numbers rest on (itself, or the stored network it evaluates)."""
     from reidlab.provenance import read_json
 
     rows = []
@@ -38,12 +40,13 @@ def runs_frame(item: str, profile: str, real_data: bool, store: Path = STORE,
             continue
         prov = store / run.identity / "provenance.json"
         device = read_json(prov).get("device", "?") if prov.exists() else "?"
+        network = referenced(run.config) if not run.config.epochs else run.identity  # the training it rests on
         row = {"variant": run.variant, "fold": run.fold, "dataset": run.config.dataset, "device": device,
-               "mAP": m["mAP"], "cmc_auc": m["cmc_auc"], "run": run.identity,
+               "mAP": m["mAP"], "cmc_auc": m["cmc_auc"], "run": run.identity, "network": network,
                "curve": np.array(m["cmc_curve"]), "metrics": m}
         row.update({f"rank{r}": m["cmc"].get(str(r), np.nan) for r in RANKS})
         rows.append(row)
-    columns = ["variant", "fold", "dataset", "device", "mAP", "cmc_auc", "run", "curve", "metrics"] + \
+    columns = ["variant", "fold", "dataset", "device", "mAP", "cmc_auc", "run", "network", "curve", "metrics"] + \
         [f"rank{r}" for r in RANKS]
     return pd.DataFrame(rows, columns=columns)
 
@@ -84,6 +87,7 @@ def _with_fold_means(frame: pd.DataFrame, key: pd.Series, needed: dict, name) ->
             continue
         n = min(len(c) for c in group.curve)
         rows.append({"variant": name(k), "fold": fold, "dataset": "average", "run": "-",
+                     "network": " + ".join(sorted(set(group.network))),
                      "curve": np.mean([c[:n] for c in group.curve], axis=0), "metrics": {},
                      **group[numbers].mean().to_dict()})
     if not rows:  # (an empty frame in the concat would turn every number column to objects)
@@ -343,9 +347,15 @@ def wrapped(*lines: str) -> str:
 
 
 def paper_frame(item: str) -> pd.DataFrame | None:
-    """The paper's CMC numbers for ``item``, indexed by its variant labels (or None)."""
+    """The paper's CMC numbers for ``item``, indexed by its variant labels (or None); a variant
+    ``"<variant>, seed N"`` (the same network at another seed) has its variant's numbers."""
     source = ITEMS[item].paper
-    return source() if source else None
+    if not source:
+        return None
+    frame = source()
+    seeds = {v: re.sub(r", seed \d+$", "", v) for v in ITEMS[item].variants if re.search(r", seed \d+$", v)}
+    seeds = {v: base for v, base in seeds.items() if base in frame.index and v not in frame.index}
+    return pd.concat([frame, frame.loc[list(seeds.values())].set_axis(list(seeds), axis=0)]) if seeds else frame
 
 
 def same_networks(item: str, profile: str, real_data: bool) -> list[str]:

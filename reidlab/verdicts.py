@@ -3,7 +3,10 @@
 A claim (``study.Claim``) compares two variants of an item, or one variant with a number the
 paper reports. Its effect is the paired difference of rank-1 over the folds both sides have (A
 minus B, or A minus the number), with a 95% t interval and the two-sided p of a paired
-(one-sample) t-test. Four verdicts:
+(one-sample) t-test. The test's unit is a training, not a test split (``differences``): where
+folds evaluate the same trained networks (Tables VI-VII train one network on all of a dataset and
+test it on each fold's persons), their differences are one unit, their mean, since the folds
+vary the test persons but not the training; such a claim's n counts networks. Four verdicts:
 
 * "A *beats* B" *holds* when the 95% interval lies above 0 and is *contradicted* below it.
 * "A *matches* B" and "A *reaches* the paper's number" are equivalence claims: they *hold* only
@@ -29,32 +32,73 @@ import pandas as pd
 from scipy import stats
 
 from reidlab.store import STORE
-from reidlab.study import MARGIN, MARGIN_WHY, POOLED, claims as declared_claims, item_folds
+from reidlab.study import ITEMS, MARGIN, MARGIN_WHY, POOLED, claims as declared_claims, item_folds
 
 
 @dataclass(frozen=True)
 class Effect:
-    """A mean difference over ``n`` folds, its 95% interval and two-sided p (NaN for 1 fold)."""
+    """A mean difference over ``n`` units (folds, or ``unit``: the networks several folds
+    share), its 95% interval and two-sided p (NaN for 1 unit)."""
     mean: float
     low: float
     high: float
     n: int
     p: float
     sd: float
+    unit: str = "fold"
+
+    def units(self, n: int | None = None) -> str:
+        n = self.n if n is None else n
+        return f"{n} {self.unit}{'s' * (n != 1)}"
 
 
-def paired_effect(a: pd.Series, b: pd.Series | float) -> Effect | None:
-    """``a - b`` over the folds (the index) both have; ``b`` may be a number."""
+def paired_effect(a: pd.Series, b: pd.Series | float, unit: str = "fold") -> Effect | None:
+    """``a - b`` over the units (the index: folds, or networks) both have; ``b`` may be a number."""
     d = (a - b).dropna()  # a Series aligns on folds; a number is subtracted from every fold
     if d.empty:
         return None
     n, mean = len(d), float(d.mean())
     if n < 2:
-        return Effect(mean, math.nan, math.nan, 1, math.nan, math.nan)
+        return Effect(mean, math.nan, math.nan, 1, math.nan, math.nan, unit)
     sd = float(d.std(ddof=1))
     half = stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)
     p = float(stats.ttest_1samp(d, 0.0).pvalue) if sd > 0 else math.nan  # no spread: no test
-    return Effect(mean, mean - half, mean + half, n, p, sd)
+    return Effect(mean, mean - half, mean + half, n, p, sd, unit)
+
+
+def differences(frame: pd.DataFrame, a: str, b: str | float, item: str, also: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Rank-1 of ``a`` minus ``b`` (a variant or a number), one row per fold (and, for Table VI's
+    "Average <setting>" claims, per pair of variants that differ only in the setting; for ``also``,
+    the variants repeating ``a`` at other seeds, per variant), with the ``unit`` each row belongs
+    to: the networks it rests on (``report.runs_frame``'s ``network``)."""
+    pairs = [(v, b) for v in (a, *also)]
+    if a.startswith("Average ") and isinstance(b, str):  # the average's pairs, each on its own networks
+        setting_a, setting_b = a.split()[-1], b.split()[-1]
+        prefixes = [v[:-len(setting_a)] for v in ITEMS[item].variants if v.endswith(f" {setting_a}")]
+        pairs = [(p + setting_a, p + setting_b) for p in prefixes]
+        full = frame[frame.variant.isin([a, b])].groupby("fold").variant.nunique() == 2  # folds the averages have
+        frame = frame[frame.fold.isin(full[full].index)]
+    rows = []
+    for va, vb in pairs:
+        side_a = frame[frame.variant == va].set_index("fold")
+        side_b = frame[frame.variant == vb].set_index("fold") if isinstance(vb, str) else None
+        for fold, row in side_a.iterrows():
+            if side_b is not None and fold not in side_b.index:
+                continue
+            other = vb if side_b is None else side_b.loc[fold]
+            rows.append({"fold": fold, "diff": row.rank1 - (other if side_b is None else other.rank1),
+                         "unit": row.network if side_b is None else f"{row.network} | {other.network}"})
+    return pd.DataFrame(rows, columns=["fold", "diff", "unit"])
+
+
+def claim_effect(frame: pd.DataFrame, a: str, b: str | float, item: str, also: tuple[str, ...] = ()) -> Effect | None:
+    """``paired_effect`` of a claim: over its folds where each fold rests on networks of its own,
+    else over its distinct networks (network pairs), each the mean of its folds' differences."""
+    d = differences(frame, a, b, item, also)
+    if len(d) == d.fold.nunique() == d.unit.nunique():
+        return paired_effect(d.set_index("fold")["diff"], 0.0)
+    unit = "network" if not isinstance(b, str) else "network pair"
+    return paired_effect(d.groupby("unit")["diff"].mean(), 0.0, unit)
 
 
 def interval(effect: Effect, level: float) -> tuple[float, float]:
@@ -89,16 +133,17 @@ def verdict(effect: Effect, kind: str = "beats", margin: float = MARGIN, than: s
     claim of ``kind`` (``study.Claim``); a ``matches``/``reaches`` claim that is contradicted
     says on which side A lies (``than``: B's name; default "the paper" or "B")."""
     if effect.n < 2:
-        return "inconclusive (1 fold: no spread to judge by)"
+        shared = "" if effect.unit == "fold" else ", its folds vary the test persons only"
+        return f"inconclusive ({effect.units()}{shared}: no spread to judge by)"
     if not effect.sd > 0:
-        return f"inconclusive ({effect.n} folds, all the same difference: no spread to judge by)"
+        return f"inconclusive ({effect.units()}, all the same difference: no spread to judge by)"
     if kind == "beats":
         if effect.low > 0:
             return "holds"
         if effect.high < 0:
             return "contradicted"
         needed = folds_to_decide(effect)
-        return f"inconclusive (about {needed} folds would decide it)" if needed else "inconclusive (no effect seen)"
+        return f"inconclusive (about {effect.units(needed)} would decide it)" if needed else "inconclusive (no effect seen)"
     low, high = interval(effect, 0.90)
     if -margin < low and high < margin:
         return "holds"
@@ -108,7 +153,7 @@ def verdict(effect: Effect, kind: str = "beats", margin: float = MARGIN, than: s
     # inside the margin needs |mean| < margin; the other way out is an interval that leaves 0
     options = [n for n in (folds_to_decide(effect, margin, 1.645) if abs(effect.mean) < margin else None,
                            folds_to_decide(effect)) if n]
-    return f"inconclusive (about {min(options)} folds would decide it)" if options else "inconclusive"
+    return f"inconclusive (about {effect.units(min(options))} would decide it)" if options else "inconclusive"
 
 
 def waiting_for_folds(variant: str, folds: int, item: str, profile: str) -> str | None:
@@ -159,9 +204,7 @@ def claims(profile: str, real_data: bool, store: Path = STORE, items: list[str] 
             frame = with_averages(frame, item)
         if claim.a.endswith(POOLED):  # the per-fold mean over the seed sets (pre-registered)
             frame = with_pooled(frame)
-        rank1 = lambda v: frame[frame.variant == v].set_index("fold").rank1 if len(frame) else pd.Series(dtype=float)  # noqa: E731
-        number = isinstance(claim.b, float)
-        effect = paired_effect(rank1(claim.a), claim.b if number else rank1(claim.b))
+        effect = claim_effect(frame, claim.a, claim.b, item, claim.also)
         row = {"claim": claim.text, "item": item, "tested": _rule(claim), "paper": paper_effect(item, claim)}
         if effect is None:
             rows.append({**row, "reproduced": "not run yet", "n": 0, "p": "-", "equivalence": "-", "verdict": "pending"})

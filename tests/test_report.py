@@ -97,11 +97,12 @@ def test_averages_by_hand():
     from reidlab.report import with_averages
 
     frame = pd.DataFrame({"variant": ["a->b x", "b->a x", "a->b y"], "fold": [0, 0, 0], "dataset": "d",
-                          "mAP": [10.0, 20.0, 5.0], "cmc_auc": 0.5, "run": "r", "metrics": [{}] * 3,
+                          "mAP": [10.0, 20.0, 5.0], "cmc_auc": 0.5, "run": "r", "network": ["n1", "n2", "n3"], "metrics": [{}] * 3,
                           "curve": [np.array([1.0, 2.0]), np.array([3.0, 4.0, 5.0]), np.array([0.0, 1.0])],
                           **{f"rank{r}": [10.0, 30.0, 7.0] for r in (1, 5, 10, 20, 50)}})
     out = with_averages(frame, ["a->b x", "b->a x", "a->b y"]).set_index("variant")
     assert out.loc["Average x", "rank1"] == 20.0 and out.loc["Average x", "mAP"] == 15.0
+    assert out.loc["Average x", "network"] == "n1 + n2"  # the trainings the average rests on
     assert out.loc["Average y", "rank1"] == 7.0
     assert out.loc["Average x", "curve"].tolist() == [2.0, 3.0]  # over the ranks both curves have
     partial = with_averages(frame, ["a->b x", "b->a x", "a->b y", "b->a y"]).variant  # b->a y not stored
@@ -211,6 +212,7 @@ def test_pooled_headline_by_hand():
     rows.append(("Ours, seed 0", 2, 31.0))  # fold 2 has one set only: no pooled row there
     frame = pd.DataFrame({"variant": [v for v, _, _ in rows], "fold": [f for _, f, _ in rows], "dataset": "viper",
                           "mAP": [r + 10 for *_, r in rows], "cmc_auc": 0.5, "run": "r", "metrics": [{}] * len(rows),
+                          "network": [f"{v} {f}" for v, f, _ in rows],
                           "curve": [np.array([r, 100.0]) for *_, r in rows],
                           **{f"rank{k}": [r for *_, r in rows] for k in (1, 5, 10, 20, 50)}})
     pooled = with_pooled(frame)
@@ -302,7 +304,8 @@ def test_seed_sets_show_each_set_and_its_equivalence_with_the_paper(tmp_path, mo
     def frame(item, profile, real, store, overrides=None):  # Ours from seed 0 on 3 folds, 33.6 - 1, -2, 0
         rank1 = [32.6, 31.6, 33.6]
         return pd.DataFrame({"variant": "Ours, seed 0", "fold": range(3), "dataset": "viper", "device": "cpu (x86)",
-                             "mAP": 40.0, "cmc_auc": 0.5, "run": "r", "curve": [np.array([r]) for r in rank1],
+                             "mAP": 40.0, "cmc_auc": 0.5, "run": "r", "network": ["n0", "n1", "n2"],
+                             "curve": [np.array([r]) for r in rank1],
                              "metrics": [{}] * 3, **{f"rank{k}": rank1 for k in (1, 5, 10, 20, 50)}})
 
     monkeypatch.setattr(report, "runs_frame", frame)

@@ -111,7 +111,8 @@ def test_the_pre_registered_headline_is_decided_on_all_its_folds(monkeypatch, tm
         rows = [(v, f) for f in range(folds) for v in sets]
         return lambda *a, **k: pd.DataFrame({
             "variant": [v for v, _ in rows], "fold": [f for _, f in rows], "dataset": "viper", "device": "cpu",
-            "mAP": 40.0, "cmc_auc": 0.5, "run": "r", "curve": [np.array([33.0])] * len(rows), "metrics": [{}] * len(rows),
+            "mAP": 40.0, "cmc_auc": 0.5, "run": "r", "network": [f"{v} {f}" for v, f in rows],
+            "curve": [np.array([33.0])] * len(rows), "metrics": [{}] * len(rows),
             **{f"rank{k}": [33.0 + 0.1 * (f % 3) for _, f in rows] for k in (1, 5, 10, 20, 50)}})
 
     monkeypatch.setattr("reidlab.report.runs_frame", frame(3))
@@ -120,3 +121,47 @@ def test_the_pre_registered_headline_is_decided_on_all_its_folds(monkeypatch, tm
     monkeypatch.setattr("reidlab.report.runs_frame", frame(10))
     row = claims("fast", True, tmp_path, items=["replication"]).iloc[0]
     assert row.n == 10 and row.verdict == "holds"  # 33.0-33.2 on every fold: within 3.2 of 33.6
+
+
+def _frame(rows: list[tuple[str, int, float, str]]) -> pd.DataFrame:
+    """Stored runs as ``report.runs_frame`` gives them: (variant, fold, rank-1, network)."""
+    return pd.DataFrame(rows, columns=["variant", "fold", "rank1", "network"])
+
+
+def test_folds_that_evaluate_one_network_are_one_unit_by_hand():
+    from reidlab.verdicts import claim_effect
+
+    one = _frame([("ilids->viper", f, r, "N") for f, r in enumerate([5.0, 6.0, 7.0])])
+    e = claim_effect(one, "ilids->viper", 11.61, "table7")
+    assert (e.n, e.unit, e.mean) == (1, "network", pytest.approx(6.0 - 11.61))  # not 3 folds: one training
+    assert verdict(e, "matches") == "inconclusive (1 network, its folds vary the test persons only: no spread to judge by)"
+    # two more seeds (``Claim.also``): each network's mean over its folds is a unit
+    more = _frame([("ilids->viper, seed 1", 0, 4.0, "M"), ("ilids->viper, seed 1", 1, 6.0, "M"),
+                   ("ilids->viper, seed 2", 0, 8.0, "K")])
+    e = claim_effect(pd.concat([one, more]), "ilids->viper", 11.61, "table7",
+                     ("ilids->viper, seed 1", "ilids->viper, seed 2"))
+    units = pd.Series([6.0, 5.0, 8.0]) - 11.61  # N, M, K
+    assert (e.n, e.unit, e.mean) == (3, "network", pytest.approx(units.mean()))
+    assert e.sd == pytest.approx(units.std(ddof=1))
+    # networks of their own on each fold: the folds are the units, as before
+    own = _frame([("ilids->viper", f, r, f"N{f}") for f, r in enumerate([5.0, 6.0, 7.0])])
+    e = claim_effect(own, "ilids->viper", 11.61, "table7")
+    assert (e.n, e.unit) == (3, "fold") and e == paired_effect(pd.Series([5.0, 6.0, 7.0]), 11.61)
+    assert verdict(e, "matches") == "contradicted (lower than B)"
+
+
+def test_an_average_over_networks_is_tested_over_its_network_pairs_by_hand():
+    from itertools import permutations
+
+    from reidlab.report import with_averages
+    from reidlab.verdicts import claim_effect
+
+    gain = {"viper": 1.0, "ilids": 2.0, "3dpes": 4.0, "caviar": 5.0}  # entropy minus none, by source network
+    rows = [(f"{a}->{b} {w}", fold, 20.0 + fold + (gain[a] if w == "entropy" else 0.0) + (w == "equal"), f"{a} {w}")
+            for a, b in permutations(gain, 2) for w in ("entropy", "equal", "none") for fold in (0, 1)]
+    frame = _frame(rows).assign(curve=[np.array([0.2])] * len(rows), mAP=0.0, cmc_auc=0.0,
+                                **{f"rank{k}": 0.0 for k in (5, 10, 20, 50)})
+    e = claim_effect(with_averages(frame, "table6"), "Average entropy", "Average none", "table6")
+    # 12 pairs x 2 folds, but 4 pairs of trained networks (one per source, each on 3 test sets and 2 folds)
+    assert (e.n, e.unit) == (4, "network pair")
+    assert (e.mean, e.sd) == (pytest.approx(3.0), pytest.approx(pd.Series(gain).std(ddof=1)))
