@@ -40,6 +40,7 @@ bench: install
 	$(PY) benchmarks/train_eval.py
 	$(PY) benchmarks/schedules.py --runs 2 --epochs 1
 	$(PY) benchmarks/conv_forms.py --runs 2 --pairs 2
+	$(PY) benchmarks/cpu_layout.py --epochs 2
 	$(PY) benchmarks/study_command.py
 
 cpu-study: install  ## the CPU's share of the real study at the fast profile, both cores: scripts/cpu_queue (what the GPU queue leaves), a study per line

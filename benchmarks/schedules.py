@@ -49,11 +49,14 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize()
 
 
-def rate_alone(cfg: RunConfig, out: Path, epochs: int) -> tuple[float, Run]:
+def rate_alone(cfg: RunConfig, out: Path, epochs: int, before_timing=None) -> tuple[float, Run]:
+    """images/s of ``cfg`` trained alone (``before_timing``: called after the warm-up epoch)."""
     run = Run(cfg, out / "alone", resolve_data_root(None), progress=False)
     epoch = lambda e: train_epoch(run.model, run.loss, run.optimizer, run.trainset, cfg, e)  # noqa: E731
     epoch(1)  # warm-up
     _sync(run.device)
+    if before_timing:
+        before_timing()
     start = time.perf_counter()
     for e in range(2, 2 + epochs):
         epoch(e)

@@ -229,7 +229,12 @@ def cmd_verify(args: argparse.Namespace) -> None:
     from tqdm import tqdm
 
     root = resolve_data_root(args.data_root)
-    checks = [verify.verify(store / r, str(root) if root else None) for r in tqdm(runs, desc="verify", unit="run")]
+    checks = []
+    for r in tqdm(runs, desc="verify", unit="run"):  # each result as it comes: a long --all shows its way
+        checks.append(verify.verify(store / r, str(root) if root else None))
+        c = checks[-1]
+        tqdm.write(f"{r}: rank-1 {c.stored['rank1']:.2f} -> {c.recomputed['rank1']:.2f}, "
+                   f"largest difference {c.largest_difference:.3f}{'' if c.ok else '  NOT VERIFIED'}")
     table = verify.table(checks)
     print(table.to_string())
     failed = [c.run for c in checks if not c.ok]
