@@ -43,9 +43,9 @@ bench: install
 	$(PY) benchmarks/cpu_layout.py --epochs 2
 	$(PY) benchmarks/study_command.py
 
-cpu-study: install  ## the CPU's share of the real study at the fast profile, both cores: scripts/cpu_queue (what the GPU queue leaves), a study per line
+cpu-study: install  ## the CPU's share of the real study at the fast profile: two 1-thread readers of scripts/cpu_queue (a study per line, shell words), each skipping the runs the other trains
 	@test -n "$$REIDLAB_DATA_ROOT" || { echo "set REIDLAB_DATA_ROOT to the folder holding PETA/ and CUHK01/" >&2; exit 2; }
-	while read -r args; do OMP_NUM_THREADS=1 $(PY) -m reidlab study $$args --profile fast --jobs 2 || exit; done < scripts/cpu_queue
+	for reader in 1 2; do (while read -r args; do eval OMP_NUM_THREADS=1 $(PY) -m reidlab study "$$args" --profile fast --jobs 1 || exit; done < scripts/cpu_queue) & done; wait
 
 gpu-rehearse:  ## after scripts/gpu_prepare.sh, before the call: one step of every group it would form, on this CPU, from what it carries; nothing stored
 	REHEARSE=1 scripts/gpu_study.sh

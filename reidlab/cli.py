@@ -181,16 +181,23 @@ def cmd_plan(args: argparse.Namespace) -> None:
     """Per item: trainings, stored / pending, pending images, predicted CPU and GPU time."""
     import pandas as pd
 
-    from reidlab.cost import queue_note, rate, rounds_summary, summary, with_queue_hours
+    from reidlab.cost import claims_summary, queue_note, rate, rounds_summary, summary, with_queue_hours
     from reidlab.store import store_for
     from reidlab.study import PROFILES, ROUNDS
 
     root = resolve_data_root(args.data_root)
     print(f"profile {PROFILES[args.profile].describe()}")
     print(f"data: {root if root else 'SYNTHETIC (set REIDLAB_DATA_ROOT for the real study)'}")
-    with pd.option_context("display.width", 200, "display.max_columns", 20):
+    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_colwidth", 60):
         store = Path(args.store) if args.store else store_for(args.profile, root is not None)
         data = str(root) if root else None
+        if args.claims:
+            table = with_queue_hours(claims_summary(args.profile, data, store), store, data)
+            print("each claim's first decision (rounds 1-2 of its variants; a pre-registered claim: all its folds), "
+                  "cheapest first; a training two claims need counts in each:")
+            print(table.to_string())
+            print(f"\n{queue_note(store, data)}")
+            return
         if args.round:
             print(f"round {args.round}: folds {', '.join(map(str, ROUNDS[args.round]))}")
         print(with_queue_hours(summary(args.profile, data, store, args.items or None, ROUNDS.get(args.round)), store, data))
@@ -381,6 +388,8 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--data-root", help="folder holding PETA/ and CUHK01/ (default: $REIDLAB_DATA_ROOT)")
     pl.add_argument("--store", help="results store (default: as for study)")
     pl.add_argument("--round", type=int, choices=list(ROUNDS), help="the items' table for this round only")
+    pl.add_argument("--claims", action="store_true", help="per claim instead: the pending trainings its first "
+                    "decision needs (folds 0-2 of its variants) and their hours, cheapest first")
     pl.set_defaults(func=cmd_plan)
     rp = sub.add_parser("replay", help=cmd_replay.__doc__)
     rp.add_argument("runs", nargs="+", metavar="RUN", help="run ids in the store")

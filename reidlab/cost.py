@@ -28,7 +28,7 @@ from reidlab.errors import ConfigError
 from reidlab.run import training_split
 from reidlab.provenance import cpu_model, read_json
 from reidlab.store import STORE, finished_runs, referenced, stored
-from reidlab.study import ITEMS, ROUNDS, item_folds, plan, pretrain_runs, trained_items
+from reidlab.study import ITEMS, POOLED, ROUNDS, claims, item_folds, plan, pretrain_runs, trained_items
 from reidlab.train import PairSampler
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "results" / "benchmarks"
@@ -204,3 +204,33 @@ def rounds_summary(profile: str, data_root: str | None = None, store: Path = STO
         total = summary(profile, data_root, store, trained_items("beyond"), None, seen).loc["total"]
         rows["beyond the paper"] = {"folds": "all", **total.drop(["folds", "variants"]).to_dict()}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("round")
+
+
+FIRST_DECISION = ROUNDS[1] + ROUNDS[2]  # the folds that give every claim a paired test (n = 3)
+
+
+def claims_summary(profile: str, data_root: str | None = None, store: Path = STORE) -> pd.DataFrame:
+    """One row per claim (numbered as on the claims page): the pending trainings its first
+    decision needs, i.e. rounds 1-2 (``FIRST_DECISION``) of the variants it compares
+    (``Claim.variants``; a pre-registered claim, every declared fold), with the networks their
+    evaluations evaluate, and what they cost; cheapest first. A training two claims need counts
+    in each."""
+    runs_of = {}
+    rows = []
+    for number, (item, claim) in enumerate(claims()):
+        if item not in runs_of:
+            runs = plan(item, profile, data_root is not None)
+            runs_of[item] = (pretrain_runs(profile, data_root is not None) if item == "table5" else []) + runs
+        runs = runs_of[item]
+        folds = range(item_folds(item, profile)) if claim.a.endswith(POOLED) else FIRST_DECISION
+        mine = [r for r in runs if r.variant in claim.variants(ITEMS[item].variants) and r.fold in folds]
+        needed = {referenced(r.config) for r in mine} | {r.identity for r in mine}
+        pending = [r for r in runs if r.identity in needed and r.config.epochs and stored(r.config, store) is None]
+        pending = list({r.identity: r for r in pending}.values())
+        images = [trained_images(r.config, data_root) for r in pending]
+        rows.append({"claim": number, "item": item, "text": claim.text, "folds": f"{folds[0]}-{folds[-1]}",
+                     "pending": len(pending), "pending images (M)": round(sum(images) / 1e6, 1),
+                     "CPU hours": round(sum(n / rate("CPU", r.config.pairs_per_step)
+                                            for n, r in zip(images, pending)) / 3600, 1)})
+    frame = pd.DataFrame(rows).set_index("claim")
+    return frame.sort_values(["CPU hours", "pending"], kind="stable")

@@ -18,6 +18,7 @@ written into every result:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from itertools import permutations
 from typing import Callable
@@ -127,6 +128,18 @@ class Claim:
             raise ConfigError(f"claim '{self.text}': kind '{self.kind}' with b={self.b!r} (reaches takes a number)")
         if self.also and not isinstance(self.b, float):
             raise ConfigError(f"claim '{self.text}': 'also' (more networks of a) needs b to be a number")
+
+    def variants(self, declared: Sequence[str]) -> list[str]:
+        """The variants, of ``declared`` (its item's), whose runs decide the claim: an "Average
+        <setting>" side is every variant of the setting; a pooled side (``POOLED``) every seed set."""
+        if self.a.startswith("Average "):
+            settings = {self.a.split()[-1], str(self.b).split()[-1]}
+            return [v for v in declared if v.rsplit(" ", 1)[-1] in settings]
+        sides = [self.a, *self.also] + ([self.b] if isinstance(self.b, str) else [])
+        if self.a.endswith(POOLED):
+            network = self.a.removesuffix(f", {POOLED}")
+            sides[:1] = [f"{network}, {s}" for s in SEED_SETS]
+        return [v for v in declared if v in sides]
 
 
 CMC = ("cmc_table", "cmc_figure")  # a page of CMC numbers beside the paper's, and the curves

@@ -26,6 +26,28 @@ def test_summary_counts_each_training_once_and_sees_the_store(tmp_path):
     assert after.loc["table4", "pending images (M)"] == round(images / 1e6, 1)
     assert after.loc["table4", "CPU hours"] == round(images / rate("CPU", 1) / 3600, 1)
     assert list(summary("smoke", None, tmp_path).index) == trained_items() + ["total"]
+    each_claims_first_decision_counts_the_trainings_it_waits_for(tmp_path)
+
+
+def each_claims_first_decision_counts_the_trainings_it_waits_for(store):
+    """(with Fig. 4 stored, by the test above: training it again would double its minutes)"""
+    from reidlab.cost import claims_summary
+    from reidlab.study import claims
+
+    number = {(item, c.a): n for n, (item, c) in enumerate(claims())}
+    fig4, multi_label = number[("fig4", "multi-task")], number[("table4", "Ours Multi-Label")]
+    pooled = number[("replication", "Ours, 3 seed sets")]
+    trainings = lambda item, names, folds=range(3): {r.identity for r in plan(item, "smoke", False)  # noqa: E731
+                                                     if r.variant in names and r.fold in folds}
+    after = claims_summary("smoke", None, store)
+    assert after.loc[fig4, "pending"] == 0 and after.loc[fig4, "CPU hours"] == 0
+    # Table IV's "Ours" is Fig. 4's multi-task run, stored: the multi-label runs are left
+    assert after.loc[multi_label, "pending"] == len(trainings("table4", ["Ours Multi-Label"])) > 0
+    # the pre-registered headline waits for every declared fold of its three seed sets (fold 0's
+    # "seed 0" and "seed = fold" are one run)
+    sets = ["Ours, seed 0", "Ours, seed = fold", "Ours, seed = 100 + fold"]
+    assert after.loc[pooled, "pending"] == len(trainings("replication", sets, range(10)) - trainings("fig4", ["multi-task"]))
+    assert after["CPU hours"].is_monotonic_increasing
 
 
 def test_evaluation_runs_follow_their_network_and_keep_its_weights(tmp_path):
@@ -236,17 +258,27 @@ def test_a_run_an_item_keeps_the_weights_of_keeps_them_whichever_queue_trains_it
     assert not (tmp_path / runs["VIPeR V+I"] / "weights.pt").exists()
 
 
-def test_every_item_that_trains_is_in_one_queue():
-    """scripts/gpu_queue (a GPU call) and scripts/cpu_queue (make cpu-study, a study per line)
-    between them hold every item that trains, none twice: nothing declared is left untrained."""
+def test_every_item_that_trains_is_in_a_queue():
+    """scripts/gpu_queue (a GPU call) and scripts/cpu_queue (make cpu-study, a study per line, read
+    as shell words) between them hold every item that trains: nothing declared is left untrained.
+    The CPU takes a GPU item's folds or variants only (while no GPU is lent), each variant declared."""
     import itertools
+    import shlex
     from pathlib import Path
+
+    from reidlab.study import ITEMS
 
     root = Path(__file__).resolve().parents[1] / "scripts"
     gpu = (root / "gpu_queue").read_text().split()
-    cpu = [w for line in (root / "cpu_queue").read_text().splitlines()  # a line: items, then options
-           for w in itertools.takewhile(lambda w: not w.startswith("-"), line.split())]
-    assert not set(gpu) & set(cpu)
+    cpu = []
+    for line in (root / "cpu_queue").read_text().splitlines():
+        words = list(shlex.shlex(line, posix=True, punctuation_chars=True))  # an unquoted '->' would redirect
+        items = list(itertools.takewhile(lambda w: not w.startswith("-"), words))  # a line: items, then options
+        options = words[len(items):]
+        variants = [v for flag, v in zip(options, options[1:]) if flag == "--variant"]
+        assert all(v in ITEMS[i].variants for i in items for v in variants), line
+        assert not set(items) & set(gpu) or {"--fold", "--round", "--variant"} & set(options), line
+        cpu += items
     trains = {i for i in trained_items() + trained_items("beyond") if any(r.config.epochs for r in plan(i, "fast", True))}
     assert trains <= set(gpu) | set(cpu), sorted(trains - set(gpu) - set(cpu))
     assert set(gpu) | set(cpu) <= set(trained_items()) | set(trained_items("beyond"))
@@ -284,3 +316,12 @@ def test_the_queue_hours_are_the_cpu_hours_slowed_as_this_cpu_model_ran_the_queu
     table = with_queue_hours(summary("smoke", None, tmp_path, ["table4"]), tmp_path, None)
     assert table.loc["table4", "queue hours"] == round(table.loc["table4", "CPU hours"] * 3.0, 1)
     queue_factor.cache_clear()
+
+
+def test_plan_claims_prints_each_claims_first_decision(tmp_path, capsys, monkeypatch):
+    from reidlab.cli import main
+
+    monkeypatch.delenv("REIDLAB_DATA_ROOT", raising=False)
+    assert main(["plan", "--profile", "smoke", "--claims", "--store", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "each claim's first decision" in out and "The multi-label variant performs like" in out

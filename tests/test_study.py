@@ -329,3 +329,15 @@ def test_beyond_the_paper_waits_for_its_dev_choices(monkeypatch):
     assert set(study.trained_items("beyond")) == {"reversal-coefficient", "attribute-floor", "pose-reversal",
                                                   "rich-attributes"}
     assert not set(study.trained_items()) & set(study.trained_items("beyond"))
+
+
+def test_a_claims_variants_by_hand():
+    from reidlab.study import Claim
+
+    declared = ["a x", "b x", "a y", "b y", "a z", "Ours, seed 0", "Ours, seed = fold", "Ours, seed = 100 + fold",
+                "Ours, seed 1"]
+    assert Claim("t", "Average x", "Average y").variants(declared) == ["a x", "b x", "a y", "b y"]
+    assert Claim("t", "a x", "b y").variants(declared) == ["a x", "b y"]
+    assert Claim("t", "Ours, 3 seed sets", 33.6, kind="reaches").variants(declared) == declared[5:8]
+    assert Claim("t", "Ours, seed 0", 33.6, kind="reaches", also=("Ours, seed 1",)).variants(declared) == \
+        ["Ours, seed 0", "Ours, seed 1"]
