@@ -193,8 +193,9 @@ def cmd_plan(args: argparse.Namespace) -> None:
         data = str(root) if root else None
         if args.claims:
             table = with_queue_hours(claims_summary(args.profile, data, store), store, data)
-            print("each claim's first decision (rounds 1-2 of its variants; a pre-registered claim: all its folds), "
-                  "cheapest first; a training two claims need counts in each:")
+            table = table.assign(text=table.text.str.slice(0, 60), **{"verdict now": table["verdict now"].str.slice(0, 45)})
+            print("each claim's next decision (rounds 1-2 of its variants; an inconclusive claim, the folds its verdict "
+                  "estimates; a pre-registered claim, all its folds), cheapest first; a training two claims need counts in each:")
             print(table.to_string())
             print(f"\n{queue_note(store, data)}")
             return
@@ -388,8 +389,8 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--data-root", help="folder holding PETA/ and CUHK01/ (default: $REIDLAB_DATA_ROOT)")
     pl.add_argument("--store", help="results store (default: as for study)")
     pl.add_argument("--round", type=int, choices=list(ROUNDS), help="the items' table for this round only")
-    pl.add_argument("--claims", action="store_true", help="per claim instead: the pending trainings its first "
-                    "decision needs (folds 0-2 of its variants) and their hours, cheapest first")
+    pl.add_argument("--claims", action="store_true", help="per claim instead: its verdict now, the pending "
+                    "trainings its next decision needs and their hours, cheapest first")
     pl.set_defaults(func=cmd_plan)
     rp = sub.add_parser("replay", help=cmd_replay.__doc__)
     rp.add_argument("runs", nargs="+", metavar="RUN", help="run ids in the store")

@@ -209,28 +209,51 @@ def rounds_summary(profile: str, data_root: str | None = None, store: Path = STO
 FIRST_DECISION = ROUNDS[1] + ROUNDS[2]  # the folds that give every claim a paired test (n = 3)
 
 
+def decision_folds(verdict: str, declared: int, pre_registered: bool) -> range | None:
+    """The folds a claim's next decision needs, from its verdict now (``verdicts.verdict``): none
+    once it holds or is contradicted; a pre-registered claim, all declared; an inconclusive one,
+    as many as its verdict estimates would decide it; else rounds 1-2 (``FIRST_DECISION``)."""
+    if verdict in ("holds", "contradicted") or verdict.startswith("contradicted"):
+        return None
+    if pre_registered:
+        return range(declared)
+    estimate = re.search(r"about (\d+) folds would decide it", verdict)
+    return range(min(declared, max(int(estimate.group(1)), len(FIRST_DECISION)) if estimate else len(FIRST_DECISION)))
+
+
 def claims_summary(profile: str, data_root: str | None = None, store: Path = STORE) -> pd.DataFrame:
-    """One row per claim (numbered as on the claims page): the pending trainings its first
-    decision needs, i.e. rounds 1-2 (``FIRST_DECISION``) of the variants it compares
-    (``Claim.variants``; a pre-registered claim, every declared fold), with the networks their
-    evaluations evaluate, and what they cost; cheapest first. A training two claims need counts
-    in each."""
+    """One row per claim (numbered as on the claims page): its verdict now and the pending
+    trainings its next decision needs (``decision_folds`` of the variants it compares,
+    ``Claim.variants``, with the networks their evaluations evaluate) and what they cost;
+    cheapest first, then the decided claims, then those waiting for a variant's runs to be
+    declared (a knob chosen on the dev partitions). A training two claims need counts in each.
+    The fold order stays the declared one: this orders the queue, it stops no variant."""
+    from reidlab.verdicts import claims as verdicts
+
+    now = verdicts(profile, data_root is not None, store)
     runs_of = {}
     rows = []
     for number, (item, claim) in enumerate(claims()):
         if item not in runs_of:
             runs = plan(item, profile, data_root is not None)
             runs_of[item] = (pretrain_runs(profile, data_root is not None) if item == "table5" else []) + runs
-        runs = runs_of[item]
-        folds = range(item_folds(item, profile)) if claim.a.endswith(POOLED) else FIRST_DECISION
-        mine = [r for r in runs if r.variant in claim.variants(ITEMS[item].variants) and r.fold in folds]
+        runs, variants = runs_of[item], claim.variants(ITEMS[item].variants)
+        verdict = now.loc[number, "verdict"]
+        row = {"claim": number, "item": item, "text": claim.text, "verdict now": verdict}
+        undeclared = [v for v in variants if not any(r.variant == v for r in runs)]
+        folds = decision_folds(verdict, item_folds(item, profile), claim.a.endswith(POOLED))
+        if undeclared or folds is None:
+            rows.append({**row, "folds": "-", "waits for": f"runs of {', '.join(undeclared)}" if undeclared else "-",
+                         "pending": 0, "pending images (M)": 0.0, "CPU hours": 0.0, "order": 2 if undeclared else 1})
+            continue
+        mine = [r for r in runs if r.variant in variants and r.fold in folds]
         needed = {referenced(r.config) for r in mine} | {r.identity for r in mine}
         pending = [r for r in runs if r.identity in needed and r.config.epochs and stored(r.config, store) is None]
         pending = list({r.identity: r for r in pending}.values())
         images = [trained_images(r.config, data_root) for r in pending]
-        rows.append({"claim": number, "item": item, "text": claim.text, "folds": f"{folds[0]}-{folds[-1]}",
-                     "pending": len(pending), "pending images (M)": round(sum(images) / 1e6, 1),
+        rows.append({**row, "folds": f"{folds[0]}-{folds[-1]}", "waits for": "-", "pending": len(pending),
+                     "pending images (M)": round(sum(images) / 1e6, 1),
                      "CPU hours": round(sum(n / rate("CPU", r.config.pairs_per_step)
-                                            for n, r in zip(images, pending)) / 3600, 1)})
+                                            for n, r in zip(images, pending)) / 3600, 1), "order": 0})
     frame = pd.DataFrame(rows).set_index("claim")
-    return frame.sort_values(["CPU hours", "pending"], kind="stable")
+    return frame.sort_values(["order", "CPU hours", "pending"], kind="stable").drop(columns="order")
