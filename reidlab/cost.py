@@ -209,16 +209,15 @@ def rounds_summary(profile: str, data_root: str | None = None, store: Path = STO
 FIRST_DECISION = ROUNDS[1] + ROUNDS[2]  # the folds that give every claim a paired test (n = 3)
 
 
-def decision_folds(verdict: str, declared: int, pre_registered: bool) -> range | None:
-    """The folds a claim's next decision needs, from its verdict now (``verdicts.verdict``): none
+def decision_folds(verdict: str, needed: int | None, declared: int, pre_registered: bool) -> range | None:
+    """The folds a claim's next decision needs, from its verdict now (``verdicts.claims``): none
     once it holds or is contradicted; a pre-registered claim, all declared; an inconclusive one,
-    as many as its verdict estimates would decide it; else rounds 1-2 (``FIRST_DECISION``)."""
-    if verdict in ("holds", "contradicted") or verdict.startswith("contradicted"):
+    the ``needed`` folds its verdict estimates would decide it; else rounds 1-2 (``FIRST_DECISION``)."""
+    if verdict.split(" (")[0] in ("holds", "contradicted"):
         return None
     if pre_registered:
         return range(declared)
-    estimate = re.search(r"about (\d+) folds would decide it", verdict)
-    return range(min(declared, max(int(estimate.group(1)), len(FIRST_DECISION)) if estimate else len(FIRST_DECISION)))
+    return range(min(declared, max(needed or 0, len(FIRST_DECISION))))
 
 
 def claims_summary(profile: str, data_root: str | None = None, store: Path = STORE) -> pd.DataFrame:
@@ -238,10 +237,11 @@ def claims_summary(profile: str, data_root: str | None = None, store: Path = STO
             runs = plan(item, profile, data_root is not None)
             runs_of[item] = (pretrain_runs(profile, data_root is not None) if item == "table5" else []) + runs
         runs, variants = runs_of[item], claim.variants(ITEMS[item].variants)
-        verdict = now.loc[number, "verdict"]
+        verdict, needed = now.loc[number, ["verdict", "folds to decide"]]
         row = {"claim": number, "item": item, "text": claim.text, "verdict now": verdict}
         undeclared = [v for v in variants if not any(r.variant == v for r in runs)]
-        folds = decision_folds(verdict, item_folds(item, profile), claim.a.endswith(POOLED))
+        needed = None if pd.isna(needed) else int(needed)
+        folds = decision_folds(verdict, needed, item_folds(item, profile), claim.a.endswith(POOLED))
         if undeclared or folds is None:
             rows.append({**row, "folds": "-", "waits for": f"runs of {', '.join(undeclared)}" if undeclared else "-",
                          "pending": 0, "pending images (M)": 0.0, "CPU hours": 0.0, "order": 2 if undeclared else 1})

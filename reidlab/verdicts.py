@@ -129,9 +129,10 @@ def folds_to_decide(effect: Effect, margin: float = 0.0, z: float = 1.96) -> int
 
 
 def verdict(effect: Effect, kind: str = "beats", margin: float = MARGIN, than: str | None = None) -> str:
-    """*holds*, *contradicted* or *inconclusive* (with the folds that would decide it) for a
-    claim of ``kind`` (``study.Claim``); a ``matches``/``reaches`` claim that is contradicted
-    says on which side A lies (``than``: B's name; default "the paper" or "B")."""
+    """*holds*, *contradicted* or *inconclusive* (with the folds that would decide it,
+    ``units_to_decide``) for a claim of ``kind`` (``study.Claim``); a ``matches``/``reaches``
+    claim that is contradicted says on which side A lies (``than``: B's name; default "the paper"
+    or "B")."""
     if effect.n < 2:
         shared = "" if effect.unit == "fold" else ", its folds vary the test persons only"
         return f"inconclusive ({effect.units()}{shared}: no spread to judge by)"
@@ -142,18 +143,31 @@ def verdict(effect: Effect, kind: str = "beats", margin: float = MARGIN, than: s
             return "holds"
         if effect.high < 0:
             return "contradicted"
-        needed = folds_to_decide(effect)
-        return f"inconclusive (about {effect.units(needed)} would decide it)" if needed else "inconclusive (no effect seen)"
-    low, high = interval(effect, 0.90)
-    if -margin < low and high < margin:
-        return "holds"
-    than = than or ("the paper" if kind == "reaches" else "B")
-    if effect.low > 0 or effect.high < 0:
-        return f"contradicted ({'lower' if effect.high < 0 else 'higher'} than {than})"
-    # inside the margin needs |mean| < margin; the other way out is an interval that leaves 0
+    else:
+        low, high = interval(effect, 0.90)
+        if -margin < low and high < margin:
+            return "holds"
+        if effect.low > 0 or effect.high < 0:
+            than = than or ("the paper" if kind == "reaches" else "B")
+            return f"contradicted ({'lower' if effect.high < 0 else 'higher'} than {than})"
+    needed = units_to_decide(effect, kind, margin)
+    if needed:
+        return f"inconclusive (about {effect.units(needed)} would decide it)"
+    return "inconclusive (no effect seen)" if kind == "beats" else "inconclusive"
+
+
+def units_to_decide(effect: Effect, kind: str = "beats", margin: float = MARGIN) -> int | None:
+    """The units (folds, or networks) at which an undecided claim would be decided if its effect
+    and spread stayed as measured (``folds_to_decide``): a *beats* claim's interval leaving 0; a
+    *matches*/*reaches* claim's, the nearer of inside its margin (needs |mean| < margin) or
+    off 0. None when there is no spread to project from, or no effect to find."""
+    if effect.n < 2 or not effect.sd > 0:
+        return None
+    if kind == "beats":
+        return folds_to_decide(effect)
     options = [n for n in (folds_to_decide(effect, margin, 1.645) if abs(effect.mean) < margin else None,
                            folds_to_decide(effect)) if n]
-    return f"inconclusive (about {effect.units(min(options))} would decide it)" if options else "inconclusive"
+    return min(options) if options else None
 
 
 def waiting_for_folds(variant: str, folds: int, item: str, profile: str) -> str | None:
@@ -207,7 +221,8 @@ def claims(profile: str, real_data: bool, store: Path = STORE, items: list[str] 
         effect = claim_effect(frame, claim.a, claim.b, item, claim.also)
         row = {"claim": claim.text, "item": item, "tested": _rule(claim), "paper": paper_effect(item, claim)}
         if effect is None:
-            rows.append({**row, "reproduced": "not run yet", "n": 0, "p": "-", "equivalence": "-", "verdict": "pending"})
+            rows.append({**row, "reproduced": "not run yet", "n": 0, "p": "-", "equivalence": "-", "verdict": "pending",
+                         "folds to decide": None})
             continue
         ci = "" if not effect.sd > 0 else f" [{effect.low:+.1f}, {effect.high:+.1f}]"  # no zero-width interval
         decided = verdict(effect, claim.kind, claim.margin, None if claim.kind == "reaches" else f"{claim.b}")
@@ -216,12 +231,22 @@ def claims(profile: str, real_data: bool, store: Path = STORE, items: list[str] 
                      "p": "-" if np.isnan(effect.p) else "< 0.001" if effect.p < 0.001 else f"{effect.p:.3f}",
                      "equivalence": _equivalence(effect, claim),
                      "verdict": decided if real_data
-                     else "no verdict: synthetic data"})
+                     else "no verdict: synthetic data",
+                     "folds to decide": _folds_to_decide(effect, claim, decided)})
     return pd.DataFrame(rows)[COLUMNS]
 
 
 # the verdict beside the claim (a narrow screen shows the left of a wide table first)
-COLUMNS = ["claim", "item", "verdict", "reproduced", "n", "paper", "tested", "p", "equivalence"]
+COLUMNS = ["claim", "item", "verdict", "reproduced", "n", "paper", "tested", "p", "equivalence", "folds to decide"]
+
+
+def _folds_to_decide(effect: Effect, claim, decided: str) -> int | None:
+    """The folds an inconclusive claim's verdict estimates would decide it (the queue's order,
+    ``cost.decision_folds``); None where decided, pending, or its unit is not a fold (Tables
+    VI-VII: more folds add no network)."""
+    if not decided.startswith("inconclusive") or effect.unit != "fold":
+        return None
+    return units_to_decide(effect, claim.kind, claim.margin)
 
 
 def _equivalence(effect: Effect, claim) -> str:

@@ -53,12 +53,13 @@ def each_claims_next_decision_counts_the_trainings_it_waits_for(store):
 def test_the_folds_a_claims_next_decision_needs_by_hand():
     from reidlab.cost import decision_folds
 
-    assert decision_folds("holds", 10, False) is None and decision_folds("contradicted", 10, False) is None
-    assert decision_folds("pending", 10, False) == range(3)  # rounds 1-2
-    assert decision_folds("pending (pre-registered on 10 folds; 5 have every set)", 10, True) == range(10)
-    assert decision_folds("inconclusive (about 7 folds would decide it)", 10, False) == range(7)
-    assert decision_folds("inconclusive (about 40 folds would decide it)", 5, False) == range(5)  # all it has
-    assert decision_folds("inconclusive (1 fold: no spread to judge by)", 10, False) == range(3)
+    assert decision_folds("holds", None, 10, False) is None
+    assert decision_folds("contradicted (lower than the paper)", None, 10, False) is None
+    assert decision_folds("pending", None, 10, False) == range(3)  # rounds 1-2
+    assert decision_folds("pending (pre-registered on 10 folds; 5 have every set)", None, 10, True) == range(10)
+    assert decision_folds("inconclusive (about 7 folds would decide it)", 7, 10, False) == range(7)
+    assert decision_folds("inconclusive (about 40 folds would decide it)", 40, 5, False) == range(5)  # all it has
+    assert decision_folds("inconclusive (1 fold: no spread to judge by)", None, 10, False) == range(3)
 
 
 def test_evaluation_runs_follow_their_network_and_keep_its_weights(tmp_path):

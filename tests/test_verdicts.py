@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reidlab.verdicts import equivalence_p, folds_to_decide, interval, paired_effect, verdict
+from reidlab.verdicts import equivalence_p, folds_to_decide, interval, paired_effect, units_to_decide, verdict
 
 
 def test_paired_effect_by_hand():
@@ -67,6 +67,7 @@ def test_matches_rule_by_hand():
     assert verdict(same, "matches", margin=1.5, than="3 layers") == "inconclusive (about 5 folds would decide it)"
     # inside +-1.5 needs (1.645 sd / (1.5 - 1))^2 = 7.2 folds; leaving 0 needs (1.96 sd / 1)^2 = 2.6: 5
     assert folds_to_decide(same, 1.5, 1.645) == 8 and folds_to_decide(same) == 5
+    assert units_to_decide(same, "matches", 1.5) == 5 and units_to_decide(same, "matches", 3.0) is not None
     far = paired_effect(pd.Series([40.0, 41.0, 42.0]), pd.Series([30.0, 30.0, 30.0]))
     assert verdict(far, "matches", than="3 layers") == "contradicted (higher than 3 layers)"
     # d = 0, 2: mean 1, sd sqrt(2); (1.96 * 1.414 / 1)^2 = 7.7
@@ -79,6 +80,7 @@ def test_matches_rule_by_hand():
     assert np.isnan(equivalence_p(flat, 3.2)) and np.isnan(flat.p)
     tied = paired_effect(pd.Series([31.0, 32.0]), pd.Series([30.0, 31.0]))
     assert tied.sd == 0 and verdict(tied, "beats").startswith("inconclusive (2 folds")
+    assert units_to_decide(tied, "beats") is None and units_to_decide(flat, "matches") is None
 
 
 def test_every_claim_of_the_manifest_gets_a_row(tmp_path):
@@ -87,7 +89,7 @@ def test_every_claim_of_the_manifest_gets_a_row(tmp_path):
 
     rows = table("fast", True, tmp_path)  # an empty store: every claim pending, none dropped
     assert len(rows) == len(claims()) >= 12
-    assert set(rows.verdict) == {"pending"}
+    assert set(rows.verdict) == {"pending"} and rows["folds to decide"].isna().all()
     # the paper's effect comes from its table where it has both sides (Table II: 29.8 - 27.8)
     entropy = rows[rows.claim.str.startswith("Entropy attribute weighting beats no weighting on VIPeR")]
     assert entropy.paper.item() == "+2.0 (29.8 vs 27.8)"
@@ -121,6 +123,20 @@ def test_the_pre_registered_headline_is_decided_on_all_its_folds(monkeypatch, tm
     monkeypatch.setattr("reidlab.report.runs_frame", frame(10))
     row = claims("fast", True, tmp_path, items=["replication"]).iloc[0]
     assert row.n == 10 and row.verdict == "holds"  # 33.0-33.2 on every fold: within 3.2 of 33.6
+
+
+def test_an_inconclusive_claim_carries_the_folds_its_verdict_names(monkeypatch, tmp_path):
+    from reidlab.verdicts import claims
+
+    rank1 = {"2 layers": [30.0, 32.0, 28.0], "3 layers": [31.0, 31.0, 31.0], "4 layers": [31.0, 33.0, 29.0]}
+    rows = [(v, f, r, f"{v} {f}") for v, folds in rank1.items() for f, r in enumerate(folds)]
+    frame = _frame(rows).assign(mAP=0.0, **{f"rank{k}": 0.0 for k in (5, 10, 20, 50)})
+    monkeypatch.setattr("reidlab.report.runs_frame", lambda *a, **k: frame)
+    table = claims("fast", True, tmp_path, items=["fig7"])
+    undecided = table[table.verdict.str.startswith("inconclusive (about")]
+    assert len(undecided) == 2  # 3 beats 2 and 4 matches 3: d = -1, 1, -3 and 0, 2, -2, both undecided
+    for text, folds in zip(undecided.verdict, undecided["folds to decide"]):
+        assert f"about {folds} folds would decide it" in text
 
 
 def _frame(rows: list[tuple[str, int, float, str]]) -> pd.DataFrame:
