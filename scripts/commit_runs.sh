@@ -2,7 +2,8 @@
 # Commit what the store gained, and the pages it changed, in one commit (never one without the other: CI
 # fails on pages older than the committed runs, tests/test_editions.py).
 #   scripts/commit_runs.sh "Runs: Table V round 2, ..."
-# - finished runs (metrics.json): the whole run folder (checkpoints stay ignored);
+# - finished runs (metrics.json): the whole run folder (checkpoints stay ignored; a last.pt committed while
+#   the run was unfinished leaves the index: its metrics.json holds all a finished run is read for);
 # - unfinished runs with a checkpoint: config, progress and checkpoints/last.pt, so that a fresh machine
 #   resumes them instead of starting over;
 # - then the pages whose items gained runs (reidlab.book.stale_pages) are rebuilt (--no-runs) and added.
@@ -16,6 +17,9 @@ for run in results/store/*/; do
     run=${run%/}
     if [[ -f $run/metrics.json ]]; then
         git add "$run"
+        if git ls-files --error-unmatch "$run/checkpoints/last.pt" >/dev/null 2>&1; then
+            git rm -q --cached "$run/checkpoints/last.pt"
+        fi
     elif [[ -f $run/checkpoints/last.pt ]]; then
         git add -f "$run/checkpoints/last.pt" "$run/config.yaml" "$run/progress.json"
         [[ -f $run/profile.json ]] && git add "$run/profile.json"
