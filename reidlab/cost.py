@@ -30,6 +30,7 @@ from reidlab.provenance import cpu_model, read_json
 from reidlab.store import STORE, finished_runs, referenced, stored
 from reidlab.study import ITEMS, POOLED, ROUNDS, claims, item_folds, plan, pretrain_runs, trained_items
 from reidlab.train import PairSampler
+from reidlab.verdicts import verdict_word
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "results" / "benchmarks"
 # images/s by device and pairs per step, measured on real VIPeR: (benchmark table, its row)
@@ -213,7 +214,7 @@ def decision_folds(verdict: str, needed: int | None, declared: int, pre_register
     """The folds a claim's next decision needs, from its verdict now (``verdicts.claims``): none
     once it holds or is contradicted; a pre-registered claim, all declared; an inconclusive one,
     the ``needed`` folds its verdict estimates would decide it; else rounds 1-2 (``FIRST_DECISION``)."""
-    if verdict.split(" (")[0] in ("holds", "contradicted"):
+    if verdict_word(verdict) in ("holds", "contradicted"):
         return None
     if pre_registered:
         return range(declared)

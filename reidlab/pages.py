@@ -502,7 +502,7 @@ def conjecture(page: Page) -> None:
     from reidlab import verdicts
 
     claim = verdicts.claims(page.profile, page.real, page.store, [page.item]).iloc[0]
-    verdict = claim.verdict.split(" (")[0]
+    verdict = verdicts.verdict_word(claim.verdict)
     said = {"holds": "supported here", "contradicted": "contradicted here",
             "inconclusive": "not decided yet: the difference stays within the noise of the folds stored",
             "pending": "not tested yet: the runs it needs are not stored"}.get(verdict, verdict)

@@ -227,11 +227,11 @@ def claims(profile: str, real_data: bool, store: Path = STORE, items: list[str] 
         ci = "" if not effect.sd > 0 else f" [{effect.low:+.1f}, {effect.high:+.1f}]"  # no zero-width interval
         decided = verdict(effect, claim.kind, claim.margin, None if claim.kind == "reaches" else f"{claim.b}")
         decided = waiting_for_folds(claim.a, effect.n, item, profile) or decided
+        if not real_data:  # synthetic numbers decide nothing, and so ask for no folds
+            decided = "no verdict: synthetic data"
         rows.append({**row, "reproduced": f"{effect.mean:+.1f}{ci}", "n": effect.n,
                      "p": "-" if np.isnan(effect.p) else "< 0.001" if effect.p < 0.001 else f"{effect.p:.3f}",
-                     "equivalence": _equivalence(effect, claim),
-                     "verdict": decided if real_data
-                     else "no verdict: synthetic data",
+                     "equivalence": _equivalence(effect, claim), "verdict": decided,
                      "folds to decide": _folds_to_decide(effect, claim, decided)})
     return pd.DataFrame(rows)[COLUMNS]
 
@@ -257,9 +257,14 @@ def _equivalence(effect: Effect, claim) -> str:
     return f"[{low:+.1f}, {high:+.1f}] in +-{claim.margin:g}? p {equivalence_p(effect, claim.margin):.3f}"
 
 
+def verdict_word(verdict: str) -> str:
+    """A verdict without its parenthesis: "inconclusive (1 fold: ...)" -> "inconclusive"."""
+    return verdict.split(" (")[0]
+
+
 def tally(table: pd.DataFrame) -> str:
     """One line: how many claims hold, are contradicted, inconclusive or pending."""
-    kinds = table.verdict.str.split(" (", regex=False).str[0]
+    kinds = table.verdict.map(verdict_word)
     counts = kinds.value_counts()
     order = ["holds", "contradicted", "inconclusive", "pending"]
     parts = [f"{counts[k]} {k}" for k in order if k in counts]

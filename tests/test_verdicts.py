@@ -103,6 +103,14 @@ def test_tally_counts_each_kind_of_verdict():
     assert tally(table) == "6 claims: 2 holds, 2 contradicted, 1 inconclusive, 1 pending."
 
 
+def test_a_verdict_word_drops_its_parenthesis_only():
+    from reidlab.verdicts import verdict_word
+
+    assert verdict_word("inconclusive (about 7 folds would decide it)") == "inconclusive"
+    assert verdict_word("contradicted (lower than 11.61)") == "contradicted"
+    assert verdict_word("no verdict: synthetic data") == "no verdict: synthetic data"
+
+
 def test_the_pre_registered_headline_is_decided_on_all_its_folds(monkeypatch, tmp_path):
     import numpy as np
 
@@ -137,6 +145,8 @@ def test_an_inconclusive_claim_carries_the_folds_its_verdict_names(monkeypatch, 
     assert len(undecided) == 2  # 3 beats 2 and 4 matches 3: d = -1, 1, -3 and 0, 2, -2, both undecided
     for text, folds in zip(undecided.verdict, undecided["folds to decide"]):
         assert f"about {folds} folds would decide it" in text
+    synthetic = claims("fast", False, tmp_path, items=["fig7"])  # the same numbers, drawn on synthetic data
+    assert set(synthetic.verdict) == {"no verdict: synthetic data"} and synthetic["folds to decide"].isna().all()
 
 
 def _frame(rows: list[tuple[str, int, float, str]]) -> pd.DataFrame:
