@@ -105,6 +105,11 @@ OCCLUSION_ITERATIONS = {"paper": 1000, "fast": 1000, "quick": 200, "smoke": 12}
 # a difference within the paper's own fold-to-fold spread of rank-1 is one the paper could not see.
 MARGIN, MARGIN_WHY = paper.FOLD_SD_RANK1, "the paper's fold-to-fold SD of VIPeR rank-1 (Sec. V-E)"
 
+# The fewest units (folds, or networks) a verdict rests on (issue 30: "every verdict rests on
+# n >= 3"). Declared on 2026-12-07 when no stored claim was decided on fewer (Fig. 5's two claims
+# on 2 folds were inconclusive by their intervals too): it changed no verdict then.
+MIN_UNITS = 3
+
 
 @dataclass(frozen=True)
 class Claim:
@@ -549,7 +554,10 @@ ITEMS: dict[str, PaperItem] = {
         "higher) when the 95% interval excludes 0 without that: no claim holds on a failed test alone.\n"
         "- Otherwise a claim is *inconclusive*, with the folds that would decide it; so is one whose folds all "
         "give the same difference (rank-1 moves in steps of 0.3 on VIPeR, so two folds can tie): no spread is "
-        "no evidence of a small one (rule added on 2026-12-07; no verdict stored then had such a tie). *Pending* "
+        "no evidence of a small one (rule added on 2026-12-07; no verdict stored then had such a tie); and so is "
+        f"one on fewer than {MIN_UNITS} folds (or networks), however clear: two folds' interval rests on one "
+        "degree of freedom (rule declared on 2026-12-07, when no stored claim was decided on fewer; it changed no "
+        "verdict). *Pending* "
         "where a side has no stored run yet, and the pre-registered headline until all its folds are stored.\n"
         "- The unit is a training. Where folds evaluate one network trained on all of a dataset (Tables VI and "
         "VII), they vary the test persons only: their differences count once, as their mean, and *n* counts "

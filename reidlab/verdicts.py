@@ -17,8 +17,9 @@ vary the test persons but not the training; such a claim's n counts networks. Fo
 * Otherwise *inconclusive*, with the folds that would decide it if the effect and its spread
   stayed as measured; also where the folds' differences are all equal (rank-1 moves in steps of
   100/316 on VIPeR, so two folds can tie): a zero spread is no evidence of a small one, and its
-  zero-width interval would decide anything. *Pending* where a side has no stored run, and for
-  the pre-registered headline (``POOLED``) until every declared fold is stored.
+  zero-width interval would decide anything; and on fewer than ``MIN_UNITS`` units, however
+  clear: two folds' interval rests on one degree of freedom. *Pending* where a side has no stored
+  run, and for the pre-registered headline (``POOLED``) until every declared fold is stored.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from reidlab.store import STORE
-from reidlab.study import ITEMS, MARGIN, MARGIN_WHY, POOLED, claims as declared_claims, item_folds
+from reidlab.study import ITEMS, MARGIN, MARGIN_WHY, MIN_UNITS, POOLED, claims as declared_claims, item_folds
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,10 @@ def verdict(effect: Effect, kind: str = "beats", margin: float = MARGIN, than: s
         return f"inconclusive ({effect.units()}{shared}: no spread to judge by)"
     if not effect.sd > 0:
         return f"inconclusive ({effect.units()}, all the same difference: no spread to judge by)"
+    if effect.n < MIN_UNITS:
+        needed = units_to_decide(effect, kind, margin)
+        estimate = f"; about {effect.units(needed)} would decide it" if needed else ""
+        return f"inconclusive ({effect.units()}: a verdict needs {MIN_UNITS}{estimate})"
     if kind == "beats":
         if effect.low > 0:
             return "holds"

@@ -72,7 +72,13 @@ def test_matches_rule_by_hand():
     assert verdict(far, "matches", than="3 layers") == "contradicted (higher than 3 layers)"
     # d = 0, 2: mean 1, sd sqrt(2); (1.96 * 1.414 / 1)^2 = 7.7
     assert verdict(paired_effect(pd.Series([30.0, 31.0]), pd.Series([30.0, 29.0])), "beats") \
-        == "inconclusive (about 8 folds would decide it)"
+        == "inconclusive (2 folds: a verdict needs 3; about 8 folds would decide it)"
+    # d = 10, 10.5: the 95% interval (t = 12.7 on one degree of freedom) is [+7.1, +13.4], clear of 0,
+    # yet two folds decide nothing (MIN_UNITS); a third would
+    clear = paired_effect(pd.Series([40.0, 40.5]), pd.Series([30.0, 30.0]))
+    assert clear.low > 0 and verdict(clear, "beats") == "inconclusive (2 folds: a verdict needs 3; about 3 folds would decide it)"
+    third = paired_effect(pd.Series([40.0, 40.5, 40.2]), pd.Series([30.0, 30.0, 30.0]))
+    assert verdict(third, "beats") == "holds"
     # folds that tie (rank-1 moves in steps of 100/316 on VIPeR) have no spread: a zero-width interval
     # would make 0.0 "hold" and 1.0 "beat"; neither is evidence, whatever the mean
     flat = paired_effect(pd.Series([30.0, 30.0, 30.0]), pd.Series([30.0] * 3))
