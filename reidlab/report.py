@@ -348,14 +348,16 @@ def wrapped(*lines: str) -> str:
 
 def paper_frame(item: str) -> pd.DataFrame | None:
     """The paper's CMC numbers for ``item``, indexed by its variant labels (or None); a variant
-    ``"<variant>, seed N"`` (the same network at another seed) has its variant's numbers."""
+    ``"<variant>, seed N"`` or ``"<variant>, paper's schedule"`` (the same network at another seed
+    or schedule) has its variant's numbers."""
     source = ITEMS[item].paper
     if not source:
         return None
     frame = source()
-    seeds = {v: re.sub(r", seed \d+$", "", v) for v in ITEMS[item].variants if re.search(r", seed \d+$", v)}
-    seeds = {v: base for v, base in seeds.items() if base in frame.index and v not in frame.index}
-    return pd.concat([frame, frame.loc[list(seeds.values())].set_axis(list(seeds), axis=0)]) if seeds else frame
+    again = f", (seed \\d+|{re.escape(PAPERS_SCHEDULE_LABEL)})$"
+    repeats = {v: re.sub(again, "", v) for v in ITEMS[item].variants if re.search(again, v)}
+    repeats = {v: base for v, base in repeats.items() if base in frame.index and v not in frame.index}
+    return pd.concat([frame, frame.loc[list(repeats.values())].set_axis(list(repeats), axis=0)]) if repeats else frame
 
 
 def same_networks(item: str, profile: str, real_data: bool) -> list[str]:

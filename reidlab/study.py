@@ -208,6 +208,14 @@ SEED0 = {"seed": 0}  # runs made before the per-fold initialisation, and still w
 # trained on all of a dataset serves every fold, so its folds vary the test persons only, and a claim
 # about it needs networks trained apart to have a spread (``verdicts.differences``)
 TABLE7_SEEDS = (1, 2)
+# Declared on 2026-12-07 after Table VII's i-LIDS -> VIPeR claim was contradicted on its 3 networks
+# (rank-1 5.7, 4.7, 6.0 against the paper's 9.7; i-LIDS -> PRID 2.1 against 6.0), before any run of
+# its own: the i-LIDS network at the paper's schedule (``PAPER_STEP``: one pair per step at the
+# paper's rate), seed 0, tested on both, measures whether the fast schedule explains the gap. The
+# claim stays on the declared networks, at the fast schedule; both are shown.
+TABLE7_SCHEDULE_CHECK = {f"ilids->{b}, {paper.PAPERS_SCHEDULE_LABEL}":
+                         {"dataset": "ilids", "test_dataset": b, "tasks": "V+I+A", "test_persons": p, **PAPER_STEP}
+                         for b, p in (("viper", 316), ("prid", 100))}
 SEED_SETS = {"seed 0": SEED0, "seed = fold": {}, "seed = 100 + fold": {"seed_offset": 100}}
 FIG8 = {**VIPER, **SEED_SETS["seed = 100 + fold"]}  # Fig. 8's networks: the replication's third seed set
 HEADLINE = {"Ours": VIPER, "verification only": {**VIPER, "tasks": "V"}}  # Table IV's and Fig. 4's
@@ -524,16 +532,19 @@ ITEMS: dict[str, PaperItem] = {
         "distractors, VIPeR 316: the table is followed). The two networks the paper compares with other methods' "
         "numbers (CUHK01 -> VIPeR, i-LIDS -> VIPeR) are trained at seeds 0, 1 and 2 (seeds 1-2 declared on "
         "2026-12-07; i-LIDS's seed 0 was stored then): a network serves every fold, so its claim's unit is a "
-        "network (page *Verdicts*).",
-        {f"{a}->{b}" + (f" p={p}" if (a, b, p) == ("viper", "ilids", 80) else "") + (f", seed {s}" if s else ""):
-         {"dataset": a, "test_dataset": b, "tasks": t, "test_persons": p, **({"seed": s} if s else {})}
+        "network (page *Verdicts*). The rows *paper's schedule* (declared on 2026-12-07, after i-LIDS -> VIPeR "
+        "fell short of the paper on all three networks, before any run of their own) train the i-LIDS network "
+        "as the paper does, one pair per step at its rate: whether the fast schedule explains that gap.",
+        {**{f"{a}->{b}" + (f" p={p}" if (a, b, p) == ("viper", "ilids", 80) else "") + (f", seed {s}" if s else ""):
+            {"dataset": a, "test_dataset": b, "tasks": t, "test_persons": p, **({"seed": s} if s else {})}
          for a, b, t, p in (("viper", "ilids", "V+I+A+P", 119), ("viper", "ilids", "V+I+A+P", 80),
                             ("viper", "caviar", "V+I+A+P", 72), ("viper", "3dpes", "V+I+A+P", 96),
                             ("viper", "cuhk01", "V+I+A+P", 908), ("viper", "prid", "V+I+A+P", 100),
                             ("cuhk01", "prid", "V+I", 100), ("cuhk01", "viper", "V+I", 316),
                             ("ilids", "viper", "V+I+A", 316), ("ilids", "prid", "V+I+A", 100),
                             ("prid", "viper", "V+I+A", 316))
-         for s in ((0, *TABLE7_SEEDS) if b == "viper" and a in ("cuhk01", "ilids") else (0,))},
+            for s in ((0, *TABLE7_SEEDS) if b == "viper" and a in ("cuhk01", "ilids") else (0,))},
+         **TABLE7_SCHEDULE_CHECK},
         page=(*CMC, "other_methods"), files=("table.csv", "cmc.png", "others.csv"), paper=paper.table7,
         claims=(Claim("Cross-dataset CUHK01 -> VIPeR is comparable to DML's 16.2 (Table VII, abstract)",
                       "cuhk01->viper", 16.17, kind="matches", paper="16.0 against DML's 16.17",

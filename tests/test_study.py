@@ -263,8 +263,14 @@ def test_test_time_variants_and_cross_dataset_folds_evaluate_trained_networks():
     table7 = plan("table7", "paper", real_data=True)
     trainers = [r for r in table7 if r.config.epochs]
     # (the two networks Table VII's claims rest on at 3 seeds each: a claim's unit is a network)
+    # (and the i-LIDS network at the paper's schedule: at the paper's profile, the seed-0 network itself)
     assert sorted((r.config.dataset, r.config.seed) for r in trainers) == [
-        ("cuhk01", 0), ("cuhk01", 1), ("cuhk01", 2), ("ilids", 0), ("ilids", 1), ("ilids", 2), ("prid", 0), ("viper", 0)]
+        ("cuhk01", 0), ("cuhk01", 1), ("cuhk01", 2), ("ilids", 0), ("ilids", 0), ("ilids", 1), ("ilids", 2),
+        ("prid", 0), ("viper", 0)]
+    assert len({r.identity for r in trainers}) == len(trainers) - 1
+    fast = {r.variant: r for r in plan("table7", "fast", real_data=True) if r.config.epochs}
+    assert (fast["ilids->viper, paper's schedule"].config.pairs_per_step, fast["ilids->viper"].config.pairs_per_step) \
+        == (1, 8)
     assert all(r.fold == 0 for r in trainers)
     names = {f"@store/{r.identity}": (r.config.dataset, r.config.seed) for r in trainers}
     assert all(names[r.config.pretrained] == (r.config.dataset, r.config.seed) for r in table7 if not r.config.epochs)
