@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
+from scipy import stats
 
 from reidlab.paper import FOLD_SD_RANK1, PAPERS_RATE_LABEL, PAPERS_SCHEDULE_LABEL, paper_table
 from reidlab.store import READS, STORE, referenced, stored
@@ -292,6 +293,62 @@ def fine_tuning_summary(table: pd.DataFrame) -> str:
         said = "; ".join(f"{s} {m:+.1f} ({plural(int(n), 'fold')})"
                          for s, m, n in zip(both.index, both["mean"], both["size"]))
         lines.append(f"{d}: Δ {said or 'not run yet'} (paper: {theirs:+.1f})")
+    return wrapped(*lines)
+
+
+def schedule_check(frame: pd.DataFrame, item: str) -> pd.DataFrame:
+    """Each variant trained again at the paper's schedule (``"<variant>, paper's schedule"``)
+    beside its declared networks at the fast schedule (the variant and its ``", seed N"``
+    repeats), on the folds all of them have: per network, rank-1 and mAP (its folds' mean: they
+    vary the test persons only) and the paper's rank-1."""
+    paper = paper_frame(item)
+    rows = []
+    for checked in [v for v in ITEMS[item].variants if v.endswith(f", {PAPERS_SCHEDULE_LABEL}")]:
+        base = checked.removesuffix(f", {PAPERS_SCHEDULE_LABEL}")
+        fast = [v for v in ITEMS[item].variants if v == base or re.fullmatch(rf"{re.escape(base)}, seed \d+", v)]
+        runs = frame[frame.variant.isin([*fast, checked])]
+        folds = sorted(set.intersection(*(set(runs.fold[runs.variant == v]) for v in [*fast, checked])))
+        for v in [*fast, checked]:
+            own = runs[(runs.variant == v) & runs.fold.isin(folds)]
+            rows.append({"checked": base, "network": v, "schedule": "paper's" if v == checked else "fast",
+                         "folds": ", ".join(map(str, folds)) or "–", "rank1": own.rank1.mean() if folds else np.nan,
+                         "mAP": own.mAP.mean() if folds else np.nan,
+                         "paper rank1": paper.rank1.get(base, np.nan) if paper is not None else np.nan})
+    columns = ["checked", "network", "schedule", "folds", "rank1", "mAP", "paper rank1"]
+    return pd.DataFrame(rows, columns=columns).set_index(["checked", "network"]).round(1)
+
+
+def schedule_check_summary(table: pd.DataFrame) -> str:
+    """What each schedule check says, by the rule declared with it (2026-12-07, before its runs):
+    the paper's-schedule network's rank-1 against the 95% prediction interval of one more
+    fast-schedule network (the fast networks' mean +- t(0.975, n-1) sd sqrt(1 + 1/n)). Above
+    it, the schedule matters, and the share of the gap to the paper it closes is given; inside
+    it, the schedule is not shown to explain the gap; below it, the paper's schedule does worse."""
+    lines = []
+    for base, t in table.groupby(level="checked", sort=False):
+        fast, checked = t[t.schedule == "fast"].rank1.dropna(), t[t.schedule != "fast"].rank1.iloc[0]
+        theirs, folds = t["paper rank1"].iloc[0], t.folds.iloc[0]
+        if np.isnan(checked) or fast.empty:
+            missing = "the paper's" if np.isnan(checked) else "the fast"
+            lines.append(f"{base}: not run yet at {missing} schedule (or on a fold the other has).")
+            continue
+        each = ", ".join(f"{r:.1f}" for r in fast)
+        said = (f"{base} on folds {folds}: the paper's schedule {checked:.1f}, the fast schedule's "
+                f"{plural(len(fast), 'network')} {fast.mean():.1f} ({each}); paper {theirs:g}")
+        if len(fast) < 2 or not fast.std(ddof=1) > 0:
+            lines.append(f"{said}. One fast network, or no spread among them: nothing to judge by.")
+            continue
+        half = stats.t.ppf(0.975, len(fast) - 1) * fast.std(ddof=1) * np.sqrt(1 + 1 / len(fast))
+        low, high = fast.mean() - half, fast.mean() + half
+        if checked > high:
+            share = (checked - fast.mean()) / (theirs - fast.mean()) if theirs > fast.mean() else np.nan
+            reading = "above the range of one more fast network: the schedule matters" + (
+                f", closing {share:.0%} of the gap to the paper" if np.isfinite(share) else "")
+        elif checked < low:
+            reading = "below the range of one more fast network: the paper's schedule does worse here"
+        else:
+            reading = "inside the range of one more fast network: the schedule is not shown to explain the gap"
+        lines.append(f"{said}. One more fast network would fall in [{low:.1f}, {high:.1f}] (95%): {reading}.")
     return wrapped(*lines)
 
 

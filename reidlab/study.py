@@ -545,7 +545,8 @@ ITEMS: dict[str, PaperItem] = {
                             ("prid", "viper", "V+I+A", 316))
             for s in ((0, *TABLE7_SEEDS) if b == "viper" and a in ("cuhk01", "ilids") else (0,))},
          **TABLE7_SCHEDULE_CHECK},
-        page=(*CMC, "other_methods"), files=("table.csv", "cmc.png", "others.csv"), paper=paper.table7,
+        page=(*CMC, "other_methods", "schedule_check"), files=("table.csv", "cmc.png", "others.csv", "schedule_check.csv"),
+        paper=paper.table7,
         claims=(Claim("Cross-dataset CUHK01 -> VIPeR is comparable to DML's 16.2 (Table VII, abstract)",
                       "cuhk01->viper", 16.17, kind="matches", paper="16.0 against DML's 16.17",
                       also=tuple(f"cuhk01->viper, seed {s}" for s in TABLE7_SEEDS)),

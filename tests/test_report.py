@@ -441,3 +441,28 @@ def test_peta_gallery_hypothesis_by_its_declared_criterion():
     assert "is not supported" in gallery_hypothesis(runs(one, far), theirs, 3)
     assert gallery_hypothesis(runs(one, every, folds=2), theirs, 3) == \
         "The criterion is decided on 3 folds with both galleries; 2 stored."
+
+
+def test_schedule_check_by_hand():
+    """Table VII's i-LIDS network at the paper's schedule beside its three fast networks."""
+    from reidlab.report import schedule_check, schedule_check_summary
+
+    rank1 = {"ilids->viper": [5.0, 6.0, 7.0, 30.0], "ilids->viper, seed 1": [4.5, 5.5, 6.5],
+             "ilids->viper, seed 2": [5.5, 6.5, 7.5], "ilids->viper, paper's schedule": [8.0, 9.0, 10.0]}
+    frame = pd.DataFrame([(v, f, r, 2 * r) for v, rs in rank1.items() for f, r in enumerate(rs)],
+                         columns=["variant", "fold", "rank1", "mAP"])
+    table = schedule_check(frame, "table7")
+    checked = table.loc["ilids->viper"]
+    assert list(checked.index) == ["ilids->viper", "ilids->viper, seed 1", "ilids->viper, seed 2",
+                                   "ilids->viper, paper's schedule"]
+    # folds 0-2 only (fold 3 is seed 0's alone): networks 6.0, 5.5, 6.5 and 9.0; mAP twice that
+    assert list(checked.rank1) == [6.0, 5.5, 6.5, 9.0] and checked.mAP.iloc[-1] == 18.0
+    assert set(checked.folds) == {"0, 1, 2"} and set(checked["paper rank1"]) == {9.7}
+    assert table.loc["ilids->prid", "rank1"].isna().all()  # not run: no folds in common
+    # sd 0.5 over 3 networks: 6.0 +- 4.303 x 0.5 x sqrt(4/3) = [3.5, 8.5]; 9.0 is above, 3.0 of the 3.7 gap
+    said = schedule_check_summary(table).replace("\n  ", " ")
+    assert "would fall in [3.5, 8.5] (95%): above the range of one more fast network: the schedule matters, " \
+           "closing 81% of the gap to the paper" in said and "ilids->prid: not run yet at the paper's schedule" in said
+    inside = frame.assign(rank1=frame.rank1.where(frame.variant != "ilids->viper, paper's schedule", 7.0))
+    said = schedule_check_summary(schedule_check(inside, "table7")).replace("\n  ", " ")
+    assert "the paper's schedule 7.0" in said and "the schedule is not shown to explain the gap" in said
