@@ -194,8 +194,8 @@ def schedule_check(page: Page) -> None:
     """Table VII's i-LIDS network at the paper's schedule beside its fast-schedule networks."""
     print("Does the fast schedule explain the gap? The i-LIDS network at the paper's schedule (rows "
           "'paper's schedule') beside its networks at the fast schedule, on the folds all of them have:")
-    table = report.schedule_check(page.frame, page.item).round(1)
-    page.save(table, "schedule_check.csv", report.dashes(table))
+    table = report.schedule_check(page.frame, page.item)
+    page.save(table.round(1), "schedule_check.csv", report.dashes(table.round(1)))
     print(report.schedule_check_summary(table) if page.real else "Synthetic data: the check is shown, not read.")
 
 
