@@ -20,8 +20,8 @@ from scipy import stats
 
 from reidlab.paper import FOLD_SD_RANK1, PAPERS_RATE_LABEL, PAPERS_SCHEDULE_LABEL, paper_table
 from reidlab.store import READS, STORE, referenced, stored
-from reidlab.study import (ALL_IMAGES, ANALYSIS_ITEMS, FAST_SCHEDULE, HEADLINE, ITEMS, MARGIN, ONE_IMAGE, POOLED,
-                           PROFILES, SEED_SETS, item_folds, plan)
+from reidlab.study import (ALL_IMAGES, ANALYSIS_ITEMS, FAST_SCHEDULE, HEADLINE, ITEMS, MARGIN, MIN_UNITS, ONE_IMAGE,
+                           POOLED, PROFILES, SEED_SETS, item_folds, plan)
 from reidlab.verdicts import interval, paired_effect, verdict, waiting_for_folds
 
 RANKS = (1, 5, 10, 20, 50)
@@ -558,9 +558,6 @@ def _auc_by_fold(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.pivot_table(index="fold", columns="variant", values="cmc_auc") if len(frame) else pd.DataFrame()
 
 
-MIN_FOLDS = 3  # the fewest common folds a schedule check decides on
-
-
 def fold_noise(a: pd.Series, b: pd.Series) -> float:
     """Fold-to-fold standard deviation pooled over two schedules' folds (each on all its folds),
     as in a two-sample t-test: a 3-fold estimate of one schedule alone is too rough to judge by."""
@@ -611,12 +608,12 @@ def initialisation(store: Path, real_data: bool, profile: str = "fast") -> pd.Da
 
 def _initialisation_sd(frame: pd.DataFrame, reference: str, candidate: str) -> str:
     """What the initialisation alone moves one run: the SD of the paired differences / sqrt(2)
-    (two independent initialisations), on at least ``MIN_FOLDS`` common folds."""
+    (two independent initialisations), on at least ``MIN_UNITS`` common folds."""
     if candidate == reference:
         return "-"
     x, y = (frame[frame.variant == v].set_index("fold") for v in (candidate, reference))
     paired, _ = _paired_difference(x, y)
-    if len(paired) < MIN_FOLDS:
+    if len(paired) < MIN_UNITS:
         return "-"
     sd = paired.std(ddof=1) / np.sqrt(2)
     return f"{sd.rank1:.1f} / {sd.mAP:.1f}"
@@ -631,12 +628,12 @@ def _paired_difference(x: pd.DataFrame, y: pd.DataFrame) -> tuple[pd.DataFrame, 
 
 def better_beyond_noise(frame: pd.DataFrame, reference: str, candidate: str) -> str:
     """Whether ``candidate`` beats ``reference`` by more than the fold-to-fold noise (``fold_noise``)
-    in both rank-1 and mAP, on at least ``MIN_FOLDS`` common folds: the rule a default is changed
+    in both rank-1 and mAP, on at least ``MIN_UNITS`` common folds: the rule a default is changed
     by (the epoch composition, issue 10 B6). A sentence with the paired differences."""
     x, y = (frame[frame.variant == v].set_index("fold") for v in (candidate, reference))
     paired, noise = _paired_difference(x, y)
-    if len(paired) < MIN_FOLDS:
-        return f"{candidate} against {reference}: {len(paired)} common folds of {MIN_FOLDS} needed; undecided"
+    if len(paired) < MIN_UNITS:
+        return f"{candidate} against {reference}: {len(paired)} common folds of {MIN_UNITS} needed; undecided"
     diff = paired.mean()
     better = bool((diff > noise).all())
     return (f"{candidate} minus {reference} over {len(paired)} common folds: rank-1 {diff.rank1:+.1f}, "
@@ -670,7 +667,7 @@ def schedule_table(frame: pd.DataFrame, reference: str = "paper schedule",
                    declared: Sequence[str] = ()) -> pd.DataFrame:
     """The fast-schedule check: each schedule's CMC over folds, and its paired difference from
     the ``reference`` schedule on the folds both have. A schedule *matches* when, on at least
-    ``MIN_FOLDS`` common folds, its mean rank-1 and mAP differences are both within the
+    ``MIN_UNITS`` common folds, its mean rank-1 and mAP differences are both within the
     fold-to-fold noise (``fold_noise`` of the two schedules). A ``declared`` schedule with no
     stored run is a row that says so."""
     if frame.empty:
@@ -691,7 +688,7 @@ def schedule_table(frame: pd.DataFrame, reference: str = "paper schedule",
             row["rank-1 diff"] = f"{diff.rank1.mean():+.1f} ± {diff.rank1.std(ddof=1) if len(common) > 1 else 0.0:.1f}"
             row["mAP diff"] = f"{diff.mAP.mean():+.1f}"
             row["noise rank-1 / mAP"] = f"{noise.rank1:.1f} / {noise.mAP:.1f}"
-            if len(common) < MIN_FOLDS:
+            if len(common) < MIN_UNITS:
                 row["verdict"] = f"inconclusive ({len(common)} common folds)"
             else:
                 row["verdict"] = "matches" if (diff.mean().abs() <= noise).all() else "does not match"
