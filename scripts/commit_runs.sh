@@ -6,7 +6,8 @@
 #   the run was unfinished leaves the index: its metrics.json holds all a finished run is read for);
 # - unfinished runs with a checkpoint: config, progress and checkpoints/last.pt, so that a fresh machine
 #   resumes them instead of starting over;
-# - then the pages whose items gained runs (reidlab.book.stale_pages) are rebuilt (--no-runs) and added.
+# - then the pages whose items gained runs (reidlab.book.stale_pages) are rebuilt (--no-runs) and added;
+# - and the numbers book/*.md quotes are checked against the store (reidlab.prose): none may be stale.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 message=${1:?"usage: scripts/commit_runs.sh MESSAGE"}
@@ -34,6 +35,9 @@ if [[ -n $stale ]]; then
     [[ -z $left ]] || { echo "still stale after the rebuild: $left" >&2; exit 1; }
 fi
 git add results/book
+# the hand-written pages quote stored numbers (reidlab/prose.py): a run that moves one waits for the prose
+quotes=$($PY -c "from reidlab.prose import stale_quotes; print('\n'.join(stale_quotes()))")
+[[ -z $quotes ]] || { printf 'the prose quotes numbers the new runs moved (runs staged, not committed):\n%s\n' "$quotes" >&2; exit 1; }
 git diff --cached --quiet && { echo "nothing new to commit"; exit 0; }
 git commit -q -m "$message"
 git log --oneline -1
