@@ -30,6 +30,7 @@ DATASETS = {"ilids": "i-LIDS", "caviar": "CAVIAR", "3dpes": "3DPeS"}  # Table V'
 FAST600, FAST150 = "8 pairs/step, lr x8, 600 epochs", "fast (8 pairs/step, lr x8, 150 epochs)"
 PAPER_SCHEDULE = "paper schedule"
 VIPER_TO = ("viper->ilids entropy", "viper->3dpes entropy", "viper->caviar entropy")  # Table VI's VIPeR networks
+COLLAPSE = 15  # Table V: a fine-tuned rank-1 below it is a collapse (every from-scratch fold is above 29)
 HEADLINE_CLAIM = "VIPeR rank-1 reaches 33.6% (Table IV; mean of three seed sets, pre-registered)"
 ILIDS_CLAIM = "Cross-dataset i-LIDS -> VIPeR is comparable to IDML's 11.6 (Table VII)"
 
@@ -109,7 +110,7 @@ def against(r: Results, item: str, variant: str, number: float):
 
 @dataclass(frozen=True)
 class Quote:
-    page: str                            # a page of book/, e.g. "methods.md"
+    page: str                            # a page of book/ ("methods.md"), or "item:NAME" (``page_text``)
     text: str                            # the fragment as the page reads it
     compute: Callable[[Results], str]    # the fragment, rebuilt from the results
 
@@ -236,7 +237,7 @@ def ilids_by_networks(r: Results) -> str:
 
 def collapses(r: Results) -> str:
     t = r.fine_tuning.xs("fast", level="schedule")
-    low = t[t["fine-tuned"] < 15]  # a collapse: far below every from-scratch fold (29.8 and up)
+    low = t[t["fine-tuned"] < COLLAPSE]
     return "; ".join(f"{DATASETS[d]} fold {f}: {row['fine-tuned']:.1f} against {row['scratch']:.1f}"
                      for (d, f), row in low.iterrows())
 
@@ -248,6 +249,13 @@ def below_on_fold0(r: Results) -> str:
 
 def identity_losses(r: Results, variant: str) -> str:
     return span(r.last_loss("table5", variant.format(d=d), 0) for d in DATASETS)
+
+
+def fast_rate_losses(r: Results) -> str:
+    """The last identity loss of fold 0's fine-tuned runs at the fast rate that did not collapse, and from scratch."""
+    kept = [d for d in DATASETS if r.rank1("table5", f"{d} VIPeR")[0] >= COLLAPSE]
+    return (f"fast rate {span(r.last_loss('table5', f'{d} VIPeR', 0) for d in kept)} where it did not collapse, "
+            f"from scratch {identity_losses(r, '{d} none')}")
 
 
 def paper_schedule_gain(r: Results) -> str:
@@ -400,6 +408,20 @@ QUOTES: tuple[Quote, ...] = (
           "thread: 243)", cpu_layout),
     Quote("methods.md", "552 images/s against 327 (1.7x", cpu_fast),
     Quote("methods.md", "8 pairs per step trained 3,646 images/s alone and 44,380 images/s as 10 runs batched", h200_fast),
+    # the texts of the items' pages (study.ITEMS)
+    Quote("item:table4", "the ten seed-0 folds first (31.0 rank-1", lambda r: "the ten seed-0 folds first ({} rank-1"
+          .format(r.seed_sets.loc["Ours, seed 0", "CMC 1"].split(" ± ")[0])),
+    Quote("item:table4", "declared after them (32.2)", lambda r: "declared after them ({})".format(
+        r.seed_sets.loc["Ours, seed = fold", "CMC 1"].split(" ± ")[0])),
+    Quote("item:table5", "i-LIDS fold 1: 4.8 against 29.8; CAVIAR fold 0: 8.2 against 33.0; CAVIAR fold 1: 12.4 "
+          "against 35.6; CAVIAR fold 2: 4.3 against 30.0; 3DPeS fold 1: 4.8 against 40.6", collapses),
+    Quote("item:table5", "identity loss is still 6.5-8.1", lambda r: "identity loss is still {}".format(
+        identity_losses(r, "{d} VIPeR, paper's rate"))),
+    Quote("item:table5", "fast rate 0.7-1.5 where it did not collapse, from scratch 0.9-2.6", fast_rate_losses),
+    Quote("item:fidelity", "reached VIPeR rank-1 23.2 (paper schedule, 10 folds)", lambda r: (
+        lambda x: f"reached VIPeR rank-1 {x.mean():.1f} (paper schedule, {len(x)} folds)")(
+        r.rank1("schedules", PAPER_SCHEDULE))),
+    # gpu.md
     Quote("gpu.md", "at 44,380 images/s", lambda r: "at {:,} images/s".format(
         r.rate("schedules_nvidia-h200.txt", f"{FAST150}, 10 runs batched"))),
     Quote("gpu.md", "reached 36,700 images/s", lambda r: "reached {:,} images/s".format(
@@ -414,19 +436,29 @@ def normalised(text: str) -> str:
     return re.sub(r"\s+", " ", text).replace("−", "-")
 
 
+def page_text(page: str, repo: Path) -> str:
+    """A hand-written page of ``book/``, or ``item:NAME``, the text of a declared item (``study.ITEMS``)
+    that its page shows under its title."""
+    if page.startswith("item:"):
+        from reidlab.study import ITEMS
+
+        return ITEMS[page.removeprefix("item:")].text
+    return (repo / "book" / page).read_text()
+
+
 def stale_quotes(store: Path = STORE, repo: Path = REPO, quotes: tuple[Quote, ...] = QUOTES) -> list[str]:
     """Every quote its page no longer shows as the results give it: a line each, saying what to edit."""
     results, problems = Results(store, repo), []
     for q in quotes:
-        page = normalised((repo / "book" / q.page).read_text())
+        page = normalised(page_text(q.page, repo))
         if normalised(q.text) not in page:
-            problems.append(f"book/{q.page} no longer reads {q.text!r}: edit the quote in reidlab/prose.py")
+            problems.append(f"{q.page} no longer reads {q.text!r}: edit the quote in reidlab/prose.py")
             continue
         try:
             now = q.compute(results)
         except Exception as exc:  # a quote whose runs left the store, or a renamed table
-            problems.append(f"book/{q.page}: {q.text!r} cannot be computed ({type(exc).__name__}: {exc})")
+            problems.append(f"{q.page}: {q.text!r} cannot be computed ({type(exc).__name__}: {exc})")
             continue
         if normalised(now) != normalised(q.text):
-            problems.append(f"book/{q.page} says {q.text!r}; the results give {now!r}: edit both")
+            problems.append(f"{q.page} says {q.text!r}; the results give {now!r}: edit both")
     return problems
