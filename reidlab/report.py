@@ -281,6 +281,15 @@ def fine_tuning_by_fold(frame: pd.DataFrame, datasets: Sequence[str] = ("ilids",
     return table.set_index(["dataset", "fold", "schedule"]).round(1)
 
 
+COLLAPSE = 0.5  # a fine-tuned rank-1 under half its fold's from scratch (Table V's so far: <= 0.35; the rest >= 0.66)
+
+
+def collapsed(table: pd.DataFrame, schedule: str) -> pd.DataFrame:
+    """``fine_tuning_by_fold``'s rows of ``schedule`` where fine-tuning collapsed (``COLLAPSE``)."""
+    t = table.xs(schedule, level="schedule")
+    return t[t["fine-tuned"] < COLLAPSE * t["scratch"]]
+
+
 def fine_tuning_summary(table: pd.DataFrame) -> str:
     """Per dataset and schedule, on the folds with both rows: the mean Δ, beside the paper's
     difference (Table V)."""

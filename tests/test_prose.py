@@ -30,10 +30,22 @@ def test_a_moved_number_a_missing_quote_and_a_failing_computation_are_each_repor
     assert "ZeroDivisionError" in problems[2]
 
 
+def test_an_item_quote_must_be_in_its_declared_text_and_on_its_committed_page(tmp_path):
+    from reidlab.study import ITEMS
+
+    said = " ".join(ITEMS["table5"].text.split()[:6])  # the item's own words
+    quotes = (prose.Quote("item:table5", said, lambda r: said), prose.Quote("item:table5", "not its words", lambda r: ""))
+    problems = prose.stale_quotes(tmp_path / "store", tmp_path, quotes)  # no committed pages here
+    assert len(problems) == 2
+    assert "committed page of item:table5 does not show" in problems[0]
+    assert "reidlab/study.py ITEMS['table5'].text no longer reads 'not its words'" in problems[1]
+
+
 def test_formats_match_the_pages():
     from reidlab.verdicts import Effect
 
     assert prose.effect(Effect(-1.38, -2.82, 0.05, 10, 0.057, 2.0)) == "-1.4 [-2.8, +0.1]"
+    assert prose.effect(Effect(0.5, 0.12, 0.9, 10, 0.01, 1.0)) == "+0.5 [+0.1, +0.9]"
     assert prose.span(iter([6.48, 8.13, 6.62])) == "6.5-8.1"
 
 
