@@ -5,7 +5,6 @@ from pathlib import Path
 import pytest
 
 from reidlab import prose
-from reidlab.store import STORE
 
 
 def _page(tmp_path: Path, text: str) -> Path:
@@ -49,7 +48,7 @@ def test_formats_match_the_pages():
     assert prose.span(iter([6.48, 8.13, 6.62])) == "6.5-8.1"
 
 
-@pytest.mark.skipif(not STORE.is_dir(), reason="no committed results store")
-def test_every_quoted_number_is_the_stores():
+@pytest.mark.skipif(not prose.COMMITTED.is_dir(), reason="no committed results store")
+def test_every_quoted_number_is_the_stores():  # the committed store, whatever $REIDLAB_STORE says
     problems = prose.stale_quotes()
     assert not problems, "\n".join(problems)
